@@ -1,0 +1,1 @@
+"""The database layer: every query, every write and every permission check."""

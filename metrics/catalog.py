@@ -1,0 +1,583 @@
+"""The catalog: typed models of regions, plans and indicators, and their loader.
+
+Loading never stops at the first mistake: an administrator editing config.yaml
+gets every problem at once, each with the file, line and field and a bilingual
+sentence saying what to change.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from metrics.i18n import TEXT, both
+
+DOMAINS: dict[str, str] = {
+    "总体目标": "Overall goals",
+    "数字基础设施": "Digital infrastructure",
+    "数据资源": "Data resources",
+    "数字经济": "Digital economy",
+    "政务服务": "Government services",
+    "城市治理": "City governance",
+    "民生服务": "Public services",
+    "生态环保": "Environment",
+    "网络安全": "Cyber security",
+}
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+REGION_RE = re.compile(r"^\d{6}$")
+
+TEXT.update(
+    {
+        "catalog.file_missing": (
+            "找不到目录文件 {path}，请检查路径或设置 METRICS_CONFIG",
+            "Catalog file {path} not found: check the path or set METRICS_CONFIG",
+        ),
+        "catalog.yaml_syntax": (
+            "YAML 语法错误：{detail}，请检查缩进、冒号和引号",
+            "YAML syntax error: {detail}; check indentation, colons and quotes",
+        ),
+        "catalog.not_mapping": (
+            "目录顶层应为包含 regions、plans、indicators 的映射",
+            "The catalog's top level must be a mapping with regions, plans and indicators",
+        ),
+        "catalog.section_list": ("“{section}”应为列表", "“{section}” must be a list"),
+        "catalog.duplicate_key": (
+            "键“{key}”在同一处重复出现，请删除其中一个",
+            "Key “{key}” appears twice in the same mapping: remove one",
+        ),
+        "catalog.missing": ("缺少必填字段", "This required field is missing"),
+        "catalog.extra": (
+            "未知字段，请检查拼写（可用字段见 docs/catalog.md）",
+            "Unknown field: check its spelling (fields are listed in docs/catalog.md)",
+        ),
+        "catalog.bad_value": ("字段值无效：{detail}", "Invalid value: {detail}"),
+        "catalog.bad_date": (
+            "日期无效，请写成 2025-12-31",
+            "Invalid date: write it as 2025-12-31",
+        ),
+        "catalog.bad_number": ("应为数字", "Must be a number"),
+        "catalog.no_responsible": (
+            "请至少填写一个责任单位（按方案原文）",
+            "Name at least one responsible unit (as the plan names it)",
+        ),
+        "catalog.bad_op": (
+            '比较方式应为 ">="、"<="、"==" 或 "between"',
+            'The op must be ">=", "<=", "==" or "between"',
+        ),
+        "catalog.bad_kind": (
+            "类型应为 quantity（数量）或 milestone（任务节点）",
+            "The kind must be quantity or milestone",
+        ),
+        "catalog.bad_id": (
+            "编码“{value}”只能包含小写字母、数字和连字符",
+            "Id “{value}” may contain only lowercase letters, digits and hyphens",
+        ),
+        "catalog.indicator_id": (
+            "指标编码“{value}”应写成“{plan}.<英文短名>”",
+            "Indicator id “{value}” must be “{plan}.<short-name>”",
+        ),
+        "catalog.duplicate_id": (
+            "编码“{value}”重复（首次出现在第{line}行），编码必须唯一",
+            "Id “{value}” is used twice (first at line {line}); ids must be unique",
+        ),
+        "catalog.region_code": (
+            "地区编码“{value}”应为6位 GB/T 2260 编码，并加引号",
+            "Region code “{value}” must be a quoted six-digit GB/T 2260 code",
+        ),
+        "catalog.unknown_region": (
+            "未知地区编码“{value}”，请先在 regions 中登记",
+            "Unknown region code “{value}”: add it under regions first",
+        ),
+        "catalog.unknown_plan": (
+            "未知规划“{value}”，请使用 plans 中的 id",
+            "Unknown plan “{value}”: use an id from plans",
+        ),
+        "catalog.unknown_domain": (
+            "领域“{value}”不在固定词表中，可选：{choices}",
+            "Domain “{value}” is not in the fixed vocabulary; choose one of: {choices}",
+        ),
+        "catalog.between_bounds": (
+            "between 需要 low 和 high，且不写 value",
+            "between needs low and high, and no value",
+        ),
+        "catalog.between_order": (
+            "区间下限 low（{low}）大于上限 high（{high}）",
+            "The range's low ({low}) is above its high ({high})",
+        ),
+        "catalog.stage_value": (
+            "“{op}”需要 value，且不写 low/high",
+            "“{op}” needs a value, and no low/high",
+        ),
+        "catalog.no_targets": ("至少需要一个目标阶段", "At least one target stage is needed"),
+        "catalog.stage_order": (
+            "目标阶段应按截止日期先后排列，且日期不重复（{by} 不晚于前一阶段）",
+            "Stages must be in deadline order with distinct dates ({by} is not after the one before)",
+        ),
+        "catalog.stage_before_baseline": (
+            "截止日期 {by} 早于基期日期 {baseline}",
+            "Deadline {by} is before the baseline date {baseline}",
+        ),
+        "catalog.milestone_unit": (
+            '任务节点（milestone）的单位必须是 "%"（完成百分比），当前为“{unit}”',
+            'A milestone\'s unit must be "%" (percent complete), not “{unit}”',
+        ),
+        "catalog.percent_range": (
+            "百分比目标须在0到100之间，当前为{value}",
+            "A percentage target must be between 0 and 100; got {value}",
+        ),
+        "catalog.percent_aggregate": (
+            "百分比指标不能按区县求和（aggregate: sum），请删除该字段",
+            "A percentage cannot be summed over counties (aggregate: sum): remove it",
+        ),
+    }
+)
+
+Op = Literal[">=", "<=", "==", "between"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Stage(_Model):
+    """One dated target: the value (or range) to reach by a deadline."""
+
+    op: Op
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    by: date
+
+    @property
+    def goal(self) -> float:
+        """The single number the trajectory aims at (a range's bound is chosen later)."""
+        return float(self.value if self.value is not None else self.low)  # type: ignore[arg-type]
+
+
+class Baseline(_Model):
+    value: float
+    date: date
+
+
+class Indicator(_Model):
+    id: str
+    plan: str
+    name: str
+    name_en: str
+    domain: str
+    unit: str
+    kind: Literal["quantity", "milestone"] = "quantity"
+    cumulative: bool = False
+    recurring: Literal["yearly"] | None = None
+    aggregate: Literal["sum"] | None = None
+    baseline: Baseline | None = None
+    targets: list[Stage]
+    responsible: list[str] = Field(min_length=1)
+    clause: str = ""
+    quote: str
+    note: str = ""
+    region: str | None = None
+    draft: bool = False
+
+    @field_validator("region", mode="before")
+    @classmethod
+    def _code_as_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) else v
+
+
+class Plan(_Model):
+    id: str
+    title: str
+    title_en: str = ""
+    doc_no: str = ""
+    issuer: str
+    issued: date
+    region: str
+    source: str = ""
+    status: str = ""
+
+    @field_validator("region", mode="before")
+    @classmethod
+    def _code_as_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) else v
+
+
+class Region(_Model):
+    code: str
+    name: str
+    name_en: str = ""
+    children: list[Region] = []
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code_as_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) else v
+
+
+class Settings(BaseModel):
+    """Deployment settings; unknown keys are kept so later features can add their own."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    database_url: str = "sqlite:///data/metrics.db"
+    on_track_ratio: float = 0.95
+    at_risk_ratio: float = 0.6
+
+
+@dataclass(frozen=True)
+class RegionInfo:
+    """A region with its parent, flattened from the catalog's tree."""
+
+    code: str
+    name: str
+    name_en: str
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in the catalog, located so a person can go straight to it."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+
+
+class CatalogError(Exception):
+    """Raised with every problem found; its text lists them one per line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The loaded, cross-checked catalog."""
+
+    path: Path
+    settings: Settings
+    regions: dict[str, RegionInfo]
+    plans: dict[str, Plan]
+    indicators: dict[str, Indicator]
+
+    def region_of(self, indicator: Indicator) -> str:
+        """The region an indicator is set for: its own, else its plan's."""
+        return indicator.region or self.plans[indicator.plan].region
+
+    def children_of(self, code: str) -> list[str]:
+        return [r.code for r in self.regions.values() if r.parent == code]
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One plain dict per indicator: the `catalog --json` contract."""
+        out = []
+        for ind in self.indicators.values():
+            plan = self.plans[ind.plan]
+            region = self.region_of(ind)
+            out.append(
+                {
+                    "id": ind.id,
+                    "plan": ind.plan,
+                    "doc_no": plan.doc_no,
+                    "region": region,
+                    "region_name": self.regions[region].name,
+                    "name": ind.name,
+                    "name_en": ind.name_en,
+                    "domain": ind.domain,
+                    "unit": ind.unit,
+                    "kind": ind.kind,
+                    "cumulative": ind.cumulative,
+                    "recurring": ind.recurring,
+                    "aggregate": ind.aggregate,
+                    "baseline": (
+                        {"value": ind.baseline.value, "date": ind.baseline.date.isoformat()}
+                        if ind.baseline
+                        else None
+                    ),
+                    "targets": [
+                        {
+                            "op": s.op,
+                            "value": s.value,
+                            "low": s.low,
+                            "high": s.high,
+                            "by": s.by.isoformat(),
+                        }
+                        for s in ind.targets
+                    ],
+                    "responsible": list(ind.responsible),
+                    "clause": ind.clause,
+                    "quote": ind.quote,
+                }
+            )
+        return out
+
+
+def default_path() -> Path:
+    """The catalog in use: METRICS_CONFIG if set, else ./config.yaml."""
+    return Path(os.environ.get("METRICS_CONFIG", "config.yaml"))
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves an impossible date (2023-02-30) as text for the checks to name."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:  # type: ignore[override]
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+# --- locating fields in the YAML source -------------------------------------------------
+
+Path_ = tuple[str | int, ...]
+
+
+class _Locator:
+    """Maps a field's path (("indicators", 3, "targets", 0, "by")) to its source line."""
+
+    def __init__(self, root: yaml.Node | None, problems: list[Problem], file: str):
+        self.lines: dict[Path_, int] = {}
+        if root is not None:
+            self._walk(root, (), problems, file)
+
+    def _walk(self, node: yaml.Node, path: Path_, problems: list[Problem], file: str) -> None:
+        self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in node.value:
+                name = str(key.value)
+                if name in seen:
+                    problems.append(
+                        Problem(
+                            file,
+                            key.start_mark.line + 1,
+                            _dotted(path + (name,)),
+                            both("catalog.duplicate_key", key=name),
+                        )
+                    )
+                seen.add(name)
+                self._walk(value, path + (name,), problems, file)
+                self.lines[path + (name,)] = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self._walk(item, path + (i,), problems, file)
+
+    def line(self, path: Path_) -> int:
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+
+def _dotted(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+_PYDANTIC_KEYS = {
+    "missing": "catalog.missing",
+    "extra_forbidden": "catalog.extra",
+    "date_from_datetime_parsing": "catalog.bad_date",
+    "date_parsing": "catalog.bad_date",
+    "date_type": "catalog.bad_date",
+    "float_parsing": "catalog.bad_number",
+    "float_type": "catalog.bad_number",
+}
+
+
+def _pydantic_message(err: dict[str, Any]) -> str:
+    loc = err["loc"]
+    if err["type"] == "literal_error" and loc and loc[-1] == "op":
+        return both("catalog.bad_op")
+    if err["type"] == "literal_error" and loc and loc[-1] == "kind":
+        return both("catalog.bad_kind")
+    if err["type"] == "too_short" and loc and loc[-1] == "responsible":
+        return both("catalog.no_responsible")
+    key = _PYDANTIC_KEYS.get(err["type"])
+    if key:
+        return both(key)
+    return both("catalog.bad_value", detail=err["msg"])
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
+    """Load and check a catalog file; raise CatalogError listing every problem."""
+    path = Path(path) if path is not None else default_path()
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError):
+        raise CatalogError(
+            [Problem(file, 0, "-", both("catalog.file_missing", path=file))]
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise CatalogError(
+            [Problem(file, 0, "-", both("catalog.bad_value", detail=str(exc)))]
+        ) from None
+    return parse_catalog(text, file=file, path=path)
+
+
+def parse_catalog(text: str, file: str = "config.yaml", path: Path | None = None) -> Catalog:
+    """Check catalog text; the work of load_catalog, usable on text not yet saved."""
+    problems: list[Problem] = []
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        detail = getattr(exc, "problem", None) or str(exc)
+        raise CatalogError(
+            [Problem(file, line, "-", both("catalog.yaml_syntax", detail=detail))]
+        ) from None
+    loc = _Locator(root, problems, file)
+    if not isinstance(data, dict):
+        raise CatalogError(problems + [Problem(file, 1, "-", both("catalog.not_mapping"))])
+
+    def problem(p: Path_, key: str, **kw: Any) -> None:
+        problems.append(Problem(file, loc.line(p), _dotted(p), both(key, **kw)))
+
+    def items(section: str) -> list[Any]:
+        value = data.get(section) or []
+        if not isinstance(value, list):
+            problem((section,), "catalog.section_list", section=section)
+            return []
+        return value
+
+    def validate(model: type[_Model], raw: Any, p: Path_) -> Any:
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            for err in exc.errors():
+                fp = p + tuple(err["loc"])
+                problems.append(Problem(file, loc.line(fp), _dotted(fp), _pydantic_message(err)))
+            return None
+
+    settings = validate(Settings, data.get("settings") or {}, ("settings",)) or Settings()
+
+    # regions: flatten the tree, remember parents
+    regions: dict[str, RegionInfo] = {}
+    region_lines: dict[str, int] = {}
+
+    def add_region(raw: Any, p: Path_, parent: str | None) -> None:
+        region = validate(Region, raw, p)
+        if region is None:
+            return
+        if not REGION_RE.match(region.code):
+            problem(p + ("code",), "catalog.region_code", value=region.code)
+        elif region.code in regions:
+            problem(
+                p + ("code",),
+                "catalog.duplicate_id",
+                value=region.code,
+                line=region_lines[region.code],
+            )
+        else:
+            regions[region.code] = RegionInfo(region.code, region.name, region.name_en, parent)
+            region_lines[region.code] = loc.line(p + ("code",))
+        for i, child in enumerate(raw.get("children") or []):
+            add_region(child, p + ("children", i), region.code)
+
+    for i, raw in enumerate(items("regions")):
+        add_region(raw, ("regions", i), None)
+
+    plans: dict[str, Plan] = {}
+    plan_lines: dict[str, int] = {}
+    for i, raw in enumerate(items("plans")):
+        p: Path_ = ("plans", i)
+        plan = validate(Plan, raw, p)
+        if plan is None:
+            continue
+        if not ID_RE.match(plan.id):
+            problem(p + ("id",), "catalog.bad_id", value=plan.id)
+        if plan.id in plans:
+            problem(p + ("id",), "catalog.duplicate_id", value=plan.id, line=plan_lines[plan.id])
+            continue
+        if plan.region not in regions:
+            problem(p + ("region",), "catalog.unknown_region", value=plan.region)
+        plans[plan.id] = plan
+        plan_lines[plan.id] = loc.line(p + ("id",))
+
+    indicators: dict[str, Indicator] = {}
+    indicator_lines: dict[str, int] = {}
+    for i, raw in enumerate(items("indicators")):
+        p = ("indicators", i)
+        ind = validate(Indicator, raw, p)
+        if ind is None:
+            continue
+        before = len(problems)
+        _check_indicator(ind, p, plans, regions, problem)
+        if ind.id in indicators:
+            problem(p + ("id",), "catalog.duplicate_id", value=ind.id, line=indicator_lines[ind.id])
+        elif len(problems) == before:
+            indicators[ind.id] = ind
+            indicator_lines[ind.id] = loc.line(p + ("id",))
+
+    if problems:
+        raise CatalogError(sorted(problems, key=lambda pr: pr.line))
+    return Catalog(path or Path(file), settings, regions, plans, indicators)
+
+
+def _check_indicator(
+    ind: Indicator, p: Path_, plans: dict[str, Plan], regions: dict[str, RegionInfo], problem: Any
+) -> None:
+    """The rules pydantic's types cannot say: references, stage shapes, units."""
+    plan_id, _, slug = ind.id.partition(".")
+    if plan_id != ind.plan or not ID_RE.match(slug):
+        problem(p + ("id",), "catalog.indicator_id", value=ind.id, plan=ind.plan)
+    if ind.plan not in plans:
+        problem(p + ("plan",), "catalog.unknown_plan", value=ind.plan)
+    if ind.region is not None and ind.region not in regions:
+        problem(p + ("region",), "catalog.unknown_region", value=ind.region)
+    if ind.domain not in DOMAINS:
+        problem(
+            p + ("domain",), "catalog.unknown_domain", value=ind.domain, choices="、".join(DOMAINS)
+        )
+    if ind.kind == "milestone" and ind.unit != "%":
+        problem(p + ("unit",), "catalog.milestone_unit", unit=ind.unit)
+    if ind.aggregate == "sum" and ind.unit == "%":
+        problem(p + ("aggregate",), "catalog.percent_aggregate")
+    if not ind.targets:
+        problem(p + ("targets",), "catalog.no_targets")
+    previous: date | None = None
+    for j, stage in enumerate(ind.targets):
+        sp = p + ("targets", j)
+        if stage.op == "between":
+            if stage.low is None or stage.high is None or stage.value is not None:
+                problem(sp, "catalog.between_bounds")
+            elif stage.low > stage.high:
+                problem(sp + ("low",), "catalog.between_order", low=stage.low, high=stage.high)
+        elif stage.value is None or stage.low is not None or stage.high is not None:
+            problem(sp, "catalog.stage_value", op=stage.op)
+        if ind.unit == "%":
+            for v in (stage.value, stage.low, stage.high):
+                if v is not None and not 0 <= v <= 100:
+                    problem(sp, "catalog.percent_range", value=v)
+        if previous is not None and stage.by <= previous:
+            problem(sp + ("by",), "catalog.stage_order", by=stage.by)
+        if ind.baseline and stage.by < ind.baseline.date:
+            problem(
+                sp + ("by",),
+                "catalog.stage_before_baseline",
+                by=stage.by,
+                baseline=ind.baseline.date,
+            )
+        previous = stage.by

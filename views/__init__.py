@@ -1,0 +1,1 @@
+"""Streamlit pages: read through db/, compute through metrics/, draw with plotly."""
