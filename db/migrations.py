@@ -1,0 +1,69 @@
+"""Versioned schema migrations: each step runs once, in order, inside a transaction,
+and records itself in schema_version. A later schema change adds a step here (ALTER
+TABLE …, data copied), never a drop of a table that holds data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, inspect, select, text
+
+from db.engine import Database
+from db.models import Base, SchemaVersion
+
+# The tables of schema version 1, by name: step 1 creates exactly these, so a later step
+# that adds a table or column to models.py does not change what step 1 did.
+V1_TABLES = (
+    "schema_version",
+    "regions",
+    "plans",
+    "indicators",
+    "target_stages",
+    "imports",
+    "observations",
+    "revisions",
+    "users",
+    "audit_log",
+)
+
+
+def _v1_initial(conn: Connection) -> None:
+    tables = [Base.metadata.tables[name] for name in V1_TABLES]
+    Base.metadata.create_all(conn, tables=tables, checkfirst=True)
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "initial schema", _v1_initial),
+]
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("schema_version"):
+        return 0
+    return conn.scalar(select(SchemaVersion.version).order_by(SchemaVersion.version.desc())) or 0
+
+
+def migrate(db: Database) -> int:
+    """Bring the schema to the latest version; returns the version now in force."""
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin():
+            if not db.is_sqlite:
+                # Two processes starting at once: the second waits, then finds nothing to do.
+                conn.execute(text("SELECT pg_advisory_xact_lock(727001)"))
+            version = current_version(conn)
+            for number, _name, step in MIGRATIONS:
+                if number > version:
+                    step(conn)
+                    conn.execute(
+                        SchemaVersion.__table__.insert().values(
+                            version=number, applied_at=datetime.now(UTC).replace(tzinfo=None)
+                        )
+                    )
+                    version = number
+    return version

@@ -1,0 +1,170 @@
+"""The schema. Writes go through Core statements on these tables (set-based);
+the ORM classes document the columns and serve simple reads.
+
+A period is stored as its kind plus its last day, so a quarter, a year and a
+date sort and compare correctly.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SchemaVersion(Base):
+    __tablename__ = "schema_version"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    applied_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Region(Base):
+    __tablename__ = "regions"
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    parent_code: Mapped[str | None] = mapped_column(String(6), nullable=True)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    doc_no: Mapped[str] = mapped_column(String(100), default="")
+    issuer: Mapped[str] = mapped_column(String(200))
+    issued: Mapped[date] = mapped_column(Date)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Indicator(Base):
+    __tablename__ = "indicators"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    name: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    domain: Mapped[str] = mapped_column(String(50))
+    unit: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    responsible: Mapped[list[str]] = mapped_column(JSON)
+    # The whole catalog entry, so a sync can tell "unchanged" from "edited" in one compare.
+    definition: Mapped[dict] = mapped_column(JSON)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TargetStage(Base):
+    __tablename__ = "target_stages"
+    indicator_id: Mapped[str] = mapped_column(ForeignKey("indicators.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    op: Mapped[str] = mapped_column(String(10))
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    low: Mapped[float | None] = mapped_column(Float, nullable=True)
+    high: Mapped[float | None] = mapped_column(Float, nullable=True)
+    by: Mapped[date] = mapped_column(Date)
+
+
+class Import(Base):
+    __tablename__ = "imports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    user_name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20))  # written | undone
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    undone_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class Observation(Base):
+    __tablename__ = "observations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    indicator_id: Mapped[str] = mapped_column(ForeignKey("indicators.id"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    period_kind: Mapped[str] = mapped_column(String(10))
+    period_end: Mapped[date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint(
+            "indicator_id", "region_code", "period_kind", "period_end", name="uq_observation"
+        ),
+    )
+
+
+class Revision(Base):
+    """Every change of an observation: creation (old is NULL), correction, undo, deletion
+    (new is NULL). Keyed by the observation's natural key so history outlives the row."""
+
+    __tablename__ = "revisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    indicator_id: Mapped[str] = mapped_column(String(200))
+    region_code: Mapped[str] = mapped_column(String(6))
+    period_kind: Mapped[str] = mapped_column(String(10))
+    period_end: Mapped[date] = mapped_column(Date)
+    old_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    new_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    old_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    __table_args__ = (
+        Index("ix_revision_key", "indicator_id", "region_code", "period_end"),
+        Index("ix_revision_import", "import_id"),
+    )
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))  # viewer | analyst | admin
+    units: Mapped[list[str]] = mapped_column(JSON, default=list)
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    password_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    user_name: Mapped[str] = mapped_column(String(100), index=True)
+    action: Mapped[str] = mapped_column(String(50), index=True)
+    detail: Mapped[dict] = mapped_column(JSON)

@@ -1,0 +1,86 @@
+"""Who may write what. Every write function in db/ calls these checks, so the dashboard,
+the CLI and any later API cannot bypass them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from metrics.catalog import Catalog
+from metrics.i18n import TEXT, both
+
+TEXT.update(
+    {
+        "perm.viewer": (
+            "账号“{user}”为只读角色，不能写入数据",
+            "Account “{user}” is read-only and cannot write data",
+        ),
+        "perm.disabled": ("账号“{user}”已停用", "Account “{user}” is disabled"),
+        "perm.unit": (
+            "账号“{user}”不属于该指标的责任单位（{units}），不能填报",
+            "Account “{user}” is not in this indicator's responsible units ({units})",
+        ),
+        "perm.region": (
+            "账号“{user}”只能填报地区 {regions}，不能填报 {region}",
+            "Account “{user}” may only write regions {regions}, not {region}",
+        ),
+        "perm.admin": (
+            "该操作需要管理员账号，“{user}”不是管理员",
+            "This needs an administrator; “{user}” is not one",
+        ),
+    }
+)
+
+
+class PermissionDenied(Exception):
+    """A write the account may not make; the message says which permission is missing."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The account a write is made for."""
+
+    name: str
+    role: str  # viewer | analyst | admin
+    units: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    disabled: bool = False
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+# The CLI without --user: whoever has the server's files already has the data.
+LOCAL_OPERATOR = Actor(name="local-operator", role="admin")
+
+
+def write_problem(actor: Actor, catalog: Catalog, indicator_id: str, region: str) -> str | None:
+    """Why `actor` may not write this (indicator, region), or None if it may."""
+    if actor.disabled:
+        return both("perm.disabled", user=actor.name)
+    if actor.role == "admin":
+        return None
+    if actor.role != "analyst":
+        return both("perm.viewer", user=actor.name)
+    indicator = catalog.indicators.get(indicator_id)
+    if indicator is None:
+        return None  # reported as an unknown indicator by validation
+    if not set(indicator.responsible) & set(actor.units):
+        return both("perm.unit", user=actor.name, units="、".join(indicator.responsible))
+    if actor.regions and not _within(catalog, region, actor.regions):
+        return both("perm.region", user=actor.name, regions="、".join(actor.regions), region=region)
+    return None
+
+
+def _within(catalog: Catalog, region: str, allowed: tuple[str, ...]) -> bool:
+    code: str | None = region
+    while code is not None:
+        if code in allowed:
+            return True
+        info = catalog.regions.get(code)
+        code = info.parent if info else None
+    return False
+
+
+def require_admin(actor: Actor) -> None:
+    if actor.disabled:
+        raise PermissionDenied(both("perm.disabled", user=actor.name))
+    if actor.role != "admin":
+        raise PermissionDenied(both("perm.admin", user=actor.name))

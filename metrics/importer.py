@@ -1,0 +1,434 @@
+"""Reading and checking statistics sheets (CSV in UTF-8/BOM/GBK, comma or tab; .xlsx).
+
+Everything is decided on whole columns at once, and every rejected row is named
+with its spreadsheet row number (header = 1), its column, the raw value and a
+bilingual sentence. The single-entry form goes through `check_rows` too, so a
+value typed by hand and a value in a file meet the same rules.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from metrics.catalog import Catalog
+from metrics.i18n import TEXT, both
+from metrics.periods import parse_periods
+from metrics.values import parse_values
+
+TEXT.update(
+    {
+        "import.empty_file": ("文件为空，没有表头和数据", "The file is empty: no header and no rows"),
+        "import.no_rows": ("文件只有表头，没有数据行", "The file has a header but no data rows"),
+        "import.format": (
+            "不支持的文件类型“{name}”，请上传 .csv 或 .xlsx",
+            "Unsupported file type “{name}”: upload a .csv or .xlsx file",
+        ),
+        "import.encoding": (
+            "无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV",
+            "The file's encoding is not recognised: save it as CSV in UTF-8 or GBK",
+        ),
+        "import.bad_xlsx": (
+            "无法读取 Excel 文件：{detail}。请在 Excel/WPS 中另存为 .xlsx 后重试",
+            "Cannot read the Excel file: {detail}. Save it again as .xlsx in Excel/WPS",
+        ),
+        "import.bad_csv": (
+            "无法读取 CSV 文件：{detail}",
+            "Cannot read the CSV file: {detail}",
+        ),
+        "import.missing_column": (
+            "缺少“{column}”列（可用表头：{aliases}）；文件中的表头为：{found}",
+            "Column “{column}” is missing (accepted headers: {aliases}); the file has: {found}",
+        ),
+        "import.no_indicator_column": (
+            "缺少指标列：请提供“指标编码”或“指标名称”；文件中的表头为：{found}",
+            "No indicator column: provide 指标编码/indicator_id or 指标名称/indicator; "
+            "the file has: {found}",
+        ),
+        "import.too_many_rows": (
+            "文件有 {rows} 行，超过上限 {limit} 行，请拆分后分批导入",
+            "The file has {rows} rows, above the limit of {limit}: split it and import in parts",
+        ),
+        "import.too_large": (
+            "文件大小 {size} MB 超过上限 {limit} MB，请拆分后分批导入",
+            "The file is {size} MB, above the limit of {limit} MB: split it into smaller files",
+        ),
+        "row.unknown_indicator": (
+            "未知指标“{raw}”，请使用模板中的指标编码或完整指标名称",
+            "Unknown indicator “{raw}”: use an indicator id or the exact name from the template",
+        ),
+        "row.ambiguous_indicator": (
+            "指标名称“{raw}”对应多个指标，请改用指标编码",
+            "Indicator name “{raw}” matches several indicators: use the indicator id instead",
+        ),
+        "row.empty_indicator": ("指标为空，请填写指标编码或名称", "The indicator is empty"),
+        "row.unknown_region": (
+            "未知地区“{raw}”，请填写地区编码（如 371700）或名称（如 菏泽市）",
+            "Unknown region “{raw}”: enter a region code (e.g. 371700) or name (e.g. 菏泽市)",
+        ),
+        "row.region_outside": (
+            "地区“{raw}”不在该指标所属规划的范围（{plan_region}）内",
+            "Region “{raw}” is outside the area of this indicator's plan ({plan_region})",
+        ),
+        "row.period_outside": (
+            "统计期“{raw}”不在规划期限内（{start} 至 {end}）",
+            "Period “{raw}” is outside the plan's life ({start} to {end})",
+        ),
+        "row.duplicate": (
+            "同一指标、地区、统计期在文件中出现多次（第{rows}行），请只保留一行",
+            "The same indicator, region and period appears more than once (rows {rows}): keep one",
+        ),
+    }
+)
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "indicator_id": ("指标编码", "indicator_id"),
+    "indicator": ("指标名称", "indicator"),
+    "region": ("地区", "地区编码", "地区名称", "region"),
+    "period": ("统计期", "期间", "period"),
+    "value": ("数值", "值", "value"),
+    "note": ("备注", "note"),
+    "source": ("来源", "source"),
+}
+
+# What `export` and `template` write: the import reads it back unchanged.
+EXPORT_HEADERS = {
+    "indicator_id": "指标编码",
+    "indicator": "指标名称",
+    "region": "地区编码",
+    "region_name": "地区",
+    "period": "统计期",
+    "value": "数值",
+    "unit": "单位",
+    "note": "备注",
+    "source": "来源",
+}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read; nothing in it is checked row by row."""
+
+
+@dataclass
+class CheckedRows:
+    """Rows that passed every check, and every error found, by spreadsheet row."""
+
+    rows: pd.DataFrame  # row, indicator_id, region_code, period_kind, period_end, period_label,
+    #                     value, note, source
+    errors: pd.DataFrame  # row, column, value, message
+    total: int
+    columns: dict[str, str] = field(default_factory=dict)  # canonical name → header in file
+
+    def error_list(self) -> list[dict]:
+        return self.errors.to_dict("records")
+
+
+ERROR_COLUMNS = ["row", "column", "value", "message"]
+
+
+def _norm_header(text: object) -> str:
+    return unicodedata.normalize("NFKC", str(text)).strip().lower()
+
+
+def read_table(data: bytes, filename: str) -> pd.DataFrame:
+    """The sheet's cells, header row as column names, nothing interpreted yet."""
+    name = filename.lower()
+    if not data.strip():
+        raise ImportFileError(both("import.empty_file"))
+    if name.endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(data)
+    if name.endswith((".csv", ".txt", ".tsv")):
+        return _read_csv(data)
+    raise ImportFileError(both("import.format", name=filename))
+
+
+def _read_xlsx(data: bytes) -> pd.DataFrame:
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ImportFileError(both("import.bad_xlsx", detail="not a zip/xlsx file"))
+    try:
+        frame = pd.read_excel(io.BytesIO(data), dtype=object, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise ImportFileError(both("import.bad_xlsx", detail=type(exc).__name__)) from None
+    return frame.dropna(how="all")
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(both("import.encoding"))
+
+
+def _read_csv(data: bytes) -> pd.DataFrame:
+    text = _decode(data)
+    if "\x00" in text:
+        raise ImportFileError(both("import.encoding"))
+    first = text.split("\n", 1)[0]
+    sep = "\t" if first.count("\t") > first.count(",") else ","
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise ImportFileError(both("import.bad_csv", detail=str(exc).strip())) from None
+    return frame
+
+
+def _headers(frame: pd.DataFrame) -> dict[str, str]:
+    """Canonical column → the file's own header, for the columns found."""
+    lookup = {_norm_header(alias): canon for canon, aliases in COLUMNS.items() for alias in aliases}
+    found: dict[str, str] = {}
+    for header in frame.columns:
+        canon = lookup.get(_norm_header(header))
+        if canon and canon not in found:
+            found[canon] = header
+    shown = "、".join(str(c) for c in frame.columns) or "—"
+    for required in ("period", "value"):
+        if required not in found:
+            raise ImportFileError(
+                both("import.missing_column", column=COLUMNS[required][0],
+                     aliases="/".join(COLUMNS[required]), found=shown)
+            )
+    if "indicator_id" not in found and "indicator" not in found:
+        raise ImportFileError(both("import.no_indicator_column", found=shown))
+    return found
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """Cells as trimmed text: Excel's 371700.0 becomes "371700", blanks become ""."""
+    values = column.astype(object)
+    out = values.where(values.notna(), "")
+    numeric = out.map(lambda v: isinstance(v, float) and v.is_integer())
+    if numeric.any():
+        out = out.where(~numeric, out[numeric].map(lambda v: str(int(v))))
+    return out.astype(str).map(lambda s: unicodedata.normalize("NFKC", s).strip())
+
+
+def _messages(mask: pd.Series, key: str, **columns: pd.Series) -> pd.Series:
+    """A bilingual message for each masked row, its placeholders filled from columns."""
+    picked = {name: col[mask] for name, col in columns.items()}
+    texts = [
+        both(key, **dict(zip(picked, values, strict=True)))
+        for values in zip(*picked.values(), strict=True)
+    ]
+    return pd.Series(texts, index=mask.index[mask], dtype=object).reindex(mask.index)
+
+
+def _lookup(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    return values.map(mapping)
+
+
+def _plan_life(catalog: Catalog) -> pd.DataFrame:
+    """Per indicator: the periods it may have, from the year before the plan was issued
+    (the baseline year) to the end of the year of its last deadline."""
+    rows = []
+    for ind in catalog.indicators.values():
+        issued = catalog.plans[ind.plan].issued
+        start = date(issued.year - 1, 1, 1)
+        if ind.baseline and ind.baseline.date < start:
+            start = date(ind.baseline.date.year, 1, 1)
+        end = date(max(s.by for s in ind.targets).year, 12, 31)
+        rows.append((ind.id, pd.Timestamp(start), pd.Timestamp(end)))
+    return pd.DataFrame(rows, columns=["indicator_id", "life_start", "life_end"]).set_index(
+        "indicator_id"
+    )
+
+
+def _region_maps(catalog: Catalog) -> tuple[dict[str, str], dict[str, str]]:
+    codes = {code: code for code in catalog.regions}
+    names: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for r in catalog.regions.values():
+        for name in {r.name, r.name_en, r.name_en.lower()} - {""}:
+            seen[name] = seen.get(name, 0) + 1
+            names[name] = r.code
+    return codes, {n: c for n, c in names.items() if seen[n] == 1}
+
+
+def _descendants(catalog: Catalog) -> set[tuple[str, str]]:
+    """(ancestor, region) pairs, each region paired with itself too."""
+    pairs = set()
+    for code in catalog.regions:
+        current: str | None = code
+        while current is not None:
+            pairs.add((current, code))
+            current = catalog.regions[current].parent
+    return pairs
+
+
+def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
+    """Check every row of a read sheet against the catalog."""
+    columns = _headers(frame)
+    frame = frame.reset_index(drop=True)
+    n = len(frame)
+    row_no = pd.Series(np.arange(n) + 2, index=frame.index)
+    errors: list[pd.DataFrame] = []
+
+    def fail(mask: pd.Series, column: str, raw: pd.Series, messages: pd.Series | str) -> None:
+        if not mask.any():
+            return
+        msg = messages[mask] if isinstance(messages, pd.Series) else messages
+        errors.append(
+            pd.DataFrame(
+                {"row": row_no[mask], "column": columns.get(column, column),
+                 "value": raw[mask].astype(str), "message": msg}
+            )
+        )
+
+    bad = pd.Series(False, index=frame.index)
+
+    # indicator: by id, else by exact name
+    ind_id = pd.Series(np.nan, index=frame.index, dtype=object)
+    if "indicator_id" in columns:
+        raw_id = _text(frame[columns["indicator_id"]])
+        ind_id = _lookup(raw_id, {i: i for i in catalog.indicators})
+        given = raw_id != ""
+        fail(given & ind_id.isna(), "indicator_id", raw_id,
+             _messages(given & ind_id.isna(), "row.unknown_indicator", raw=raw_id))
+        bad |= given & ind_id.isna()
+    else:
+        given = pd.Series(False, index=frame.index)
+    if "indicator" in columns:
+        raw_name = _text(frame[columns["indicator"]])
+        by_name: dict[str, str] = {}
+        counts: dict[str, int] = {}
+        for ind in catalog.indicators.values():
+            by_name[ind.name] = ind.id
+            counts[ind.name] = counts.get(ind.name, 0) + 1
+        use = ~given & (raw_name != "")
+        ambiguous = use & raw_name.map(counts).fillna(0).gt(1)
+        named = _lookup(raw_name, {k: v for k, v in by_name.items() if counts[k] == 1})
+        ind_id = ind_id.where(~use, named)
+        unknown = use & ~ambiguous & named.isna()
+        fail(ambiguous, "indicator", raw_name,
+             _messages(ambiguous, "row.ambiguous_indicator", raw=raw_name))
+        fail(unknown, "indicator", raw_name,
+             _messages(unknown, "row.unknown_indicator", raw=raw_name))
+        bad |= ambiguous | unknown
+        given |= raw_name != ""
+    empty_ind = ~given
+    key_col = "indicator_id" if "indicator_id" in columns else "indicator"
+    fail(empty_ind, key_col, pd.Series("", index=frame.index), both("row.empty_indicator"))
+    bad |= empty_ind
+    known = ind_id.notna()
+
+    plan_region = ind_id.map({i.id: catalog.region_of(i) for i in catalog.indicators.values()})
+    units = ind_id.map({i.id: i.unit for i in catalog.indicators.values()})
+
+    # region: code or name; blank means the plan's own region
+    if "region" in columns:
+        raw_region = _text(frame[columns["region"]])
+        codes, names = _region_maps(catalog)
+        region = _lookup(raw_region, codes).fillna(_lookup(raw_region, names))
+        region = region.where(raw_region != "", plan_region)
+        unknown = (raw_region != "") & region.isna()
+        fail(unknown, "region", raw_region,
+             _messages(unknown, "row.unknown_region", raw=raw_region))
+        bad |= unknown
+    else:
+        raw_region = pd.Series("", index=frame.index)
+        region = plan_region
+    inside_pairs = _descendants(catalog)
+    checkable = known & region.notna()
+    outside = checkable & ~pd.Series(
+        [(p, r) in inside_pairs for p, r in zip(plan_region, region, strict=True)],
+        index=frame.index,
+    )
+    shown_region = raw_region.where(raw_region != "", region.astype(str))
+    fail(outside, "region", shown_region,
+         _messages(outside, "row.region_outside", raw=shown_region,
+                   plan_region=plan_region.map(lambda c: f"{catalog.regions[c].name} {c}")))
+    bad |= outside
+
+    # period
+    raw_period = frame[columns["period"]]
+    periods = parse_periods(raw_period)
+    period_bad = periods["error"].notna()
+    fail(period_bad, "period", _text(raw_period), periods["error"])
+    bad |= period_bad
+    life = _plan_life(catalog)
+    start = ind_id.map(life["life_start"])
+    end = ind_id.map(life["life_end"])
+    outside_life = known & ~period_bad & ((periods["end"] < start) | (periods["end"] > end))
+    shown_period = _text(raw_period)
+    fail(outside_life, "period", shown_period,
+         _messages(outside_life, "row.period_outside", raw=shown_period,
+                   start=start.dt.date, end=end.dt.date))
+    bad |= outside_life
+
+    # value, in the indicator's unit
+    raw_value = frame[columns["value"]]
+    values = parse_values(raw_value.where(known, ""), units.fillna(""))
+    value_bad = known & values["error"].notna()
+    fail(value_bad, "value", _text(raw_value), values["error"])
+    bad |= value_bad
+
+    # one row per (indicator, region, period) in a file
+    keyed = known & region.notna() & ~period_bad
+    keys = pd.DataFrame(
+        {"i": ind_id, "r": region, "k": periods["kind"], "e": periods["end"]}
+    )[keyed]
+    dup = keys.duplicated(keep=False)
+    if dup.any():
+        dup_rows = row_no[dup.index[dup]]
+        groups = keys[dup].assign(row=dup_rows).groupby(["i", "r", "k", "e"])["row"]
+        listing = groups.transform(lambda s: "、".join(str(x) for x in s))
+        mask = pd.Series(False, index=frame.index)
+        mask[listing.index] = True
+        fail(mask, "period", _text(raw_period),
+             listing.map(lambda rows: both("row.duplicate", rows=rows)).reindex(frame.index))
+        bad |= mask
+
+    note = _text(frame[columns["note"]]) if "note" in columns else pd.Series(None, index=frame.index)
+    source = (
+        _text(frame[columns["source"]]) if "source" in columns else pd.Series(None, index=frame.index)
+    )
+    good = ~bad
+    rows = pd.DataFrame(
+        {
+            "row": row_no[good],
+            "indicator_id": ind_id[good],
+            "region_code": region[good],
+            "period_kind": periods["kind"][good],
+            "period_end": periods["end"][good],
+            "period_label": periods["label"][good],
+            "value": values["value"][good].astype(float),
+            "note": note[good],
+            "source": source[good],
+        }
+    )
+    err = (
+        pd.concat(errors, ignore_index=True).sort_values(["row"], kind="stable")
+        if errors
+        else pd.DataFrame(columns=ERROR_COLUMNS)
+    )
+    return CheckedRows(rows.reset_index(drop=True), err.reset_index(drop=True), n, columns)
+
+
+def check_file(data: bytes, filename: str, catalog: Catalog, max_rows: int | None = None) -> CheckedRows:
+    """Read and check an uploaded or given file."""
+    frame = read_table(data, filename)
+    if len(frame) == 0:
+        raise ImportFileError(both("import.no_rows"))
+    if max_rows is not None and len(frame) > max_rows:
+        raise ImportFileError(both("import.too_many_rows", rows=len(frame), limit=max_rows))
+    return check_table(frame, catalog)
+
+
+def check_entry(catalog: Catalog, indicator_id: str, region: str, period: object, value: object,
+                note: str = "", source: str = "") -> CheckedRows:
+    """One value typed into the entry form, checked exactly like an imported row."""
+    frame = pd.DataFrame(
+        [{"指标编码": indicator_id, "地区": region, "统计期": period, "数值": value,
+          "备注": note, "来源": source}],
+        dtype=object,
+    )
+    return check_table(frame, catalog)

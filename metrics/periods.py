@@ -1,0 +1,287 @@
+"""Statistical periods: parse what analysts type or Excel exports into one canonical form.
+
+A period is stored as (kind, last day). Comparing periods by their last day lets a
+quarterly actual, a yearly target and a dated milestone sit on one time axis.
+Pure Python + pandas: no Streamlit, no SQL.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import functools
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+
+from metrics.i18n import both
+
+__all__ = [
+    "KINDS",
+    "Period",
+    "PeriodError",
+    "parse_period",
+    "parse_periods",
+    "period_from_end",
+]
+
+#: Finest first: for the same last day a date sorts before its month, quarter and year.
+KINDS: tuple[str, ...] = ("day", "month", "quarter", "year")
+_KIND_ORDER = {kind: i for i, kind in enumerate(KINDS)}
+
+MIN_YEAR = 1900
+MAX_YEAR = 2100
+
+_ZH_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4}
+
+# Patterns run on the NFKC-normalised, stripped, upper-cased text ("２０２４ｑ３" → "2024Q3").
+_YEAR_RE = re.compile(r"([0-9]{4})\s*(?:年度?)?")
+_QUARTER_RE = re.compile(r"([0-9]{4})\s*(?:[-_/.]|年)?\s*Q\s*([0-9]+)")
+_ZH_QUARTER_RE = re.compile(r"([0-9]{4})\s*年\s*(?:第\s*)?([0-9]+|[一二三四])\s*季度?")
+_MONTH_RE = re.compile(r"([0-9]{4})\s*[-/]\s*([0-9]{1,2})")
+_ZH_MONTH_RE = re.compile(r"([0-9]{4})\s*年\s*([0-9]{1,2})\s*月份?")
+# A date, optionally with the midnight time a datetime turned into text carries.
+_DAY_RE = re.compile(
+    r"([0-9]{4})\s*([-/.])\s*([0-9]{1,2})\s*\2\s*([0-9]{1,2})"
+    r"(?:[ T]00:00(?::00(?:\.0+)?)?)?"
+)
+_ZH_DAY_RE = re.compile(r"([0-9]{4})\s*年\s*([0-9]{1,2})\s*月\s*([0-9]{1,2})\s*[日号]?")
+
+
+class PeriodError(ValueError):
+    """A period that cannot be understood; str() is the bilingual message for the user."""
+
+    def __init__(self, key: str, raw: object = None) -> None:
+        self.key = key
+        self.raw = raw
+        self.message = both(key, raw=_raw_text(raw)) if key == "period.invalid" else both(key)
+        super().__init__(self.message)
+
+
+@functools.total_ordering
+@dataclass(frozen=True)
+class Period:
+    """One statistical period, identified by its kind and its last day.
+
+    The label is derived from (kind, end) and checked, so two equal periods always
+    have equal labels and ordering by (end, kind) is consistent with equality.
+    """
+
+    kind: str  # "year" | "quarter" | "month" | "day"
+    end: dt.date  # last day of the period
+    label: str  # canonical: "2024", "2024Q3", "2024-09", "2024-09-30"
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KIND_ORDER:
+            raise ValueError(f"unknown period kind {self.kind!r}; expected one of {KINDS}")
+        end = self.end
+        if isinstance(end, dt.datetime):  # also pandas.Timestamp: keep a plain date
+            object.__setattr__(self, "end", end.date())
+        elif not isinstance(end, dt.date):
+            raise TypeError(f"Period.end must be a date, not {type(end).__name__}")
+        if _last_day(self.kind, self.end) != self.end:
+            raise ValueError(f"{self.end} is not the last day of a {self.kind}")
+        expected = _label(self.kind, self.end)
+        if self.label != expected:
+            raise ValueError(f"label {self.label!r} should be {expected!r}")
+
+    def _sort_key(self) -> tuple[dt.date, int]:
+        return (self.end, _KIND_ORDER[self.kind])
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        return self._sort_key() < other._sort_key()
+
+    @property
+    def start(self) -> dt.date:
+        """First day of the period (year-to-date sums and chart bars need it)."""
+        if self.kind == "day":
+            return self.end
+        if self.kind == "month":
+            return self.end.replace(day=1)
+        if self.kind == "quarter":
+            return dt.date(self.end.year, self.end.month - 2, 1)
+        return dt.date(self.end.year, 1, 1)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def _raw_text(raw: object) -> str:
+    """The raw value as the user typed it, for messages (surrounding whitespace dropped)."""
+    return str(raw).strip()
+
+
+def _label(kind: str, end: dt.date) -> str:
+    if kind == "year":
+        return f"{end.year:04d}"
+    if kind == "quarter":
+        return f"{end.year:04d}Q{(end.month - 1) // 3 + 1}"
+    if kind == "month":
+        return f"{end.year:04d}-{end.month:02d}"
+    return end.isoformat()
+
+
+def _last_day(kind: str, end: dt.date) -> dt.date:
+    """The last day of the period of `kind` that contains `end`."""
+    if kind == "day":
+        return end
+    if kind == "year":
+        return dt.date(end.year, 12, 31)
+    month = end.month if kind == "month" else ((end.month - 1) // 3 + 1) * 3
+    return dt.date(end.year, month, calendar.monthrange(end.year, month)[1])
+
+
+def _make(kind: str, year: int, month: int = 12, day: int | None = None, raw: object = None) -> Period:
+    """Build a validated Period, turning any out-of-range part into PeriodError."""
+    if not MIN_YEAR <= year <= MAX_YEAR or not 1 <= month <= 12:
+        raise PeriodError("period.invalid", raw)
+    if day is None:
+        day = calendar.monthrange(year, month)[1]
+    try:
+        end = dt.date(year, month, day)
+    except ValueError:
+        raise PeriodError("period.invalid", raw) from None
+    return Period(kind, end, _label(kind, end))
+
+
+def _is_missing(raw: object) -> bool:
+    if raw is None or raw is pd.NA or raw is pd.NaT:
+        return True
+    if isinstance(raw, float | np.floating):
+        return math.isnan(raw)
+    if isinstance(raw, np.datetime64):
+        return bool(np.isnat(raw))
+    return False
+
+
+def parse_period(raw: object) -> Period:
+    """Parse one period as analysts write it (2024Q3, 2024年第三季度, 2024-09-30, 2024年…).
+
+    Raises PeriodError (bilingual message naming the raw value) for anything else.
+    """
+    if _is_missing(raw):
+        raise PeriodError("period.empty")
+    if isinstance(raw, bool | np.bool_):
+        raise PeriodError("period.invalid", raw)
+    if isinstance(raw, np.datetime64):
+        raw = pd.Timestamp(raw)
+    if isinstance(raw, dt.datetime):  # pandas.Timestamp included; a time of day is ignored
+        return _make("day", raw.year, raw.month, raw.day, raw=raw)
+    if isinstance(raw, dt.date):
+        return _make("day", raw.year, raw.month, raw.day, raw=raw)
+    if isinstance(raw, Integral):
+        return _make("year", int(raw), raw=raw)
+    if isinstance(raw, Real):  # Excel gives whole years as floats: 2024.0
+        number = float(raw)
+        if not number.is_integer():
+            raise PeriodError("period.invalid", raw)
+        return _make("year", int(number), raw=raw)
+    if not isinstance(raw, str):
+        raise PeriodError("period.invalid", raw)
+    return _parse_text(raw)
+
+
+def _parse_text(raw: str) -> Period:
+    text = unicodedata.normalize("NFKC", raw).strip().upper()
+    if not text:
+        raise PeriodError("period.empty")
+    if m := _YEAR_RE.fullmatch(text):
+        return _make("year", int(m[1]), raw=raw)
+    for pattern in (_QUARTER_RE, _ZH_QUARTER_RE):
+        if m := pattern.fullmatch(text):
+            quarter = _ZH_QUARTER.get(m[2]) or int(m[2])
+            if not 1 <= quarter <= 4:
+                raise PeriodError("period.invalid", raw)
+            return _make("quarter", int(m[1]), quarter * 3, raw=raw)
+    for pattern in (_MONTH_RE, _ZH_MONTH_RE):
+        if m := pattern.fullmatch(text):
+            return _make("month", int(m[1]), int(m[2]), raw=raw)
+    if m := _DAY_RE.fullmatch(text):
+        return _make("day", int(m[1]), int(m[3]), int(m[4]), raw=raw)
+    if m := _ZH_DAY_RE.fullmatch(text):
+        return _make("day", int(m[1]), int(m[2]), int(m[3]), raw=raw)
+    raise PeriodError("period.invalid", raw)
+
+
+def period_from_end(kind: str, end: dt.date) -> Period:
+    """Rebuild a Period from the (kind, end) pair the database stores.
+
+    `end` may be a date, datetime, pandas Timestamp or ISO string; it must be the
+    last day of a period of that kind (anything else means corrupt data).
+    """
+    raw = f"{kind} {end}"
+    if kind not in _KIND_ORDER or _is_missing(end):
+        raise PeriodError("period.invalid", raw)
+    try:
+        day = pd.Timestamp(end).date() if not isinstance(end, dt.date) else end
+    except (ValueError, TypeError):
+        raise PeriodError("period.invalid", raw) from None
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    if _last_day(kind, day) != day:
+        raise PeriodError("period.invalid", raw)
+    return _make(kind, day.year, day.month, day.day, raw=raw)
+
+
+# Inference results under which an object array cannot hold a bool.
+_NO_BOOL_KINDS = frozenset(
+    {"string", "floating", "integer", "mixed-integer-float", "decimal", "empty",
+     "datetime", "datetime64", "date"}
+)
+
+
+def _bools_as_text(values: np.ndarray) -> np.ndarray:
+    """Turn bools into "True"/"False" so factorize cannot merge True with 1 (they hash equal)."""
+    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) in _NO_BOOL_KINDS:
+        return values
+    is_bool = np.fromiter((isinstance(v, bool | np.bool_) for v in values), bool, len(values))
+    if is_bool.any():
+        values = values.copy()
+        values[is_bool] = [str(v) for v in values[is_bool]]
+    return values
+
+
+def parse_periods(values: pd.Series) -> pd.DataFrame:
+    """Parse a column of periods; each distinct raw value is parsed once and mapped back.
+
+    Returns columns kind, end (datetime64), label and error (bilingual message or None),
+    on the index of `values`. Invalid rows have kind/label None and end NaT.
+    """
+    if not isinstance(values, pd.Series):
+        values = pd.Series(values)
+    array = values.array if isinstance(values.dtype, pd.CategoricalDtype) else values.to_numpy()
+    if isinstance(array, np.ndarray):
+        array = _bools_as_text(array)
+    codes, uniques = pd.factorize(array, use_na_sentinel=True)
+    count = len(uniques)
+    # One slot per distinct value plus a last slot for missing values (code -1).
+    kinds = np.full(count + 1, None, dtype=object)
+    labels = np.full(count + 1, None, dtype=object)
+    errors = np.full(count + 1, None, dtype=object)
+    ends = np.full(count + 1, np.datetime64("NaT"), dtype="datetime64[D]")
+    for i, raw in enumerate(uniques):
+        try:
+            period = parse_period(raw)
+        except PeriodError as exc:
+            errors[i] = exc.message
+        else:
+            kinds[i], labels[i], ends[i] = period.kind, period.label, period.end
+    errors[count] = both("period.empty")
+    slots = np.where(codes < 0, count, codes)
+    index = values.index
+    return pd.DataFrame(
+        {
+            "kind": pd.Series(kinds[slots], index=index, dtype=object),
+            "end": pd.Series(ends[slots].astype("datetime64[ns]"), index=index),
+            "label": pd.Series(labels[slots], index=index, dtype=object),
+            "error": pd.Series(errors[slots], index=index, dtype=object),
+        },
+        index=index,
+    )
