@@ -140,6 +140,8 @@ class Revision(Base):
     changed_at: Mapped[datetime] = mapped_column(DateTime)
     reason: Mapped[str] = mapped_column(Text, default="")
     import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The import that had written the old value, so an undo can give the row back to it.
+    old_import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     __table_args__ = (
         Index("ix_revision_key", "indicator_id", "region_code", "period_end"),

@@ -36,21 +36,42 @@ def _rows(db: Database) -> tuple[list[dict], list[dict], list[dict], dict[str, l
         for r in cat.regions.values()
     ]
     plans = [
-        {"id": p.id, "title": p.title, "doc_no": p.doc_no, "issuer": p.issuer,
-         "issued": p.issued, "region_code": p.region}
+        {
+            "id": p.id,
+            "title": p.title,
+            "doc_no": p.doc_no,
+            "issuer": p.issuer,
+            "issued": p.issued,
+            "region_code": p.region,
+        }
         for p in cat.plans.values()
     ]
     indicators, stages = [], {}
     for ind in cat.indicators.values():
         indicators.append(
-            {"id": ind.id, "plan_id": ind.plan, "region_code": cat.region_of(ind),
-             "name": ind.name, "name_en": ind.name_en, "domain": ind.domain, "unit": ind.unit,
-             "kind": ind.kind, "responsible": list(ind.responsible),
-             "definition": ind.model_dump(mode="json")}
+            {
+                "id": ind.id,
+                "plan_id": ind.plan,
+                "region_code": cat.region_of(ind),
+                "name": ind.name,
+                "name_en": ind.name_en,
+                "domain": ind.domain,
+                "unit": ind.unit,
+                "kind": ind.kind,
+                "responsible": list(ind.responsible),
+                "definition": ind.model_dump(mode="json"),
+            }
         )
         stages[ind.id] = [
-            {"indicator_id": ind.id, "seq": i, "op": s.op, "value": s.value, "low": s.low,
-             "high": s.high, "by": s.by}
+            {
+                "indicator_id": ind.id,
+                "seq": i,
+                "op": s.op,
+                "value": s.value,
+                "low": s.low,
+                "high": s.high,
+                "by": s.by,
+            }
             for i, s in enumerate(ind.targets)
         ]
     return regions, plans, indicators, stages
@@ -63,7 +84,8 @@ def _upsert(conn: Connection, table: Any, key: str, rows: list[dict]) -> tuple[s
     wanted = {r[key]: r for r in rows}
     new = [r for k, r in wanted.items() if k not in existing]
     changed = [
-        r for k, r in wanted.items()
+        r
+        for k, r in wanted.items()
         if k in existing and (tuple(existing[k][:-1]) != tuple(r.values()) or existing[k][-1])
     ]
     gone = {k for k, r in existing.items() if k not in wanted and not r[-1]}
@@ -87,12 +109,17 @@ def sync_catalog(db: Database, actor: Actor = LOCAL_OPERATOR) -> SyncResult:
         touched = new | changed
         if touched:
             conn.execute(delete(TargetStage).where(TargetStage.indicator_id.in_(touched)))
-            conn.execute(
-                TargetStage.__table__.insert(), [s for i in touched for s in stages[i]]
-            )
-        result = SyncResult(len(new), len(changed), len(gone),
-                            len(indicators) - len(new) - len(changed))
+            conn.execute(TargetStage.__table__.insert(), [s for i in touched for s in stages[i]])
+        result = SyncResult(
+            len(new), len(changed), len(gone), len(indicators) - len(new) - len(changed)
+        )
         if result.wrote:
-            audit.record(conn, actor.name, "catalog_sync", added=sorted(new),
-                         changed=sorted(changed), retired=sorted(gone))
+            audit.record(
+                conn,
+                actor.name,
+                "catalog_sync",
+                added=sorted(new),
+                changed=sorted(changed),
+                retired=sorted(gone),
+            )
     return result

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -20,6 +21,41 @@ TEXT.update(
             "Catalog is valid: {plans} plans, {indicators} indicators, {regions} regions",
         ),
         "cli.problems": ("目录有 {n} 处问题：", "The catalog has {n} problem(s):"),
+        "cli.init": (
+            "数据库已就绪（{url}，结构版本 {version}）；目录同步：新增{added}，修改{changed}，"
+            "停用{retired}，未变{unchanged}",
+            "Database ready ({url}, schema version {version}); catalog sync: added {added}, "
+            "changed {changed}, retired {retired}, unchanged {unchanged}",
+        ),
+        "cli.import": (
+            "{file}：共{rows}行，新增{inserted}，更新{updated}，未变{unchanged}，错误{errors}",
+            "{file}: {rows} rows, inserted {inserted}, updated {updated}, "
+            "unchanged {unchanged}, errors {errors}",
+        ),
+        "cli.import_refused": (
+            "有错误行，未写入任何数据（可用 --skip-invalid 只写入有效行）",
+            "Rows were rejected, nothing was written (--skip-invalid writes the valid rows)",
+        ),
+        "cli.import_dry": ("试运行：未写入任何数据", "Dry run: nothing was written"),
+        "cli.import_written": ("已写入，导入编号 #{id}", "Written as import #{id}"),
+        "cli.import_nothing": (
+            "数据与库中一致，无需写入",
+            "Every row matches what is stored: nothing to write",
+        ),
+        "cli.file_missing": ("找不到文件 {path}", "File {path} not found"),
+        "cli.undo": (
+            "已撤销导入 #{id}：恢复{restored}，删除{deleted}，之后已被修改而保留{kept}",
+            "Import #{id} undone: restored {restored}, deleted {deleted}, "
+            "kept {kept} changed since",
+        ),
+        "cli.wrote": ("已写入 {path}（{rows}行）", "Wrote {path} ({rows} rows)"),
+        "cli.backup": ("备份完成：{path}", "Backup written: {path}"),
+        "cli.internal": (
+            "内部错误（{kind}）：{detail}。数据未改变；设置 METRICS_DEBUG=1 可查看详情",
+            "Internal error ({kind}): {detail}. No data was changed; set METRICS_DEBUG=1 "
+            "for details",
+        ),
+        "cli.unknown_user": ("未知账号“{user}”", "Unknown account “{user}”"),
     }
 )
 
@@ -67,6 +103,167 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     return 0
 
 
+class UsageError(Exception):
+    """Bad input to a command that argparse cannot see (exit 1 with the reason)."""
+
+
+def _database(args: argparse.Namespace, sync: bool = True):  # type: ignore[no-untyped-def]
+    from db.engine import open_database
+
+    return open_database(_catalog(getattr(args, "config", None)), sync=sync)
+
+
+def _actor(db, name: str | None):  # type: ignore[no-untyped-def]
+    from db.accounts import get_actor
+    from db.permissions import LOCAL_OPERATOR
+
+    if name is None:
+        return LOCAL_OPERATOR
+    actor = get_actor(db, name)
+    if actor is None:
+        raise UsageError(both("cli.unknown_user", user=name))
+    return actor
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from db.migrations import migrate
+    from db.sync import sync_catalog
+
+    db = _database(args, sync=False)
+    version = migrate(db)
+    result = sync_catalog(db, _actor(db, args.user))
+    url = db.engine.url.render_as_string(hide_password=True)
+    print(
+        both(
+            "cli.init",
+            url=url,
+            version=version,
+            added=result.added,
+            changed=result.changed,
+            retired=result.retired,
+            unchanged=result.unchanged,
+        )
+    )
+    return 0
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except (FileNotFoundError, IsADirectoryError):
+        raise UsageError(both("cli.file_missing", path=path)) from None
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from db.writes import import_file
+
+    db = _database(args)
+    data = _read_file(args.file)
+    report = import_file(
+        db,
+        data,
+        Path(args.file).name,
+        _actor(db, args.user),
+        dry_run=args.dry_run,
+        skip_invalid=args.skip_invalid,
+    )
+    failed = bool(report.errors) and not report.written and not (args.skip_invalid and args.dry_run)
+    if args.json:
+        json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 1 if failed else 0
+    print(
+        both(
+            "cli.import",
+            file=report.file,
+            rows=report.rows,
+            inserted=report.inserted,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            errors=len(report.errors),
+        )
+    )
+    for e in report.errors:
+        print(f"  第{e['row']}行 row {e['row']} [{e['column']}] “{e['value']}”: {e['message']}")
+    if args.dry_run:
+        print(both("cli.import_dry"))
+    elif failed:
+        print(both("cli.import_refused"), file=sys.stderr)
+    elif report.written:
+        print(both("cli.import_written", id=report.import_id))
+    else:
+        print(both("cli.import_nothing"))
+    return 1 if failed else 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    from db.writes import undo_import
+
+    db = _database(args)
+    try:
+        r = undo_import(db, args.import_id, _actor(db, args.user))
+    except LookupError as exc:
+        raise UsageError(str(exc.args[0])) from None
+    print(both("cli.undo", id=r.import_id, restored=r.restored, deleted=r.deleted, kept=r.kept))
+    return 0
+
+
+def _write_sheet(frame, out: str | None, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    from metrics.exports import to_csv_bytes, to_xlsx_bytes
+
+    data = to_xlsx_bytes(frame) if fmt == "xlsx" else to_csv_bytes(frame)
+    if out is None:
+        sys.stdout.buffer.write(data)
+        return
+    with open(out, "wb") as fh:
+        fh.write(data)
+    print(both("cli.wrote", path=out, rows=len(frame)), file=sys.stderr)
+
+
+def _format(args: argparse.Namespace) -> str:
+    if args.format:
+        return args.format
+    return "xlsx" if (args.out or "").lower().endswith(".xlsx") else "csv"
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from db.queries import observation_table
+    from metrics.exports import observations_sheet
+
+    db = _database(args)
+    if _format(args) == "xlsx" and args.out is None:
+        raise UsageError("--format xlsx needs --out FILE / xlsx 格式需要 --out 文件名")
+    _write_sheet(observations_sheet(observation_table(db), db.catalog), args.out, _format(args))
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from metrics.exports import template_sheet
+
+    catalog = _catalog(args.config)
+    if _format(args) == "xlsx" and args.out is None:
+        raise UsageError("--format xlsx needs --out FILE / xlsx 格式需要 --out 文件名")
+    _write_sheet(template_sheet(catalog), args.out, _format(args))
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from db.backup import BackupError, backup
+
+    db = _database(args, sync=False)
+    try:
+        path = backup(db, Path(args.file))
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
+    print(both("cli.backup", path=path))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m metrics",
@@ -82,6 +279,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per indicator")
     p.add_argument("--config", help="catalog file")
     p.set_defaults(handler=cmd_catalog)
+
+    def db_command(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--config", help="catalog file (default: METRICS_CONFIG or config.yaml)")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = db_command(
+        "init", "建库并同步目录 / create or migrate the database, sync the catalog", cmd_init
+    )
+    p.add_argument("--user", help="account whose permissions apply (default: local operator)")
+
+    p = db_command("import", "导入统计表 / import a CSV or Excel sheet", cmd_import)
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    p.add_argument("--skip-invalid", action="store_true", help="write the valid rows only")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--user", help="account whose permissions apply (default: local operator)")
+
+    p = db_command("undo", "撤销一次导入 / undo an import", cmd_undo)
+    p.add_argument("import_id", type=int)
+    p.add_argument("--user", help="account whose permissions apply (default: local operator)")
+
+    for name, help_text, handler in (
+        ("export", "导出全部数据 / export every observation", cmd_export),
+        ("template", "下载导入模板 / write an import template", cmd_template),
+    ):
+        p = db_command(name, help_text, handler)
+        p.add_argument("--format", choices=["csv", "xlsx"])
+        p.add_argument("--out", help="file to write (default: standard output, CSV)")
+
+    p = db_command("backup", "备份数据库 / consistent copy of the database", cmd_backup)
+    p.add_argument("file")
     return parser
 
 
@@ -91,4 +321,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except CatalogError as exc:
         _print_problems(exc)
+        return 1
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except Exception as exc:  # the last guard: a reason, never a traceback
+        from db.permissions import PermissionDenied
+        from metrics.importer import ImportFileError
+
+        if isinstance(exc, ImportFileError | PermissionDenied):
+            print(str(exc), file=sys.stderr)
+            return 1
+        if os.environ.get("METRICS_DEBUG"):
+            raise
+        print(both("cli.internal", kind=type(exc).__name__, detail=exc), file=sys.stderr)
         return 1

@@ -24,7 +24,10 @@ from metrics.values import parse_values
 
 TEXT.update(
     {
-        "import.empty_file": ("文件为空，没有表头和数据", "The file is empty: no header and no rows"),
+        "import.empty_file": (
+            "文件为空，没有表头和数据",
+            "The file is empty: no header and no rows",
+        ),
         "import.no_rows": ("文件只有表头，没有数据行", "The file has a header but no data rows"),
         "import.format": (
             "不支持的文件类型“{name}”，请上传 .csv 或 .xlsx",
@@ -194,8 +197,12 @@ def _headers(frame: pd.DataFrame) -> dict[str, str]:
     for required in ("period", "value"):
         if required not in found:
             raise ImportFileError(
-                both("import.missing_column", column=COLUMNS[required][0],
-                     aliases="/".join(COLUMNS[required]), found=shown)
+                both(
+                    "import.missing_column",
+                    column=COLUMNS[required][0],
+                    aliases="/".join(COLUMNS[required]),
+                    found=shown,
+                )
             )
     if "indicator_id" not in found and "indicator" not in found:
         raise ImportFileError(both("import.no_indicator_column", found=shown))
@@ -222,20 +229,33 @@ def _messages(mask: pd.Series, key: str, **columns: pd.Series) -> pd.Series:
     return pd.Series(texts, index=mask.index[mask], dtype=object).reindex(mask.index)
 
 
+def _free_text(frame: pd.DataFrame, columns: dict[str, str], name: str) -> pd.Series:
+    """A note or source column; None when the file has no such column (keep what is
+    stored). The apostrophe our exports put before a formula-like text is taken off."""
+    if name not in columns:
+        return pd.Series(None, index=frame.index, dtype=object)
+    return _text(frame[columns[name]]).str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
+
+
 def _lookup(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
     return values.map(mapping)
 
 
 def _plan_life(catalog: Catalog) -> pd.DataFrame:
-    """Per indicator: the periods it may have, from the year before the plan was issued
-    (the baseline year) to the end of the year of its last deadline."""
+    """Per indicator: the periods its plan covers, from the year before the plan was issued
+    (the baseline year, or an earlier baseline's) to the end of the year of the plan's last
+    deadline, so a milestone finished late can still be reported."""
+    last: dict[str, int] = {}
+    for ind in catalog.indicators.values():
+        year = max(s.by for s in ind.targets).year
+        last[ind.plan] = max(last.get(ind.plan, year), year)
     rows = []
     for ind in catalog.indicators.values():
         issued = catalog.plans[ind.plan].issued
         start = date(issued.year - 1, 1, 1)
         if ind.baseline and ind.baseline.date < start:
             start = date(ind.baseline.date.year, 1, 1)
-        end = date(max(s.by for s in ind.targets).year, 12, 31)
+        end = date(last[ind.plan], 12, 31)
         rows.append((ind.id, pd.Timestamp(start), pd.Timestamp(end)))
     return pd.DataFrame(rows, columns=["indicator_id", "life_start", "life_end"]).set_index(
         "indicator_id"
@@ -278,8 +298,12 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
         msg = messages[mask] if isinstance(messages, pd.Series) else messages
         errors.append(
             pd.DataFrame(
-                {"row": row_no[mask], "column": columns.get(column, column),
-                 "value": raw[mask].astype(str), "message": msg}
+                {
+                    "row": row_no[mask],
+                    "column": columns.get(column, column),
+                    "value": raw[mask].astype(str),
+                    "message": msg,
+                }
             )
         )
 
@@ -291,8 +315,12 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
         raw_id = _text(frame[columns["indicator_id"]])
         ind_id = _lookup(raw_id, {i: i for i in catalog.indicators})
         given = raw_id != ""
-        fail(given & ind_id.isna(), "indicator_id", raw_id,
-             _messages(given & ind_id.isna(), "row.unknown_indicator", raw=raw_id))
+        fail(
+            given & ind_id.isna(),
+            "indicator_id",
+            raw_id,
+            _messages(given & ind_id.isna(), "row.unknown_indicator", raw=raw_id),
+        )
         bad |= given & ind_id.isna()
     else:
         given = pd.Series(False, index=frame.index)
@@ -308,10 +336,18 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
         named = _lookup(raw_name, {k: v for k, v in by_name.items() if counts[k] == 1})
         ind_id = ind_id.where(~use, named)
         unknown = use & ~ambiguous & named.isna()
-        fail(ambiguous, "indicator", raw_name,
-             _messages(ambiguous, "row.ambiguous_indicator", raw=raw_name))
-        fail(unknown, "indicator", raw_name,
-             _messages(unknown, "row.unknown_indicator", raw=raw_name))
+        fail(
+            ambiguous,
+            "indicator",
+            raw_name,
+            _messages(ambiguous, "row.ambiguous_indicator", raw=raw_name),
+        )
+        fail(
+            unknown,
+            "indicator",
+            raw_name,
+            _messages(unknown, "row.unknown_indicator", raw=raw_name),
+        )
         bad |= ambiguous | unknown
         given |= raw_name != ""
     empty_ind = ~given
@@ -330,8 +366,9 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
         region = _lookup(raw_region, codes).fillna(_lookup(raw_region, names))
         region = region.where(raw_region != "", plan_region)
         unknown = (raw_region != "") & region.isna()
-        fail(unknown, "region", raw_region,
-             _messages(unknown, "row.unknown_region", raw=raw_region))
+        fail(
+            unknown, "region", raw_region, _messages(unknown, "row.unknown_region", raw=raw_region)
+        )
         bad |= unknown
     else:
         raw_region = pd.Series("", index=frame.index)
@@ -343,9 +380,17 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
         index=frame.index,
     )
     shown_region = raw_region.where(raw_region != "", region.astype(str))
-    fail(outside, "region", shown_region,
-         _messages(outside, "row.region_outside", raw=shown_region,
-                   plan_region=plan_region.map(lambda c: f"{catalog.regions[c].name} {c}")))
+    fail(
+        outside,
+        "region",
+        shown_region,
+        _messages(
+            outside,
+            "row.region_outside",
+            raw=shown_region,
+            plan_region=plan_region.map({c: f"{r.name} {c}" for c, r in catalog.regions.items()}),
+        ),
+    )
     bad |= outside
 
     # period
@@ -359,9 +404,18 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
     end = ind_id.map(life["life_end"])
     outside_life = known & ~period_bad & ((periods["end"] < start) | (periods["end"] > end))
     shown_period = _text(raw_period)
-    fail(outside_life, "period", shown_period,
-         _messages(outside_life, "row.period_outside", raw=shown_period,
-                   start=start.dt.date, end=end.dt.date))
+    fail(
+        outside_life,
+        "period",
+        shown_period,
+        _messages(
+            outside_life,
+            "row.period_outside",
+            raw=shown_period,
+            start=start.dt.date,
+            end=end.dt.date,
+        ),
+    )
     bad |= outside_life
 
     # value, in the indicator's unit
@@ -373,9 +427,9 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
 
     # one row per (indicator, region, period) in a file
     keyed = known & region.notna() & ~period_bad
-    keys = pd.DataFrame(
-        {"i": ind_id, "r": region, "k": periods["kind"], "e": periods["end"]}
-    )[keyed]
+    keys = pd.DataFrame({"i": ind_id, "r": region, "k": periods["kind"], "e": periods["end"]})[
+        keyed
+    ]
     dup = keys.duplicated(keep=False)
     if dup.any():
         dup_rows = row_no[dup.index[dup]]
@@ -383,14 +437,16 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
         listing = groups.transform(lambda s: "、".join(str(x) for x in s))
         mask = pd.Series(False, index=frame.index)
         mask[listing.index] = True
-        fail(mask, "period", _text(raw_period),
-             listing.map(lambda rows: both("row.duplicate", rows=rows)).reindex(frame.index))
+        fail(
+            mask,
+            "period",
+            _text(raw_period),
+            listing.map(lambda rows: both("row.duplicate", rows=rows)).reindex(frame.index),
+        )
         bad |= mask
 
-    note = _text(frame[columns["note"]]) if "note" in columns else pd.Series(None, index=frame.index)
-    source = (
-        _text(frame[columns["source"]]) if "source" in columns else pd.Series(None, index=frame.index)
-    )
+    note = _free_text(frame, columns, "note")
+    source = _free_text(frame, columns, "source")
     good = ~bad
     rows = pd.DataFrame(
         {
@@ -413,7 +469,9 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
     return CheckedRows(rows.reset_index(drop=True), err.reset_index(drop=True), n, columns)
 
 
-def check_file(data: bytes, filename: str, catalog: Catalog, max_rows: int | None = None) -> CheckedRows:
+def check_file(
+    data: bytes, filename: str, catalog: Catalog, max_rows: int | None = None
+) -> CheckedRows:
     """Read and check an uploaded or given file."""
     frame = read_table(data, filename)
     if len(frame) == 0:
@@ -423,12 +481,27 @@ def check_file(data: bytes, filename: str, catalog: Catalog, max_rows: int | Non
     return check_table(frame, catalog)
 
 
-def check_entry(catalog: Catalog, indicator_id: str, region: str, period: object, value: object,
-                note: str = "", source: str = "") -> CheckedRows:
+def check_entry(
+    catalog: Catalog,
+    indicator_id: str,
+    region: str,
+    period: object,
+    value: object,
+    note: str = "",
+    source: str = "",
+) -> CheckedRows:
     """One value typed into the entry form, checked exactly like an imported row."""
     frame = pd.DataFrame(
-        [{"指标编码": indicator_id, "地区": region, "统计期": period, "数值": value,
-          "备注": note, "来源": source}],
+        [
+            {
+                "指标编码": indicator_id,
+                "地区": region,
+                "统计期": period,
+                "数值": value,
+                "备注": note,
+                "来源": source,
+            }
+        ],
         dtype=object,
     )
     return check_table(frame, catalog)

@@ -14,7 +14,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral, Number, Real
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,8 @@ __all__ = [
     "KINDS",
     "Period",
     "PeriodError",
+    "column_cells",
+    "factorize_cells",
     "parse_period",
     "parse_periods",
     "period_from_end",
@@ -138,7 +140,9 @@ def _last_day(kind: str, end: dt.date) -> dt.date:
     return dt.date(end.year, month, calendar.monthrange(end.year, month)[1])
 
 
-def _make(kind: str, year: int, month: int = 12, day: int | None = None, raw: object = None) -> Period:
+def _make(
+    kind: str, year: int, month: int = 12, day: int | None = None, raw: object = None
+) -> Period:
     """Build a validated Period, turning any out-of-range part into PeriodError."""
     if not MIN_YEAR <= year <= MAX_YEAR or not 1 <= month <= 12:
         raise PeriodError("period.invalid", raw)
@@ -230,22 +234,74 @@ def period_from_end(kind: str, end: dt.date) -> Period:
     return _make(kind, day.year, day.month, day.day, raw=raw)
 
 
-# Inference results under which an object array cannot hold a bool.
-_NO_BOOL_KINDS = frozenset(
-    {"string", "floating", "integer", "mixed-integer-float", "decimal", "empty",
-     "datetime", "datetime64", "date"}
-)
+def column_cells(values: pd.Series) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """The cells of a column in the form factorize handles fastest.
+
+    Text columns stay as their string array (no copy to objects); everything else,
+    categoricals included, becomes an object array of Python/pandas scalars.
+    """
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.array
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return np.asarray(values.array, dtype=object)
+    return values.to_numpy()
 
 
-def _bools_as_text(values: np.ndarray) -> np.ndarray:
-    """Turn bools into "True"/"False" so factorize cannot merge True with 1 (they hash equal)."""
-    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) in _NO_BOOL_KINDS:
-        return values
-    is_bool = np.fromiter((isinstance(v, bool | np.bool_) for v in values), bool, len(values))
-    if is_bool.any():
-        values = values.copy()
-        values[is_bool] = [str(v) for v in values[is_bool]]
-    return values
+def _is_bool(cell: object) -> bool:
+    return isinstance(cell, bool | np.bool_)
+
+
+def _may_be_bool_twin(cell: object) -> bool:
+    """True for values that hash like True/False (1, 0, 1.0, …), and for bools themselves."""
+    if _is_bool(cell):
+        return True
+    if isinstance(cell, Number):
+        try:
+            return bool(cell == 0 or cell == 1)
+        except TypeError:
+            return False
+    return False
+
+
+def factorize_cells(
+    cells: np.ndarray | pd.api.extensions.ExtensionArray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize for spreadsheet cells that keeps TRUE/FALSE apart from 1/0.
+
+    Python hashes True like 1 and False like 0, so plain factorize would let a TRUE
+    cell take the meaning of a 1 in the same column (or the reverse). Bools become the
+    texts "True"/"False" instead. Returns codes (-1 for a missing cell) and the distinct
+    values as an object array. Only groups whose value is 0 or 1 are re-examined, so the
+    usual column costs one factorize.
+    """
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
+    if not (isinstance(cells, np.ndarray) and cells.dtype == object):
+        return codes, uniques  # a typed column cannot mix bools with numbers
+    suspects = [i for i, cell in enumerate(uniques) if _may_be_bool_twin(cell)]
+    if not suspects:
+        return codes, uniques
+    rows = np.flatnonzero(np.isin(codes, suspects))
+    row_cells = cells[rows]
+    is_bool = np.fromiter((_is_bool(cell) for cell in row_cells), bool, len(rows))
+    if not is_bool.any():
+        return codes, uniques
+    # Give each group whose representative is a bool a non-bool member to stand for it.
+    kept_rows, kept_codes = rows[~is_bool], codes[rows[~is_bool]]
+    for code in suspects:
+        if _is_bool(uniques[code]):
+            members = kept_rows[kept_codes == code]
+            if len(members):
+                uniques[code] = cells[members[0]]
+    # Bool cells get codes of their own, as text.
+    bool_rows = rows[is_bool]
+    truth = np.fromiter((bool(cell) for cell in row_cells[is_bool]), bool, len(bool_rows))
+    extra = []
+    for flag in (True, False):
+        if (truth == flag).any():
+            codes[bool_rows[truth == flag]] = len(uniques) + len(extra)
+            extra.append(str(flag))
+    return codes, np.concatenate([uniques, np.array(extra, dtype=object)])
 
 
 def parse_periods(values: pd.Series) -> pd.DataFrame:
@@ -256,10 +312,7 @@ def parse_periods(values: pd.Series) -> pd.DataFrame:
     """
     if not isinstance(values, pd.Series):
         values = pd.Series(values)
-    array = values.array if isinstance(values.dtype, pd.CategoricalDtype) else values.to_numpy()
-    if isinstance(array, np.ndarray):
-        array = _bools_as_text(array)
-    codes, uniques = pd.factorize(array, use_na_sentinel=True)
+    codes, uniques = factorize_cells(column_cells(values))
     count = len(uniques)
     # One slot per distinct value plus a last slot for missing values (code -1).
     kinds = np.full(count + 1, None, dtype=object)

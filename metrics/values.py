@@ -1,4 +1,4 @@
-"""Indicator values: parse what analysts type or Excel exports into a number in the indicator's unit.
+"""Indicator values: what analysts type or Excel exports, as a number in the indicator's unit.
 
 Statistics sheets mix Excel numbers with text such as "1,234", "6.5万", "1000亿元" or
 "３５．２％". Every value is stored in its indicator's catalog unit (万个, 亿元, %, …), so
@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.i18n import both
+from metrics.periods import column_cells, factorize_cells
 
 __all__ = [
     "ValueParseError",
@@ -43,6 +44,8 @@ _VALUE_RE = re.compile(
     rf"\s*(?P<magnitude>{_MAGNITUDE})?"
     r"\s*(?P<base>[%‰‱]|°?[^\W\d_]\S*)?"
 )
+# A trailing "base unit" that is really a broken number: 1e, 1e+, 0x10.
+_BROKEN_NUMBER_RE = re.compile(r"[eE][+-]?|.*[0-9].*")
 _NOT_FINITE_WORDS = frozenset({"inf", "infinity", "nan", "∞"})
 _PERCENT = "%"
 _EMPTY_MARK = "—"
@@ -78,7 +81,7 @@ def _split_unit(unit: str | None) -> tuple[int, str]:
     match = _MAGNITUDE_RE.match(text)
     if match is None:
         return 1, text
-    return _magnitude_value(match.group()), text[match.end():]
+    return _magnitude_value(match.group()), text[match.end() :]
 
 
 def unit_scale(unit: str) -> tuple[float, str]:
@@ -139,6 +142,8 @@ def _parse_text(raw: str, unit: str) -> float:
         raise ValueParseError("value.invalid", raw=shown)
     magnitude, base = match["magnitude"], match["base"]
     unit_multiplier, unit_base = _split_unit(unit)
+    if base and base != unit_base and _BROKEN_NUMBER_RE.fullmatch(base):
+        raise ValueParseError("value.invalid", raw=shown)
     unit_text = _normalise(unit) if isinstance(unit, str) else ""
     if base == _PERCENT:
         if magnitude:
@@ -213,25 +218,9 @@ def format_value(value: float, unit: str, lang: str = "zh", *, decimals: int | N
 
 # --- columns -------------------------------------------------------------------------
 
-# Inference results under which an object array cannot hold a bool.
-_NO_BOOL_KINDS = frozenset(
-    {"string", "floating", "integer", "mixed-integer-float", "decimal", "empty",
-     "datetime", "datetime64", "date"}
-)
 # Share of distinct values in a sample above which plain numbers are parsed first.
 _DISTINCT_RATIO = 0.5
 _SAMPLE = 10_000
-
-
-def _bools_as_text(values: np.ndarray) -> np.ndarray:
-    """Turn bools into "True"/"False" so factorize cannot merge True with 1 (they hash equal)."""
-    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) in _NO_BOOL_KINDS:
-        return values
-    is_bool = np.fromiter((isinstance(v, bool | np.bool_) for v in values), bool, len(values))
-    if is_bool.any():
-        values = values.copy()
-        values[is_bool] = [str(v) for v in values[is_bool]]
-    return values
 
 
 def _is_plain_candidate(value: object) -> bool:
@@ -241,36 +230,41 @@ def _is_plain_candidate(value: object) -> bool:
     return type(value) is int and -(2**63) <= value < 2**63
 
 
-def _plain_numbers(values: np.ndarray) -> np.ndarray:
+def _plain_numbers(cells: np.ndarray | pd.api.extensions.ExtensionArray) -> np.ndarray:
     """Finite plain numbers (Excel numbers, "1234", " -3.5e2 ") as floats; NaN for the rest.
 
     pd.to_numeric accepts a subset of what parse_value accepts and rounds the same way,
-    so where this gives a finite number parse_value would give that number too.
+    so where this gives a finite number parse_value would give that number too. Cells of
+    other types (bools, bytes, huge ints, dates) are left to parse_value.
     """
-    result = np.full(len(values), np.nan)
-    if len(values) == 0:
+    result = np.full(len(cells), np.nan)
+    if len(cells) == 0:
         return result
-    kind = pd.api.types.infer_dtype(values, skipna=True)
-    if kind in ("string", "floating"):
-        candidates = np.ones(len(values), dtype=bool)
+    if pd.api.types.infer_dtype(cells, skipna=True) in ("string", "floating"):
+        candidates = slice(None)
+        chosen = cells
     else:
-        candidates = np.fromiter((_is_plain_candidate(v) for v in values), bool, len(values))
-    if candidates.any():
-        numbers = pd.to_numeric(
-            pd.Series(values[candidates], dtype=object), errors="coerce"
-        ).to_numpy(dtype=float, na_value=np.nan)
-        result[candidates] = numbers
+        cells = np.asarray(cells, dtype=object)
+        candidates = np.fromiter((_is_plain_candidate(v) for v in cells), bool, len(cells))
+        chosen = cells[candidates]
+    if len(chosen):
+        numbers = pd.to_numeric(pd.Series(chosen, copy=False), errors="coerce")
+        result[candidates] = numbers.to_numpy(dtype=float, na_value=np.nan)
     result[~np.isfinite(result)] = np.nan
     return result + 0.0  # -0.0 → 0.0
 
 
-def _unit_array(units: pd.Series | str, length: int) -> np.ndarray:
-    if isinstance(units, str) or units is None:
-        return np.full(length, units or "", dtype=object)
-    array = np.asarray(pd.Series(units).to_numpy(dtype=object))
-    if len(array) != length:
-        raise ValueError(f"units has {len(array)} rows, values have {length}")
-    return array
+def _factorize_units(units: pd.Series | str | None, length: int) -> tuple[np.ndarray, list[str]]:
+    """Codes into a list of unit texts; the last entry ("") stands for a missing unit."""
+    if units is None or isinstance(units, str):
+        return np.zeros(length, dtype=np.intp), [units or "", ""]
+    if not isinstance(units, pd.Series):
+        units = pd.Series(units)
+    if len(units) != length:
+        raise ValueError(f"units has {len(units)} rows, values have {length}")
+    codes, uniques = pd.factorize(units, use_na_sentinel=True)
+    texts = [u if isinstance(u, str) else "" for u in uniques] + [""]
+    return np.where(codes < 0, len(texts) - 1, codes), texts
 
 
 def parse_values(raw: pd.Series, units: pd.Series | str) -> pd.DataFrame:
@@ -284,9 +278,7 @@ def parse_values(raw: pd.Series, units: pd.Series | str) -> pd.DataFrame:
     if not isinstance(raw, pd.Series):
         raw = pd.Series(raw)
     length = len(raw)
-    unit_codes, unit_uniques = pd.factorize(_unit_array(units, length), use_na_sentinel=True)
-    unit_texts = [u if isinstance(u, str) else "" for u in unit_uniques] + [""]
-    unit_codes = np.where(unit_codes < 0, len(unit_uniques), unit_codes)
+    unit_codes, unit_texts = _factorize_units(units, length)
 
     values = np.full(length, np.nan)
     errors = np.full(length, None, dtype=object)
@@ -320,20 +312,21 @@ def _parse_objects(
     errors: np.ndarray,
 ) -> None:
     """Fill values/errors for a text or mixed column, parsing each distinct pair once."""
-    array = _bools_as_text(np.asarray(raw.to_numpy(dtype=object)))
-    rows = np.arange(len(array))
-    sample = array[:_SAMPLE]
+    cells = column_cells(raw)
+    rows = np.arange(len(cells))
+    sample = cells[:_SAMPLE]
     if len(sample) and len(pd.unique(sample)) > _DISTINCT_RATIO * len(sample):
         # Mostly distinct values, typically plain numbers: convert them all at once.
-        numbers = _plain_numbers(array)
+        numbers = _plain_numbers(cells)
         plain = ~np.isnan(numbers)
         values[plain] = numbers[plain]
         rows = rows[~plain]
-    codes, uniques = pd.factorize(array[rows], use_na_sentinel=True)
+        cells = cells[rows]
+    codes, uniques = factorize_cells(cells)
     errors[rows[codes < 0]] = both("value.empty")
 
     # Plain numbers among the distinct values need no unit.
-    unique_numbers = _plain_numbers(np.asarray(uniques, dtype=object))
+    unique_numbers = _plain_numbers(uniques)
     known = codes >= 0
     row_numbers = np.where(known, unique_numbers[np.where(known, codes, 0)], np.nan)
     plain = ~np.isnan(row_numbers)

@@ -19,6 +19,9 @@ regions:
     children:
       - {code: "371702", name: 牡丹区, name_en: Mudan}
       - {code: "371721", name: 曹县, name_en: Caoxian}
+  - code: "370100"
+    name: 济南市
+    name_en: Jinan
 plans:
   - id: heze-2023-digital-gov
     title: 菏泽市数字政府建设实施方案
@@ -80,3 +83,63 @@ def small_catalog_path(tmp_path: Path) -> Path:
     path = tmp_path / "config.yaml"
     path.write_text(SMALL_CATALOG, encoding="utf-8")
     return path
+
+
+# --- databases: every storage test runs on SQLite and, when configured, on PostgreSQL ---
+
+POSTGRES_URL = os.environ.get("METRICS_TEST_POSTGRES_URL")
+
+
+def _postgres_schema_url(name: str) -> str:
+    """A throwaway schema per test, so tests never see each other's rows."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    engine.dispose()
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{name}"
+
+
+def _drop_postgres_schema(name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path: Path):
+    """A database URL for a fresh, empty database of each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'metrics.db'}"
+        return
+    if not POSTGRES_URL:
+        if os.environ.get("METRICS_REQUIRE_POSTGRES"):
+            pytest.fail("METRICS_TEST_POSTGRES_URL is not set")
+        pytest.skip("METRICS_TEST_POSTGRES_URL is not set")
+    import uuid
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    yield _postgres_schema_url(name)
+    _drop_postgres_schema(name)
+
+
+@pytest.fixture
+def small_catalog(small_catalog_path: Path):
+    from metrics.catalog import load_catalog
+
+    return load_catalog(small_catalog_path)
+
+
+@pytest.fixture
+def db(db_url: str, small_catalog):
+    """A fresh database of each backend, synced with the small catalog."""
+    from db.engine import open_database
+
+    database = open_database(small_catalog, db_url)
+    yield database
+    database.engine.dispose()

@@ -66,37 +66,85 @@ def _lines_of(text: str, needle: str) -> set[int]:
 
 # (what is changed, replacement, words the message must contain, line marker)
 CASES = [
-    ("plan: heze-2023-digital-gov\n    name: 5G", "plan: heze-2099\n    name: 5G",
-     "未知规划", "plan: heze-2099"),
-    ("id: heze-2023-digital-gov.base-stations", "id: heze-2023-digital-gov.data-service-share",
-     "used twice", "data-service-share"),
-    ("{op: \">=\", value: 1.2, by: 2025-12-31}", "{op: between, low: 8, by: 2025-12-31}",
-     "between needs low and high", "op: between"),
-    ("{op: \">=\", value: 1.2, by: 2025-12-31}", "{op: between, low: 10, high: 8, by: 2025-12-31}",
-     "above its high", "op: between"),
-    ("{op: \">=\", value: 35, by: 2023-12-31}", "{op: \">=\", value: 35, by: 2021-12-31}",
-     "before the baseline date", "value: 35"),
-    ("{op: \">=\", value: 70, by: 2025-12-31}", "{op: \">=\", value: 70, by: 2023-06-30}",
-     "deadline order", "value: 70"),
-    ('region: "371700"\nindicators', 'region: "379999"\nindicators', "Unknown region code",
-     '"379999"'),
-    ("unit: \"%\"\n    kind: milestone", "unit: 个\n    kind: milestone", "milestone's unit",
-     "unit: 个"),
+    (
+        "plan: heze-2023-digital-gov\n    name: 5G",
+        "plan: heze-2099\n    name: 5G",
+        "未知规划",
+        "plan: heze-2099",
+    ),
+    (
+        "id: heze-2023-digital-gov.base-stations",
+        "id: heze-2023-digital-gov.data-service-share",
+        "used twice",
+        "data-service-share",
+    ),
+    (
+        '{op: ">=", value: 1.2, by: 2025-12-31}',
+        "{op: between, low: 8, by: 2025-12-31}",
+        "between needs low and high",
+        "op: between",
+    ),
+    (
+        '{op: ">=", value: 1.2, by: 2025-12-31}',
+        "{op: between, low: 10, high: 8, by: 2025-12-31}",
+        "above its high",
+        "op: between",
+    ),
+    (
+        '{op: ">=", value: 35, by: 2023-12-31}',
+        '{op: ">=", value: 35, by: 2021-12-31}',
+        "before the baseline date",
+        "value: 35",
+    ),
+    (
+        '{op: ">=", value: 70, by: 2025-12-31}',
+        '{op: ">=", value: 70, by: 2023-06-30}',
+        "deadline order",
+        "value: 70",
+    ),
+    (
+        'region: "371700"\nindicators',
+        'region: "379999"\nindicators',
+        "Unknown region code",
+        '"379999"',
+    ),
+    (
+        'unit: "%"\n    kind: milestone',
+        "unit: 个\n    kind: milestone",
+        "milestone's unit",
+        "unit: 个",
+    ),
     ("domain: 数据资源", "domain: 大数据", "fixed vocabulary", "domain: 大数据"),
-    ("{op: \">=\", value: 70,", "{op: \">\", value: 70,", "The op must be", "value: 70"),
-    ("{op: \">=\", value: 70,", "{op: \">=\", value: 170,", "between 0 and 100", "value: 170"),
+    ('{op: ">=", value: 70,', '{op: ">", value: 70,', "The op must be", "value: 70"),
+    ('{op: ">=", value: 70,', '{op: ">=", value: 170,', "between 0 and 100", "value: 170"),
     ("kind: quantity", "kind: target", "quantity or milestone", "kind: target"),
-    ("    responsible: [市工业和信息化局]\n", "    responsible: []\n", "responsible unit",
-     "responsible: []"),
+    (
+        "    responsible: [市工业和信息化局]\n",
+        "    responsible: []\n",
+        "responsible unit",
+        "responsible: []",
+    ),
     ("    quote: 5G基站1.2万个\n", "", "required field is missing", "base-stations"),
-    ("    quote: 5G基站1.2万个\n", "    quote: 5G基站1.2万个\n    qoute: x\n", "Unknown field",
-     "qoute"),
+    (
+        "    quote: 5G基站1.2万个\n",
+        "    quote: 5G基站1.2万个\n    qoute: x\n",
+        "Unknown field",
+        "qoute",
+    ),
     ("aggregate: sum", "aggregate: sum", None, None),  # control: unchanged text is valid
-    ("unit: \"%\"\n    kind: quantity", "unit: \"%\"\n    aggregate: sum\n    kind: quantity",
-     "cannot be summed", "aggregate: sum"),
+    (
+        'unit: "%"\n    kind: quantity',
+        'unit: "%"\n    aggregate: sum\n    kind: quantity',
+        "cannot be summed",
+        "aggregate: sum",
+    ),
     ("issued: 2023-03-31", "issued: 2023-02-30", "Invalid date", "issued:"),
-    ("id: heze-2023-digital-gov.platform-launch", "id: other.platform-launch",
-     "must be “heze-2023-digital-gov.<short-name>”", "other.platform-launch"),
+    (
+        "id: heze-2023-digital-gov.platform-launch",
+        "id: other.platform-launch",
+        "must be “heze-2023-digital-gov.<short-name>”",
+        "other.platform-launch",
+    ),
     ("name: 5G基站数量", "name: 5G基站数量\n    name: 重复", "appears twice", "name: 重复"),
 ]
 
@@ -145,7 +193,10 @@ def test_missing_file_is_a_problem_not_a_traceback(tmp_path: Path):
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "metrics", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -166,8 +217,26 @@ def test_cli_catalog_json_contract():
     out = _cli("catalog", "--json", "--config", str(CONFIG))
     assert out.returncode == 0, out.stderr
     records = json.loads(out.stdout)
-    keys = {"id", "plan", "doc_no", "region", "region_name", "name", "name_en", "domain",
-            "unit", "kind", "cumulative", "recurring", "baseline", "targets", "responsible",
-            "clause", "quote"}
+    keys = {
+        "id",
+        "plan",
+        "doc_no",
+        "region",
+        "region_name",
+        "name",
+        "name_en",
+        "domain",
+        "unit",
+        "kind",
+        "cumulative",
+        "recurring",
+        "baseline",
+        "targets",
+        "responsible",
+        "clause",
+        "quote",
+    }
     assert records and all(keys <= set(r) for r in records)
-    assert all({"op", "value", "low", "high", "by"} <= set(s) for r in records for s in r["targets"])
+    assert all(
+        {"op", "value", "low", "high", "by"} <= set(s) for r in records for s in r["targets"]
+    )

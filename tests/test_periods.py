@@ -142,10 +142,18 @@ def test_messages_are_bilingual() -> None:
 
 
 def test_periods_sort_by_end_then_finest_kind() -> None:
-    periods = [parse_period(raw) for raw in ("2024", "2024Q4", "2025Q1", "2024-12", "2024-12-31",
-                                             "2024Q3", "2024-10-15")]
+    periods = [
+        parse_period(raw)
+        for raw in ("2024", "2024Q4", "2025Q1", "2024-12", "2024-12-31", "2024Q3", "2024-10-15")
+    ]
     assert [p.label for p in sorted(periods)] == [
-        "2024Q3", "2024-10-15", "2024-12-31", "2024-12", "2024Q4", "2024", "2025Q1"
+        "2024Q3",
+        "2024-10-15",
+        "2024-12-31",
+        "2024-12",
+        "2024Q4",
+        "2024",
+        "2025Q1",
     ]
 
 
@@ -253,8 +261,10 @@ def test_round_trip_through_kind_and_end(raw: str) -> None:
 
 
 def test_parse_periods_aligns_to_the_input_index() -> None:
-    raw = pd.Series(["2024Q3", None, "2024Q5", 2024, "２０２４年第３季度", "2024Q3"],
-                    index=[10, 11, 12, 13, 14, 10])
+    raw = pd.Series(
+        ["2024Q3", None, "2024Q5", 2024, "２０２４年第３季度", "2024Q3"],
+        index=[10, 11, 12, 13, 14, 10],
+    )
     result = parse_periods(raw)
     assert list(result.columns) == ["kind", "end", "label", "error"]
     assert list(result.index) == [10, 11, 12, 13, 14, 10]
@@ -287,11 +297,12 @@ def test_parse_periods_handles_excel_and_pandas_dtypes(raw: pd.Series) -> None:
     assert result["end"].iloc[2] == pd.Timestamp("2025-12-31")
 
 
-def test_parse_periods_does_not_merge_true_with_one() -> None:
-    result = parse_periods(pd.Series([2024, True, 1], dtype=object))
-    assert result["label"].iloc[0] == "2024"
-    assert result["error"].iloc[1] == both("period.invalid", raw="True")
-    assert result["error"].iloc[2] == both("period.invalid", raw="1")
+@pytest.mark.parametrize("cells", [[2024, True, 1], [2024, 1, True], [True, 1.0, 2024.0]])
+def test_parse_periods_does_not_merge_true_with_one(cells: list) -> None:
+    result = parse_periods(pd.Series(cells, dtype=object))
+    expected = [both("period.invalid", raw=str(c)) if c != 2024 else None for c in cells]
+    assert result["error"].tolist() == expected
+    assert result["label"].tolist() == ["2024" if c == 2024 else None for c in cells]
 
 
 def test_parse_periods_empty_series() -> None:
