@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
@@ -132,3 +134,11 @@ def audit_log(
         stmt = stmt.where(tbl.c.action == action)
     with db.read() as conn:
         return _frame(conn, stmt, ["at", "user", "action", "detail"])
+
+
+def status(db: Database, as_of: date | None = None) -> pd.DataFrame:
+    """Every target's status as of a date: the one computation the CLI, the dashboard and
+    exports all show (metrics.progress.evaluate over the stored observations)."""
+    from metrics.progress import evaluate
+
+    return evaluate(db.catalog, observations(db), as_of or date.today())

@@ -55,6 +55,7 @@ TEXT.update(
             "Internal error ({kind}): {detail}. No data was changed; set METRICS_DEBUG=1 "
             "for details",
         ),
+        "cli.bad_date": ("日期“{value}”无效，请写成 2025-06-30", "Invalid date “{value}”: write 2025-06-30"),
         "cli.unknown_user": ("未知账号“{user}”", "Unknown account “{user}”"),
     }
 )
@@ -264,6 +265,69 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+STATUS_KEYS = ["indicator", "region", "status", "latest_value", "latest_period",
+               "baseline_value", "expected", "ratio", "progress", "target_value", "deadline",
+               "days_left", "projected_value", "projected_met", "missed_stages", "stale"]
+
+
+def _plain(value: object) -> object:
+    """JSON-ready: NaN → null, dates → ISO text, numpy scalars → Python."""
+    import math
+    from datetime import date as date_type
+
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_plain(v) for v in value]
+    if value is None or value is pd.NA or value is pd.NaT or (
+        isinstance(value, float) and math.isnan(value)
+    ):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, date_type):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _as_of(text: str | None):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(both("cli.bad_date", value=text)) from None
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from db.queries import status
+    from metrics.progress import status_label
+
+    db = _database(args)
+    frame = status(db, _as_of(args.as_of))
+    if args.plan:
+        frame = frame[frame.indicator.map(lambda i: db.catalog.indicators[i].plan) == args.plan]
+    if args.region:
+        codes = {args.region, *db.catalog.children_of(args.region)}
+        frame = frame[frame.region.isin(codes)]
+    if args.json:
+        records = [{k: _plain(row[k]) for k in STATUS_KEYS} for _, row in frame.iterrows()]
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    for _, row in frame.iterrows():
+        ind = db.catalog.indicators[row.indicator]
+        latest = "—" if _plain(row.latest_value) is None else f"{row.latest_value:g}{ind.unit}"
+        print(f"{status_label(row.status, 'zh')}/{row.status}\t{row.indicator}\t{row.region}\t"
+              f"{latest} ({row.latest_period or '—'})\t{ind.name}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m metrics",
@@ -309,6 +373,12 @@ def build_parser() -> argparse.ArgumentParser:
         p = db_command(name, help_text, handler)
         p.add_argument("--format", choices=["csv", "xlsx"])
         p.add_argument("--out", help="file to write (default: standard output, CSV)")
+
+    p = db_command("status", "目标进展 / status of every target", cmd_status)
+    p.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
+    p.add_argument("--plan", help="only this plan's indicators")
+    p.add_argument("--region", help="only this region and its counties")
+    p.add_argument("--json", action="store_true")
 
     p = db_command("backup", "备份数据库 / consistent copy of the database", cmd_backup)
     p.add_argument("file")

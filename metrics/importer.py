@@ -152,13 +152,33 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
 
 
 def _read_xlsx(data: bytes) -> pd.DataFrame:
+    """The first sheet, cell by cell: a cell formatted as a percentage (0.35 shown as 35%)
+    becomes the text "35%", as the analyst sees it, not the fraction Excel stores."""
+    import openpyxl
+
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ImportFileError(both("import.bad_xlsx", detail="not a zip/xlsx file"))
     try:
-        frame = pd.read_excel(io.BytesIO(data), dtype=object, engine="openpyxl")
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        rows = [[_xlsx_cell(c) for c in row] for row in book.worksheets[0].iter_rows()]
+        book.close()
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise ImportFileError(both("import.bad_xlsx", detail=type(exc).__name__)) from None
-    return frame.dropna(how="all")
+    rows = [r for r in rows if any(v is not None and str(v).strip() != "" for v in r)]
+    if not rows:
+        raise ImportFileError(both("import.empty_file"))
+    width = max(len(r) for r in rows)
+    header = [("" if v is None else str(v)) for v in rows[0]] + [""] * (width - len(rows[0]))
+    body = [r + [None] * (width - len(r)) for r in rows[1:]]
+    return pd.DataFrame(body, columns=header, dtype=object)
+
+
+def _xlsx_cell(cell: object) -> object:
+    value = getattr(cell, "value", None)
+    fmt = getattr(cell, "number_format", "") or ""
+    if isinstance(value, int | float) and not isinstance(value, bool) and "%" in fmt:
+        return f"{value * 100:.12g}%"
+    return value
 
 
 def _decode(data: bytes) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metrics.catalog import Catalog, Indicator
+from metrics.catalog import Catalog, Indicator, Stage
 from metrics.i18n import TEXT, t
 
 STATUS_ORDER: tuple[str, ...] = (
@@ -587,6 +587,8 @@ def evaluate(
 
     # --- stage-based (non-recurring) path ---
     goals, valid = _chain(np.where(has_base, b, np.nan), t0, by, glo, ghi, n)
+    # without any baseline (no data yet) a stage's goal is its own value (between: low)
+    goals = np.where(np.isnan(goals), np.where(np.isfinite(glo), glo, ghi), goals)
     e = _on_path(ta.astype(float), t0, b, by, goals, valid)
     cur = np.argmax((np.arange(by.shape[1])[None, :] < n[:, None]) & (by >= cutoff), axis=1)
     cur = np.where(by[np.arange(nrows), cur] >= cutoff, cur, fin)
@@ -987,11 +989,25 @@ def _fmt(x: Any, unit: str = "") -> str:
     return f"{'0' if text == '-0' else text}{unit}"
 
 
-def _target_text(op: str, value: Any, low: Any, high: Any, unit: str, lang: str) -> str:
-    if op == "between":
-        return t("target.between", lang, low=_fmt(low), high=_fmt(high, unit))
-    key = {">=": "target.ge", "<=": "target.le", "==": "target.eq"}[op]
-    return t(key, lang, v=_fmt(value, unit))
+def _stage_of(ind: Indicator, deadline: Any) -> Stage:
+    """The catalog stage in force at a deadline: the first due on or after it."""
+    if deadline is None or pd.isna(deadline):
+        return ind.targets[-1]
+    day = pd.Timestamp(deadline).date()
+    return next((st for st in ind.targets if st.by >= day), ind.targets[-1])
+
+
+def _stage_text(stage: Stage, share: float, unit: str, lang: str) -> str:
+    """A stage in words ("不低于70%", "8至10家"), scaled for a county's share."""
+    if stage.op == "between":
+        return t(
+            "target.between",
+            lang,
+            low=_fmt(float(stage.low) * share),  # type: ignore[arg-type]
+            high=_fmt(float(stage.high) * share, unit),  # type: ignore[arg-type]
+        )
+    key = {">=": "target.ge", "<=": "target.le", "==": "target.eq"}[stage.op]
+    return t(key, lang, v=_fmt(float(stage.value) * share, unit))  # type: ignore[arg-type]
 
 
 def _iso(x: Any) -> str:
@@ -999,41 +1015,34 @@ def _iso(x: Any) -> str:
 
 
 def explain(row: Mapping[str, Any] | pd.Series, catalog: Catalog, lang: str = "zh") -> str:
-    """The status in one sentence with the numbers used (actual, expected, ratio, target)."""
+    """The status in one sentence with the numbers used (actual, expected, ratio, target).
+
+    `row` is one row of `evaluate` (a Series or a dict of its columns).
+    """
     status = str(row["status"])
-    reason = str(row.get("reason", "") or "")
-    ind = catalog.indicators.get(str(row["indicator"]))
-    unit = str(row.get("unit") or (ind.unit if ind else ""))
-    op = str(row.get("op") or (ind.targets[-1].op if ind else ">="))
-    label = status_label(status, lang)
-    target = _target_text(
-        op, row["target_value"], row.get("target_low"), row.get("target_high"), unit, lang
-    )
-    stage = _target_text(
-        op if reason != "stage_met" or op != "between" else "==",
-        row.get("current_stage_value"),
-        row.get("target_low"),
-        row.get("target_high"),
-        unit,
-        lang,
-    )
+    ind = catalog.indicators[str(row["indicator"])]
+    unit = ind.unit
+    share = float(row.get("target_share", 1.0) or 1.0)
+    reason = str(row.get("reason") or "") or {
+        "no_data": "no_data",
+        "achieved": "final_met",
+        "missed": "final_missed",
+    }.get(status, "ratio")
+    final = ind.targets[-1]
     common = {
         "period": row["latest_period"],
         "a": _fmt(row["latest_value"], unit),
         "e": _fmt(row["expected"], unit),
         "b": _fmt(row["baseline_value"], unit),
         "r": "—" if pd.isna(row["ratio"]) else f"{float(row['ratio']) * 100:.0f}%",
-        "target": target,
-        "deadline": _iso(row["deadline"]),
-        "stage": stage,
+        "target": _stage_text(final, share, unit, lang),
+        "deadline": _iso(final.by),
+        "stage": _stage_text(_stage_of(ind, row.get("current_deadline")), share, unit, lang),
         "stage_deadline": _iso(row.get("current_deadline")),
-        "label": label,
+        "label": status_label(status, lang),
     }
-    if status == "no_data":
-        return t("explain.no_data", lang, **common)
-    if not reason:
-        reason = {"achieved": "final_met", "missed": "final_missed"}.get(status, "ratio")
     key = {
+        "no_data": "explain.no_data",
         "final_met": "explain.achieved",
         "final_missed": "explain.missed",
         "stage_met": "explain.stage_met",
@@ -1043,7 +1052,7 @@ def explain(row: Mapping[str, Any] | pd.Series, catalog: Catalog, lang: str = "z
     if key == "explain.ratio" and bool(row.get("recurring", False)):
         key = "explain.ratio_yearly"
     text = t(key, lang, **common)
-    if int(row.get("missed_stages", 0) or 0) > 0:
+    if status != "no_data" and int(row.get("missed_stages", 0) or 0) > 0:
         text += t(
             "explain.missed_stages",
             lang,

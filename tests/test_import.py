@@ -381,3 +381,18 @@ def test_cli_import_json_contract_and_exit_codes(tmp_path, small_catalog_path):
 
     with sqlite3.connect(backup) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_excel_percent_cells_are_read_as_shown(db):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["指标编码", "统计期", "数值"])
+    sheet.append([SHARE, "2024Q4", 0.352])
+    sheet.cell(row=2, column=3).number_format = "0.0%"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = import_file(db, buffer.getvalue(), "pct.xlsx")
+    assert report.errors == []
+    assert value_of(db, SHARE, "371700", date(2024, 12, 31)) == pytest.approx(35.2)
