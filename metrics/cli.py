@@ -56,6 +56,10 @@ TEXT.update(
             "for details",
         ),
         "cli.bad_date": ("日期“{value}”无效，请写成 2025-06-30", "Invalid date “{value}”: write 2025-06-30"),
+        "cli.demo": (
+            "演示数据已写入（导入 #{id}，来源标注为“演示数据”），可用 undo {id} 撤销",
+            "Demo data written (import #{id}, source marked as synthetic); undo it with undo {id}",
+        ),
         "cli.unknown_user": ("未知账号“{user}”", "Unknown account “{user}”"),
     }
 )
@@ -328,6 +332,24 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from db.writes import import_file
+    from metrics.demo import demo_frame
+    from metrics.exports import to_csv_bytes
+
+    db = _database(args)
+    frame = demo_frame(db.catalog, _as_of(args.as_of))
+    report = import_file(db, to_csv_bytes(frame), "demo.csv", _actor(db, args.user))
+    print(both("cli.import", file=report.file, rows=report.rows, inserted=report.inserted,
+               updated=report.updated, unchanged=report.unchanged, errors=len(report.errors)))
+    for e in report.errors[:20]:
+        print(f"  row {e['row']} [{e['column']}] “{e['value']}”: {e['message']}", file=sys.stderr)
+    if report.errors:
+        return 1
+    print(both("cli.demo", id=report.import_id))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m metrics",
@@ -379,6 +401,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", help="only this plan's indicators")
     p.add_argument("--region", help="only this region and its counties")
     p.add_argument("--json", action="store_true")
+
+    p = db_command("demo", "填充演示数据 / fill the database with labelled synthetic data",
+                   cmd_demo)
+    p.add_argument("--as-of", help="YYYY-MM-DD: last quarter to fill (default: today)")
+    p.add_argument("--user", help="account whose permissions apply (default: local operator)")
 
     p = db_command("backup", "备份数据库 / consistent copy of the database", cmd_backup)
     p.add_argument("file")

@@ -20,6 +20,7 @@ import pandas as pd
 
 from metrics.catalog import Catalog, Indicator, Stage
 from metrics.i18n import TEXT, t
+from metrics.periods import KINDS, period_from_end
 
 STATUS_ORDER: tuple[str, ...] = (
     "achieved",
@@ -79,11 +80,11 @@ OBSERVATION_COLUMNS = ("indicator", "region", "period_kind", "period_end", "valu
 #: A catalog may override it with `settings.eq_tolerance`.
 EQ_TOLERANCE = 0.05
 
-# Period kinds, coarsest last: the rank decides which of two observations ending on
+# Period kinds (metrics.periods.KINDS, finest first, coarsest last): the rank decides
+# which of two observations ending on
 # the same day is used (the coarser, i.e. the official annual figure) and the
 # number of months in one reporting period decides staleness ("day" counts as a quarter;
 # an unknown kind is treated as "day").
-KINDS: tuple[str, ...] = ("day", "month", "quarter", "year")
 _KIND_RANK = {k: i for i, k in enumerate(KINDS)}
 _PERIOD_MONTHS = {"day": 3, "month": 1, "quarter": 3, "year": 12}
 
@@ -94,6 +95,7 @@ _DAY_BITS = 23  # a packed key is (group << 23 | day + 2**22) << 2 | kind rank
 _DAY_OFF = 1 << 22
 _FAR = 1 << 40  # a padding deadline, never reached
 _EPS = 1e-9  # relative float noise allowed in every comparison
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 TEXT.update(
     {
@@ -199,25 +201,22 @@ def _meets(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 
 def _period_labels(days: np.ndarray, ranks: np.ndarray, ok: np.ndarray) -> list[str | None]:
-    """The period's label as metrics/periods.py writes it ("2024", "2024Q3", "2024-09", "2024-09-30").
+    """Each row's latest period label ("2024", "2024Q3", "2024-09", "2024-09-30").
 
-    A private copy so the engine stays vectorised (one label per target, not per observation).
+    One call per target (not per observation) to metrics.periods, the one place
+    labels are made; an end that is not the last day of its kind (bad data) is
+    shown as its date rather than stopping the whole evaluation.
     """
     out: list[str | None] = []
     for d, r, good in zip(days.tolist(), ranks.tolist(), ok.tolist(), strict=True):
         if not good:
             out.append(None)
             continue
-        iso = str(np.datetime64(d, "D"))
-        kind = KINDS[r]
-        if kind == "year":
-            out.append(iso[:4])
-        elif kind == "quarter":
-            out.append(f"{iso[:4]}Q{(int(iso[5:7]) - 1) // 3 + 1}")
-        elif kind == "month":
-            out.append(iso[:7])
-        else:
-            out.append(iso)
+        end = date.fromordinal(_EPOCH_ORDINAL + d)
+        try:
+            out.append(period_from_end(KINDS[r], end).label)
+        except ValueError:
+            out.append(end.isoformat())
     return out
 
 
@@ -761,7 +760,7 @@ def evaluate(
             "region": np.array(obs.regions, dtype=object)[reg],
             "status": status,
             "latest_value": a,
-            "latest_period": _period_labels(ta, rank, has),
+            "latest_period": pd.Series(_period_labels(ta, rank, has), dtype=object),
             "baseline_value": np.where(has | use_cat | use_ms, b, np.nan),
             "expected": np.where(has, e, np.nan),
             "ratio": ratio,
@@ -789,7 +788,9 @@ def evaluate(
             ),
             "recurring": rec,
             "latest_end": _dates(ta, has),
-            "latest_kind": np.where(has, np.array(KINDS, dtype=object)[rank], None),
+            "latest_kind": pd.Series(
+                np.where(has, np.array(KINDS, dtype=object)[rank], None), dtype=object
+            ),
             "baseline_date": _dates(t0, has | use_cat | use_ms),
             "baseline_source": source,
             "current_deadline": _dates(cur_by),

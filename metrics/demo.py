@@ -1,0 +1,95 @@
+"""Synthetic demo observations, so a newcomer sees every status on a fresh database.
+
+Every row is labelled as synthetic in its source and note. Each indicator gets a
+"pace" (how fast it moves compared with its plan), chosen from its id, so the
+same catalog always gives the same demo.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import date
+
+import pandas as pd
+
+from metrics.catalog import Catalog, Indicator
+from metrics.importer import EXPORT_HEADERS
+
+DEMO_SOURCE = "演示数据（合成）/ synthetic demo data"
+DEMO_NOTE = "演示 / demo"
+
+# Ahead of plan, on plan, a little behind, far behind, stalled, not reported yet.
+PACES = (1.15, 1.0, 0.8, 0.45, 0.2, None)
+
+
+def _quarter_ends(start: date, end: date) -> list[date]:
+    out = []
+    for year in range(start.year, end.year + 1):
+        for month, day in ((3, 31), (6, 30), (9, 30), (12, 31)):
+            q = date(year, month, day)
+            if start < q <= end:
+                out.append(q)
+    return out
+
+
+def _start_value(ind: Indicator) -> float:
+    """Where the demo series begins: the baseline, else a plausible share of the target."""
+    if ind.kind == "milestone":
+        return 0.0
+    if ind.baseline:
+        return ind.baseline.value
+    final = ind.targets[-1]
+    goal = final.value if final.value is not None else final.low
+    if final.op == "<=":
+        return goal * 1.6
+    return goal * 0.3
+
+
+def _pace(ind: Indicator) -> float | None:
+    return PACES[zlib.crc32(ind.id.encode()) % len(PACES)]
+
+
+def demo_frame(catalog: Catalog, as_of: date) -> pd.DataFrame:
+    """Quarterly observations up to as_of for every indicator (and the counties of those
+    that add up), in the import layout with Chinese headers."""
+    plan_end: dict[str, date] = {}
+    for ind in catalog.indicators.values():
+        last = date(ind.targets[-1].by.year, 12, 31)
+        plan_end[ind.plan] = max(plan_end.get(ind.plan, last), last)
+    rows = []
+    for ind in catalog.indicators.values():
+        plan = catalog.plans[ind.plan]
+        start = ind.baseline.date if ind.baseline else plan.issued
+        final = ind.targets[-1]
+        goal = final.value if final.value is not None else final.low
+        deadline = final.by
+        begin = _start_value(ind)
+        pace = _pace(ind)
+        if pace is None:
+            continue
+        span = max((deadline - start).days, 1)
+        region = catalog.region_of(ind)
+        counties = catalog.children_of(region) if ind.aggregate == "sum" else []
+        for q in _quarter_ends(start, min(as_of, plan_end[ind.plan])):
+            if ind.recurring == "yearly":
+                value = pace * goal * (q.month / 12)
+            else:
+                share = min((q - start).days / span, 1.0)
+                value = begin + pace * share * (goal - begin)
+            if ind.unit == "%":
+                value = min(max(value, 0.0), 100.0)
+            value = max(round(value, 2), 0.0)
+            label = f"{q.year}Q{(q.month - 1) // 3 + 1}"
+            rows.append((ind.id, ind.name, region, label, value, ind.unit))
+            for i, county in enumerate(counties):
+                weight = (i + 1) / (len(counties) * (len(counties) + 1) / 2)
+                rows.append(
+                    (ind.id, ind.name, county, label, round(value * weight, 4), ind.unit)
+                )
+    frame = pd.DataFrame(
+        rows, columns=["indicator_id", "indicator", "region", "period", "value", "unit"]
+    )
+    frame["region_name"] = frame.region.map({c: r.name for c, r in catalog.regions.items()})
+    frame["note"] = DEMO_NOTE
+    frame["source"] = DEMO_SOURCE
+    return frame[list(EXPORT_HEADERS)].rename(columns=EXPORT_HEADERS)

@@ -1,0 +1,74 @@
+"""What every page shares: the database handle, the language, cached reads.
+
+Reads are cached per data version (so a write by another process or another analyst
+is seen on the next rerun) and the caches are also cleared by every write made here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from db import queries
+from db.engine import Database, open_database
+from metrics.catalog import load_catalog
+from metrics.i18n import TEXT, t
+
+TEXT.update(
+    {
+        "app.title": ("智慧城市目标跟踪", "Smart-city target tracker"),
+        "app.language": ("语言 / Language", "语言 / Language"),
+        "app.db_error": (
+            "无法打开数据库：{detail}。请检查 config.yaml 中的 database_url 或 METRICS_DATABASE_URL",
+            "Cannot open the database: {detail}. Check database_url in config.yaml or "
+            "METRICS_DATABASE_URL",
+        ),
+    }
+)
+
+LANG_KEY = "lang"
+
+
+@st.cache_resource(show_spinner=False)
+def get_db() -> Database:
+    """One database per server process: created and synced from config.yaml on first use."""
+    db = open_database(load_catalog())
+    db.on_write(st.cache_data.clear)
+    return db
+
+
+def lang() -> str:
+    """The UI language: Chinese unless the user (or the shared URL) chose English."""
+    if LANG_KEY not in st.session_state:
+        st.session_state[LANG_KEY] = "en" if st.query_params.get("lang") == "en" else "zh"
+    return st.session_state[LANG_KEY]
+
+
+def tr(key: str, **kwargs: object) -> str:
+    return t(key, lang(), **kwargs)
+
+
+def data_version() -> tuple[int, int, int]:
+    return queries.data_version(get_db())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _status(as_of: date, version: tuple[int, int, int]) -> pd.DataFrame:
+    return queries.status(get_db(), as_of)
+
+
+def status(as_of: date) -> pd.DataFrame:
+    """Every target's status (metrics.progress.evaluate), cached until the data changes."""
+    return _status(as_of, data_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _observations(version: tuple[int, int, int]) -> pd.DataFrame:
+    return queries.observation_table(get_db())
+
+
+def observations() -> pd.DataFrame:
+    """Stored observations with who and when, cached until the data changes."""
+    return _observations(data_version())
