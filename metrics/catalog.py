@@ -230,6 +230,15 @@ class Settings(BaseModel):
     database_url: str = "sqlite:///data/metrics.db"
     on_track_ratio: float = 0.95
     at_risk_ratio: float = 0.6
+    # Accounts: anonymous read-only viewing is for a single-user localhost install only.
+    login_required: bool = False
+    session_idle_minutes: int = Field(default=30, gt=0)
+    max_failed_logins: int = Field(default=5, gt=0)
+    lockout_minutes: int = Field(default=15, gt=0)
+    min_password_length: int = Field(default=10, ge=8)
+    # Uploads
+    upload_max_mb: float = Field(default=20, gt=0)
+    upload_max_rows: int = Field(default=200_000, gt=0)
 
 
 @dataclass(frozen=True)

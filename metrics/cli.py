@@ -60,6 +60,11 @@ TEXT.update(
             "演示数据已写入（导入 #{id}，来源标注为“演示数据”），可用 undo {id} 撤销",
             "Demo data written (import #{id}, source marked as synthetic); undo it with undo {id}",
         ),
+        "cli.password_stdin": (
+            "请用 --password-stdin 从标准输入提供密码（不在命令行中明文书写）",
+            "Give the password on standard input with --password-stdin (never on the command line)",
+        ),
+        "cli.user_done": ("账号操作 {action} 已完成：{name}", "Account {action} done: {name}"),
         "cli.unknown_user": ("未知账号“{user}”", "Unknown account “{user}”"),
     }
 )
@@ -119,7 +124,7 @@ def _database(args: argparse.Namespace, sync: bool = True):  # type: ignore[no-u
 
 
 def _actor(db, name: str | None):  # type: ignore[no-untyped-def]
-    from db.accounts import get_actor
+    from db.accounts import get_actor  # noqa: I001
     from db.permissions import LOCAL_OPERATOR
 
     if name is None:
@@ -350,6 +355,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _password_stdin(args: argparse.Namespace) -> str:
+    if not args.password_stdin:
+        raise UsageError(both("cli.password_stdin"))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from db import accounts
+
+    db = _database(args)
+    actor = _actor(db, args.user)
+    try:
+        if args.action == "add":
+            accounts.add_user(db, args.name, args.role, _password_stdin(args), args.unit,
+                              args.region, actor=actor)
+        elif args.action == "passwd":
+            accounts.set_password(db, args.name, _password_stdin(args), actor=actor)
+        elif args.action == "disable":
+            accounts.disable_user(db, args.name, actor=actor)
+        else:
+            frame = accounts.list_users(db)
+            for _, r in frame.iterrows():
+                state = "disabled" if r.disabled else "active"
+                print(f"{r['name']}\t{r.role}\t{state}\t{'、'.join(r.units)}\t"
+                      f"{'、'.join(r.regions)}")
+            return 0
+    except accounts.AccountError as exc:
+        raise UsageError(str(exc)) from None
+    print(both("cli.user_done", action=args.action, name=args.name))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m metrics",
@@ -407,6 +444,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="YYYY-MM-DD: last quarter to fill (default: today)")
     p.add_argument("--user", help="account whose permissions apply (default: local operator)")
 
+    p = db_command("user", "账号管理 / manage accounts", cmd_user)
+    p.add_argument("--user", help="acting account (default: local operator)")
+    users = p.add_subparsers(dest="action", required=True)
+    u = users.add_parser("add", help="add an account")
+    u.add_argument("name")
+    u.add_argument("--role", required=True, choices=["viewer", "analyst", "admin"])
+    u.add_argument("--unit", action="append", default=[], help="responsible unit (repeatable)")
+    u.add_argument("--region", action="append", default=[], help="region code (repeatable)")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    users.add_parser("list", help="list accounts")
+    u = users.add_parser("disable", help="disable an account")
+    u.add_argument("name")
+    u = users.add_parser("passwd", help="set a new password")
+    u.add_argument("name")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    for u in users.choices.values():  # --user also after the action: `user add x --user admin`
+        u.add_argument("--user", default=argparse.SUPPRESS, help="acting account")
+
     p = db_command("backup", "备份数据库 / consistent copy of the database", cmd_backup)
     p.add_argument("file")
     return parser
@@ -426,7 +481,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from db.permissions import PermissionDenied
         from metrics.importer import ImportFileError
 
-        if isinstance(exc, ImportFileError | PermissionDenied):
+        if isinstance(exc, ImportFileError | PermissionDenied):  # noqa: SIM114
             print(str(exc), file=sys.stderr)
             return 1
         if os.environ.get("METRICS_DEBUG"):

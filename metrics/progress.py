@@ -80,11 +80,10 @@ OBSERVATION_COLUMNS = ("indicator", "region", "period_kind", "period_end", "valu
 #: A catalog may override it with `settings.eq_tolerance`.
 EQ_TOLERANCE = 0.05
 
-# Period kinds (metrics.periods.KINDS, finest first, coarsest last): the rank decides
-# which of two observations ending on
-# the same day is used (the coarser, i.e. the official annual figure) and the
-# number of months in one reporting period decides staleness ("day" counts as a quarter;
-# an unknown kind is treated as "day").
+# Period kinds are metrics.periods.KINDS (finest first). The rank decides which of two
+# observations ending on the same day is used (the coarser: the official annual figure
+# over Q4), and the months in one reporting period decide staleness ("day" counts as a
+# quarter; an unknown kind is treated as "day").
 _KIND_RANK = {k: i for i, k in enumerate(KINDS)}
 _PERIOD_MONTHS = {"day": 3, "month": 1, "quarter": 3, "year": 12}
 
@@ -415,12 +414,13 @@ def _prepare(catalog: Catalog, cat: _Cat, observations: pd.DataFrame | None, cut
     """Filter to period_end <= as_of, de-duplicate, and add county sums for additive indicators."""
     regions = list(catalog.regions)
     rindex = {c: i for i, c in enumerate(regions)}
-    empty = observations is None or len(observations) == 0
-    if not empty:
-        assert observations is not None
+    if observations is not None:
         missing = [c for c in OBSERVATION_COLUMNS if c not in observations.columns]
         if missing:
             raise ValueError(f"observations lack column(s): {', '.join(missing)}")
+    empty = observations is None or len(observations) == 0
+    if not empty:
+        assert observations is not None
         reg_codes, reg_uniques = pd.factorize(observations["region"])
         for u in reg_uniques:
             code = str(u).strip()
