@@ -1,4 +1,4 @@
-"""Streamlit entry point: language, navigation, and (later) the login gate.
+"""Streamlit entry point: language, login, and the navigation a role may see.
 
 Run with `streamlit run dashboard.py`. Pages live in views/ and stay thin.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from metrics.i18n import TEXT
+from views.auth import allowed_pages, current_actor, login_form, sidebar_account
 from views.common import LANG_KEY, get_db, lang, tr
 
 TEXT.update(
@@ -16,8 +17,13 @@ TEXT.update(
         "nav.indicator": ("指标详情", "Indicator"),
         "nav.entry": ("数据填报", "Data entry"),
         "nav.import": ("批量导入", "Import"),
+        "nav.users": ("账号管理", "Accounts"),
+        "nav.audit": ("审计日志", "Audit log"),
+        "nav.login": ("登录", "Log in"),
         "nav.leaders": ("领导看板", "For leaders"),
         "nav.analysts": ("数据报送", "For analysts"),
+        "nav.admin": ("系统管理", "Administration"),
+        "nav.account": ("账号", "Account"),
     }
 )
 
@@ -40,14 +46,35 @@ except Exception as exc:  # shown to the user as a sentence, never a traceback
     st.error(tr("app.db_error", detail=exc))
     st.stop()
 
-pages = {
-    tr("nav.leaders"): [
-        st.Page("views/overview.py", title=tr("nav.overview"), url_path="overview", default=True),
-        st.Page("views/indicator.py", title=tr("nav.indicator"), url_path="indicator"),
-    ],
-    tr("nav.analysts"): [
-        st.Page("views/entry.py", title=tr("nav.entry"), url_path="entry"),
-        st.Page("views/upload.py", title=tr("nav.import"), url_path="import"),
-    ],
-}
+actor = current_actor()
+sidebar_account(actor)
+allowed = set(allowed_pages(actor))
+
+SECTIONS = [
+    ("nav.leaders", [
+        ("overview", "views/overview.py", "nav.overview"),
+        ("indicator", "views/indicator.py", "nav.indicator"),
+    ]),
+    ("nav.analysts", [
+        ("entry", "views/entry.py", "nav.entry"),
+        ("import", "views/upload.py", "nav.import"),
+    ]),
+    ("nav.admin", [
+        ("users", "views/users.py", "nav.users"),
+        ("audit", "views/audit.py", "nav.audit"),
+    ]),
+]
+pages: dict[str, list] = {}
+for section, entries in SECTIONS:
+    shown = [
+        st.Page(path, title=tr(title), url_path=name, default=(name == "overview"))
+        for name, path, title in entries
+        if name in allowed
+    ]
+    if shown:
+        pages[tr(section)] = shown
+if actor is None:
+    pages[tr("nav.account")] = [
+        st.Page(login_form, title=tr("nav.login"), url_path="login", default=not allowed)
+    ]
 st.navigation(pages).run()

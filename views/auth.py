@@ -1,0 +1,134 @@
+"""The session's account: login, logout, idle expiry and which pages a role may open.
+
+Permission checks for writes live in db/; this module only decides what the
+navigation shows and who the pages act for.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from db import accounts
+from db.permissions import Actor
+from metrics.i18n import TEXT
+from views.common import get_db, tr
+
+TEXT.update(
+    {
+        "auth.login": ("登录", "Log in"),
+        "auth.logout": ("退出登录", "Log out"),
+        "auth.name": ("账号", "Account"),
+        "auth.password": ("密码", "Password"),
+        "auth.signed_in": ("当前账号：{name}（{role}）", "Signed in as {name} ({role})"),
+        "auth.anonymous": ("未登录：只读浏览", "Not signed in: read-only"),
+        "auth.expired": (
+            "超过 {minutes} 分钟未操作，已自动退出，请重新登录",
+            "Signed out after {minutes} minutes without activity: please log in again",
+        ),
+        "auth.required": ("请先登录", "Please log in first"),
+        "auth.sso": ("使用单位统一身份认证登录", "Log in with single sign-on"),
+        "auth.sso_no_account": (
+            "统一身份认证账号“{name}”尚未开通，请联系管理员",
+            "Single sign-on identity “{name}” has no account here: ask an administrator",
+        ),
+        "role.viewer": ("只读", "viewer"),
+        "role.analyst": ("填报员", "analyst"),
+        "role.admin": ("管理员", "admin"),
+    }
+)
+
+ACTOR_KEY = "actor"
+SEEN_KEY = "last_seen"
+
+# Which pages each role sees; anonymous readers (when allowed) see the leaders' pages.
+PAGES_BY_ROLE = {
+    None: ("overview", "indicator"),
+    "viewer": ("overview", "indicator"),
+    "analyst": ("overview", "indicator", "entry", "import"),
+    "admin": ("overview", "indicator", "entry", "import", "users", "audit"),
+}
+
+
+def current_actor() -> Actor | None:
+    """The signed-in account, or None; signs out after the configured idle time."""
+    actor = st.session_state.get(ACTOR_KEY)
+    if actor is None:
+        return None
+    idle = get_db().catalog.settings.session_idle_minutes
+    last = st.session_state.get(SEEN_KEY, time.time())
+    if time.time() - last > idle * 60:
+        logout()
+        st.session_state["auth_notice"] = tr("auth.expired", minutes=idle)
+        return None
+    st.session_state[SEEN_KEY] = time.time()
+    fresh = accounts.get_actor(get_db(), actor.name)  # a disabled account is out at once
+    if fresh is None or fresh.disabled:
+        logout()
+        return None
+    st.session_state[ACTOR_KEY] = fresh
+    return fresh
+
+
+def logout() -> None:
+    st.session_state.pop(ACTOR_KEY, None)
+    st.session_state.pop(SEEN_KEY, None)
+
+
+def allowed_pages(actor: Actor | None) -> tuple[str, ...]:
+    if actor is None and get_db().catalog.settings.login_required:
+        return ()
+    return PAGES_BY_ROLE[actor.role if actor else None]
+
+
+def _sso_enabled() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml at all: plain local passwords
+        return False
+
+
+def login_form() -> None:
+    """Name and password; or single sign-on (st.login) where an OIDC provider is set up."""
+    notice = st.session_state.pop("auth_notice", None)
+    if notice:
+        st.warning(notice)
+    with st.form("login", clear_on_submit=False):
+        name = st.text_input(tr("auth.name"), key="login_name")
+        password = st.text_input(tr("auth.password"), type="password", key="login_password")
+        submitted = st.form_submit_button(tr("auth.login"), type="primary")
+    if submitted:
+        try:
+            actor = accounts.authenticate(get_db(), name.strip(), password)
+        except accounts.AccountError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state[ACTOR_KEY] = actor
+            st.session_state[SEEN_KEY] = time.time()
+            st.rerun()
+    if _sso_enabled():
+        if getattr(st.user, "is_logged_in", False):
+            identity = str(st.user.get("email") or st.user.get("name") or "")
+            actor = accounts.get_actor(get_db(), identity)
+            if actor is None or actor.disabled:
+                st.error(tr("auth.sso_no_account", name=identity))
+            else:
+                st.session_state[ACTOR_KEY] = actor
+                st.session_state[SEEN_KEY] = time.time()
+                st.rerun()
+        elif st.button(tr("auth.sso")):
+            st.login()
+
+
+def sidebar_account(actor: Actor | None) -> None:
+    with st.sidebar:
+        if actor is None:
+            st.caption(tr("auth.anonymous"))
+            return
+        st.caption(tr("auth.signed_in", name=actor.name, role=tr(f"role.{actor.role}")))
+        if st.button(tr("auth.logout"), key="logout"):
+            logout()
+            if _sso_enabled() and getattr(st.user, "is_logged_in", False):
+                st.logout()
+            st.rerun()

@@ -1,0 +1,82 @@
+"""账号管理 / Accounts (administrators): add, disable, reset passwords."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db import accounts
+from db.permissions import PermissionDenied
+from metrics.i18n import TEXT
+from views.auth import current_actor
+from views.common import get_db, tr
+
+TEXT.update(
+    {
+        "users.title": ("账号管理", "Accounts"),
+        "users.add": ("新增账号", "Add an account"),
+        "users.role": ("角色", "Role"),
+        "users.units": ("责任单位（填报员必填）", "Responsible units (analysts)"),
+        "users.regions": ("限定地区（可选，县区填报员）", "Regions (optional, county analysts)"),
+        "users.password2": ("再次输入密码", "Repeat the password"),
+        "users.mismatch": ("两次输入的密码不一致", "The two passwords differ"),
+        "users.added": ("已新增账号 {name}", "Account {name} added"),
+        "users.disable": ("停用账号", "Disable account"),
+        "users.disabled": ("已停用 {name}", "{name} disabled"),
+        "users.reset": ("重置密码", "Reset password"),
+        "users.reset_done": ("已为 {name} 设置新密码", "New password set for {name}"),
+        "users.pick": ("选择账号", "Account"),
+    }
+)
+
+db = get_db()
+actor = current_actor()
+st.title(tr("users.title"))
+st.dataframe(accounts.list_users(db), hide_index=True, use_container_width=True)
+
+units = sorted({u for i in db.catalog.indicators.values() for u in i.responsible})
+regions = list(db.catalog.regions)
+
+
+def _run(action, done: str, **kw: object) -> None:  # type: ignore[no-untyped-def]
+    try:
+        action()
+    except (accounts.AccountError, PermissionDenied) as exc:
+        st.error(str(exc))
+    else:
+        st.success(tr(done, **kw))
+
+
+with st.form("add_user", clear_on_submit=True):
+    st.subheader(tr("users.add"))
+    name = st.text_input(tr("auth.name"))
+    role = st.selectbox(tr("users.role"), accounts.ROLES, format_func=lambda r: tr(f"role.{r}"))
+    chosen_units = st.multiselect(tr("users.units"), units)
+    chosen_regions = st.multiselect(
+        tr("users.regions"), regions,
+        format_func=lambda c: f"{db.catalog.regions[c].name} {c}",
+    )
+    pw1 = st.text_input(tr("auth.password"), type="password")
+    pw2 = st.text_input(tr("users.password2"), type="password")
+    if st.form_submit_button(tr("users.add"), type="primary"):
+        if pw1 != pw2:
+            st.error(tr("users.mismatch"))
+        else:
+            _run(lambda: accounts.add_user(db, name.strip(), role, pw1, chosen_units,
+                                           chosen_regions, actor=actor),
+                 "users.added", name=name)
+
+names = accounts.list_users(db)["name"].tolist()
+if names:
+    left, right = st.columns(2)
+    with left, st.form("disable_user"):
+        st.subheader(tr("users.disable"))
+        who = st.selectbox(tr("users.pick"), names, key="disable_pick")
+        if st.form_submit_button(tr("users.disable")):
+            _run(lambda: accounts.disable_user(db, who, actor=actor), "users.disabled", name=who)
+    with right, st.form("reset_password", clear_on_submit=True):
+        st.subheader(tr("users.reset"))
+        who = st.selectbox(tr("users.pick"), names, key="reset_pick")
+        pw = st.text_input(tr("auth.password"), type="password", key="reset_pw")
+        if st.form_submit_button(tr("users.reset")):
+            _run(lambda: accounts.set_password(db, who, pw, actor=actor), "users.reset_done",
+                 name=who)
