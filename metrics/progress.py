@@ -365,7 +365,7 @@ def _on_path(
     e = b.astype(float).copy()
     pt = t0.astype(float)
     pg = b.astype(float).copy()
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         for k in range(by.shape[1]):
             v = valid[:, k]
             bk = by[:, k].astype(float)
@@ -625,7 +625,7 @@ def evaluate(
             y_op == _LE, _take(ghi, ystage), np.clip(0.0, _take(glo, ystage), _take(ghi, ystage))
         )
         y_end = _year_end(ry)
-        y_start = y_end - np.where((ry % 4 == 0) & ((ry % 100 != 0) | (ry % 400 == 0)), 366, 365)
+        y_start = _year_end(ry - 1)
         elapsed = (ta - y_start) / (y_end - y_start)
         r_e = y_goal * elapsed
         r_final = (
@@ -643,7 +643,7 @@ def evaluate(
         )
         yday = obs.day[yidx] if len(obs.day) else np.zeros(yk.shape, dtype=np.int64)
         yval = obs.val[yidx] if len(obs.val) else np.full(yk.shape, np.nan)
-        yok &= yday > ye - 365 - (years[None, :] % 4 == 0)
+        yok &= yday > _year_end(years - 1)[None, :]  # the last value is of that year
         ydue = (
             rec[:, None]
             & has[:, None]
@@ -685,7 +685,7 @@ def evaluate(
         y_years = np.zeros((nrows, 0), dtype=np.int64)
 
     # --- status, first rule that applies ---
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         flat = np.abs(e - b) <= _tol(b)
         ratio = np.where(flat, np.nan, (a - b) / (e - b))
         le_rec = rec & (_take(op, fin) == _LE)
@@ -791,7 +791,7 @@ def evaluate(
             "latest_kind": pd.Series(
                 np.where(has, np.array(KINDS, dtype=object)[rank], None), dtype=object
             ),
-            "baseline_date": _dates(t0, has | use_cat | use_ms),
+            "baseline_date": _dates(t0, has | ((use_cat | use_ms) & ~rec)),
             "baseline_source": source,
             "current_deadline": _dates(cur_by),
             "current_stage_value": cur_goal,
@@ -892,7 +892,9 @@ def trajectory(
             prev = int(_year_end(np.array([year - 1]))[0])
             points += [(prev, 0.0), (end, goal)]
         return _points(points)
-    if baseline_value is not None and baseline_date is not None:
+    given = not (pd.isna(baseline_value) or pd.isna(baseline_date))  # a no_data row has NaN/NaT
+    if given:
+        assert baseline_value is not None and baseline_date is not None
         b, t0 = float(baseline_value), _day(_as_date(baseline_date))
     elif cat.base_has[i]:
         b, t0 = float(cat.base_val[i]) * share, int(cat.base_day[i])
