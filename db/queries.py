@@ -21,11 +21,16 @@ def data_version(db: Database) -> tuple[int, int, int]:
     """Changes whenever observations change: the key for the dashboard's caches, so a
     write in another process (CLI import, another analyst) is seen on the next rerun."""
     with db.read() as conn:
+        # Separate scalar subqueries: a plain select over two tables would be a cross join.
         row = conn.execute(
-            select(func.count(OBS.c.id), func.max(OBS.c.id), func.max(Revision.id))
+            select(
+                select(func.count(OBS.c.id)).scalar_subquery(),
+                select(func.max(OBS.c.id)).scalar_subquery(),
+                select(func.max(Revision.id)).scalar_subquery(),
+                select(func.count(Import.id)).where(Import.status == "undone").scalar_subquery(),
+            )
         ).one()
-        undone = conn.scalar(select(func.count(Import.id)).where(Import.status == "undone"))
-    return (row[0] or 0, (row[1] or 0) * 1_000_003 + (row[2] or 0), undone or 0)
+    return (row[0] or 0, (row[1] or 0) * 1_000_003 + (row[2] or 0), row[3] or 0)
 
 
 def observations(db: Database, indicator_ids: list[str] | None = None) -> pd.DataFrame:

@@ -1,0 +1,511 @@
+"""Plotly figure builders for the leaders' pages, and the small frame shaping they need.
+
+No Streamlit here: every builder takes plain frames and a language and returns a
+`go.Figure`, so charts are unit tested without a server and look the same on every
+page. Status colours live here only (`STATUS_COLORS`), so a status has one colour in
+every chart and in the table badges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from metrics.catalog import Catalog, Indicator
+from metrics.i18n import TEXT, t
+from metrics.periods import KINDS
+from metrics.progress import STATUS_ORDER, status_label
+from metrics.values import format_value
+
+#: One colour per status, used by every chart and by the overview's status badges.
+STATUS_COLORS: dict[str, str] = {
+    "achieved": "#1b7837",
+    "on_track": "#5aae61",
+    "at_risk": "#f1a340",
+    "off_track": "#e66101",
+    "missed": "#b2182b",
+    "no_data": "#b0b0b0",
+}
+
+_STAGE_SYMBOLS = {">=": "triangle-up", "<=": "triangle-down", "==": "diamond", "between": "square"}
+_KIND_RANK = {k: i for i, k in enumerate(KINDS)}
+
+TEXT.update(
+    {
+        "chart.actual": ("实际值", "Actual"),
+        "chart.baseline": ("基期值", "Baseline"),
+        "chart.trajectory": ("计划进度", "Planned trajectory"),
+        "chart.stage": ("阶段目标", "Target stage"),
+        "chart.projection": ("趋势预测", "Projection"),
+        "chart.as_of": ("截至 {date}", "As of {date}"),
+        "chart.date": ("日期", "Date"),
+        "chart.value": ("数值（{unit}）", "Value ({unit})"),
+        "chart.value_plain": ("数值", "Value"),
+        "chart.count": ("目标数", "Targets"),
+        "chart.by_city": ("各城市目标状态", "Target status by city"),
+        "chart.by_unit": ("各责任单位目标状态", "Target status by responsible unit"),
+        "chart.by_unit_top": (
+            "各责任单位目标状态（目标最多的前{n}个单位）",
+            "Target status by responsible unit (the {n} units with most targets)",
+        ),
+        "chart.regions": ("{name}：各区县最新值", "{name}: latest value by county"),
+        "chart.county_target": ("分摊目标", "Share of the target"),
+        "chart.compare": ("同类指标对比：{group}", "Similar indicators compared: {group}"),
+        "chart.progress_pct": ("完成最终目标的进度（%）", "Progress towards the final target (%)"),
+        "chart.hover_target": ("目标", "Target"),
+        "chart.hover_status": ("状态", "Status"),
+        "chart.hover_progress": ("进度", "Progress"),
+        "chart.empty": ("暂无数据", "No data"),
+        "chart.download_html": ("下载图表（HTML）", "Download chart (HTML)"),
+        "chart.png_hint": (
+            "HTML 图表可离线打开并交互；如需图片，请点击图表右上角工具栏的相机按钮保存 PNG。",
+            "The HTML chart opens offline and stays interactive; for an image, use the camera "
+            "button in the chart's toolbar to save a PNG.",
+        ),
+    }
+)
+
+
+# --- small helpers --------------------------------------------------------------------------
+
+
+def status_text(status: str, lang: str) -> str:
+    """The status word; the one place a page gets it from (progress.status_label)."""
+    return status_label(status, lang)
+
+
+def _fmt(value: float | None, unit: str, lang: str) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    return format_value(float(value), unit, lang, decimals=4)
+
+
+def target_text(
+    op: str, value: float | None, low: float | None, high: float | None, unit: str, lang: str
+) -> str:
+    """A target in words ("不低于70.0%", "8至10家"), through the shared translation table."""
+    if op == "between":
+        return t("target.between", lang, low=_fmt(low, "", lang), high=_fmt(high, unit, lang))
+    key = {">=": "target.ge", "<=": "target.le", "==": "target.eq"}.get(op, "target.ge")
+    return t(key, lang, v=_fmt(value, unit, lang))
+
+
+def target_short(
+    op: str, value: float | None, low: float | None, high: float | None, unit: str, lang: str
+) -> str:
+    """A target as a compact symbol for metric tiles ("≥70.0%", "8–10家")."""
+    if op == "between":
+        return f"{_fmt(low, '', lang)}–{_fmt(high, unit, lang)}"
+    symbol = {">=": "≥", "<=": "≤", "==": "≈"}.get(op, "")
+    return f"{symbol}{_fmt(value, unit, lang)}"
+
+
+def indicator_name(ind: Indicator, lang: str) -> str:
+    return ind.name_en if lang == "en" and ind.name_en else ind.name
+
+
+def region_name(catalog: Catalog, code: str, lang: str) -> str:
+    info = catalog.regions.get(code)
+    if info is None:
+        return code
+    return info.name_en if lang == "en" and info.name_en else info.name
+
+
+def _as_timestamp(value: date | datetime | str) -> pd.Timestamp:
+    return pd.Timestamp(value)
+
+
+# --- frames for the indicator chart ---------------------------------------------------------
+
+
+def stage_frame(ind: Indicator, share: float, lang: str) -> pd.DataFrame:
+    """Each target stage at its deadline: [date, op, value, low, high, text], scaled by share.
+
+    `value` is where the marker sits (a range's midpoint); `low`/`high` bound a range.
+    """
+    rows = []
+    for s in ind.targets:
+        low = float(s.low) * share if s.low is not None else np.nan
+        high = float(s.high) * share if s.high is not None else np.nan
+        value = float(s.value) * share if s.value is not None else (low + high) / 2
+        rows.append(
+            {
+                "date": pd.Timestamp(s.by),
+                "op": s.op,
+                "value": value,
+                "low": low,
+                "high": high,
+                "text": target_text(s.op, value, low, high, ind.unit, lang),
+            }
+        )
+    return pd.DataFrame(rows, columns=["date", "op", "value", "low", "high", "text"])
+
+
+def actual_series(
+    observations: pd.DataFrame, ind: Indicator, region: str, counties: Iterable[str]
+) -> pd.DataFrame:
+    """The values a chart draws for one (indicator, region): [date, value, kind, summed].
+
+    Observations use the engine's input columns (indicator, region, period_kind,
+    period_end, value). One point per period end, the coarser kind winning (the
+    annual figure over Q4), as in metrics.progress. For an `aggregate: sum` indicator a
+    period the region has no value of its own shows the sum of its counties (`summed`),
+    which is the number the engine judged.
+    """
+    cols = ["date", "value", "kind", "summed"]
+    obs = observations[observations["indicator"] == ind.id]
+    if obs.empty:
+        return pd.DataFrame(columns=cols)
+
+    def one_per_day(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+        frame = frame.assign(
+            date=pd.to_datetime(frame["period_end"]),
+            _rank=frame["period_kind"].map(_KIND_RANK).fillna(0),
+        )
+        return frame.sort_values([*keys, "_rank"]).drop_duplicates(keys, keep="last")
+
+    own = one_per_day(obs[obs["region"] == region], ["date"])
+    series = own.assign(kind=own["period_kind"], summed=False)[cols]
+    child = obs[obs["region"].isin(list(counties))]
+    if ind.aggregate == "sum" and not child.empty:
+        per_county = one_per_day(child, ["region", "date"])
+        sums = per_county.groupby("date", as_index=False).agg(
+            value=("value", "sum"), _rank=("_rank", "max")
+        )
+        sums = sums[~sums["date"].isin(series["date"])]
+        if len(sums):
+            sums = sums.assign(kind=[KINDS[int(r)] for r in sums["_rank"]], summed=True)
+            sums = sums[cols]
+            series = sums if series.empty else pd.concat([series, sums], ignore_index=True)
+    return series.sort_values("date").reset_index(drop=True)
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorChartData:
+    """Everything the indicator chart draws, already computed by the engine and the catalog."""
+
+    title: str
+    unit: str
+    actual: pd.DataFrame  # date, value (optional: label)
+    trajectory: pd.DataFrame  # date, value (metrics.progress.trajectory)
+    stages: pd.DataFrame  # stage_frame()
+    projection: pd.DataFrame  # date, value (metrics.progress.projection_line)
+    baseline: tuple[date | datetime | pd.Timestamp, float] | None
+    as_of: date
+
+
+def _base_layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
+    fig.update_layout(
+        title={"text": title},
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "traceorder": "normal"},
+        margin={"l": 40, "r": 20, "t": 60, "b": 40},
+        hovermode="closest",
+    )
+    return fig
+
+
+def indicator_figure(data: IndicatorChartData, lang: str = "zh") -> go.Figure:
+    """Actual values against the planned path, the stages, the projection and the as-of date."""
+    unit = data.unit
+    fig = go.Figure()
+    traj = data.trajectory
+    if len(traj) >= 2:  # a single point (no baseline yet) is already a stage marker
+        fig.add_trace(
+            go.Scatter(
+                x=pd.to_datetime(traj["date"]),
+                y=traj["value"],
+                mode="lines",
+                name=t("chart.trajectory", lang),
+                line={"color": "#7f7f7f", "dash": "dash"},
+                hovertext=[_fmt(v, unit, lang) for v in traj["value"]],
+                hoverinfo="x+text+name",
+            )
+        )
+    if data.baseline is not None and not pd.isna(data.baseline[1]):
+        b_date, b_value = data.baseline
+        fig.add_trace(
+            go.Scatter(
+                x=[_as_timestamp(b_date)],
+                y=[float(b_value)],
+                mode="markers",
+                name=t("chart.baseline", lang),
+                marker={"color": "#4d4d4d", "size": 10, "symbol": "circle-open"},
+                hovertext=[_fmt(b_value, unit, lang)],
+                hoverinfo="x+text+name",
+            )
+        )
+    stages = data.stages
+    if len(stages):
+        half = ((stages["high"] - stages["low"]) / 2).where(stages["op"] == "between", 0.0)
+        fig.add_trace(
+            go.Scatter(
+                x=pd.to_datetime(stages["date"]),
+                y=stages["value"],
+                mode="markers",
+                name=t("chart.stage", lang),
+                marker={
+                    "color": "#2166ac",
+                    "size": 12,
+                    "symbol": [_STAGE_SYMBOLS.get(op, "circle") for op in stages["op"]],
+                },
+                error_y={"type": "data", "array": half.fillna(0).tolist(), "visible": True},
+                hovertext=list(stages["text"]),
+                hoverinfo="x+text+name",
+            )
+        )
+    proj = data.projection
+    if len(proj):
+        fig.add_trace(
+            go.Scatter(
+                x=pd.to_datetime(proj["date"]),
+                y=proj["value"],
+                mode="lines+markers",
+                name=t("chart.projection", lang),
+                line={"color": "#e66101", "dash": "dot"},
+                marker={"size": 6},
+                hovertext=[_fmt(v, unit, lang) for v in proj["value"]],
+                hoverinfo="x+text+name",
+            )
+        )
+    actual = data.actual
+    if len(actual):
+        labels = actual["label"] if "label" in actual.columns else [""] * len(actual)
+        fig.add_trace(
+            go.Scatter(
+                x=pd.to_datetime(actual["date"]),
+                y=actual["value"],
+                mode="lines+markers",
+                name=t("chart.actual", lang),
+                line={"color": "#1f1f1f", "width": 2},
+                marker={"size": 8},
+                hovertext=[
+                    f"{lab} {_fmt(v, unit, lang)}".strip()
+                    for lab, v in zip(labels, actual["value"], strict=True)
+                ],
+                hoverinfo="text+name",
+            )
+        )
+    as_of = _as_timestamp(data.as_of)
+    fig.add_shape(
+        type="line",
+        xref="x",
+        yref="paper",
+        x0=as_of,
+        x1=as_of,
+        y0=0,
+        y1=1,
+        line={"color": "#b2182b", "width": 1.5, "dash": "dashdot"},
+        name="as_of",
+    )
+    fig.add_annotation(
+        x=as_of,
+        xref="x",
+        y=1,
+        yref="paper",
+        yanchor="bottom",
+        showarrow=False,
+        text=t("chart.as_of", lang, date=as_of.date().isoformat()),
+        font={"color": "#b2182b"},
+    )
+    y_title = t("chart.value", lang, unit=unit) if unit else t("chart.value_plain", lang)
+    fig.update_yaxes(rangemode="tozero")
+    return _base_layout(fig, data.title, t("chart.date", lang), y_title)
+
+
+def status_bars(
+    table: pd.DataFrame,
+    key: str,
+    names: Mapping[str, str],
+    title: str,
+    lang: str = "zh",
+    horizontal: bool = False,
+) -> go.Figure:
+    """Stacked bars of status counts per group (a metrics.progress.rollup table).
+
+    One trace per status in STATUS_ORDER, coloured by STATUS_COLORS, so a legend entry
+    reads the same in every chart.
+    """
+    frame = table.copy()
+    frame["_name"] = frame[key].map(lambda k: names.get(k, str(k)))
+    if "total" in frame.columns:
+        frame = frame.sort_values("total", ascending=horizontal, kind="stable")
+    fig = go.Figure()
+    for status in STATUS_ORDER:
+        counts = frame[status] if status in frame.columns else pd.Series(0, index=frame.index)
+        label = status_text(status, lang)
+        bar = go.Bar(
+            x=counts if horizontal else frame["_name"],
+            y=frame["_name"] if horizontal else counts,
+            orientation="h" if horizontal else "v",
+            name=label,
+            marker_color=STATUS_COLORS[status],
+            hovertemplate=f"%{{{'y' if horizontal else 'x'}}}<br>{label}: "
+            f"%{{{'x' if horizontal else 'y'}}}<extra></extra>",
+        )
+        fig.add_trace(bar)
+    fig.update_layout(barmode="stack")
+    count = t("chart.count", lang)
+    _base_layout(fig, title, count if horizontal else "", "" if horizontal else count)
+    if horizontal:
+        fig.update_layout(height=max(320, 28 * len(frame) + 140))
+        fig.update_yaxes(automargin=True)
+    return fig
+
+
+def region_figure(rows: pd.DataFrame, title: str, unit: str, lang: str = "zh") -> go.Figure:
+    """Latest value per county as bars coloured by status, with each county's target share.
+
+    `rows`: name, value, period, status, target (NaN where the county has no share).
+    """
+    fig = go.Figure()
+    for status in STATUS_ORDER:
+        part = rows[rows["status"] == status]
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Bar(
+                x=part["name"],
+                y=part["value"].fillna(0),
+                name=status_text(status, lang),
+                marker_color=STATUS_COLORS[status],
+                hovertext=[
+                    f"{p or ''} {_fmt(v, unit, lang)}".strip()
+                    for p, v in zip(part["period"], part["value"], strict=True)
+                ],
+                hoverinfo="x+text+name",
+            )
+        )
+    targets = rows.dropna(subset=["target"]) if "target" in rows.columns else rows.iloc[:0]
+    if len(targets):
+        fig.add_trace(
+            go.Scatter(
+                x=targets["name"],
+                y=targets["target"],
+                mode="markers",
+                name=t("chart.county_target", lang),
+                marker={
+                    "symbol": "line-ew-open",
+                    "size": 24,
+                    "color": "#2166ac",
+                    "line": {"width": 3},
+                },
+                hovertext=[_fmt(v, unit, lang) for v in targets["target"]],
+                hoverinfo="x+text+name",
+            )
+        )
+    y_title = t("chart.value", lang, unit=unit) if unit else t("chart.value_plain", lang)
+    fig.update_layout(barmode="overlay")
+    fig.update_yaxes(rangemode="tozero")
+    return _base_layout(fig, title, "", y_title)
+
+
+def comparison_figure(rows: pd.DataFrame, title: str, lang: str = "zh") -> go.Figure:
+    """Similar indicators of several cities on one scale: progress towards each final target.
+
+    Units differ between cities (家, 个, %), so the bars show the engine's `progress`
+    (share of the way from baseline to final target) and the hover the real numbers.
+    A bar is drawn within 0–150 % so one city far behind or ahead does not squash the
+    others; its label and hover keep the true percentage.
+    `rows`: label, progress (0–1, NaN without data), status, value_text, target_text.
+    """
+    fig = go.Figure()
+    for status in STATUS_ORDER:
+        part = rows[rows["status"] == status]
+        if part.empty:
+            continue
+        label = status_text(status, lang)
+        pct = part["progress"] * 100
+        shown = [t("chart.empty", lang) if pd.isna(p) else f"{p:.0f}%" for p in pct]
+        fig.add_trace(
+            go.Bar(
+                x=pct.clip(0, 150).fillna(0),
+                y=part["label"],
+                orientation="h",
+                name=label,
+                marker_color=STATUS_COLORS[status],
+                text=shown,
+                textposition="outside",
+                cliponaxis=False,
+                customdata=np.stack(
+                    [part["value_text"], part["target_text"], [label] * len(part), shown], axis=1
+                ),
+                hovertemplate="%{y}<br>"
+                + t("chart.actual", lang)
+                + ": %{customdata[0]}<br>"
+                + t("chart.hover_target", lang)
+                + ": %{customdata[1]}<br>"
+                + t("chart.hover_progress", lang)
+                + ": %{customdata[3]}<br>"
+                + t("chart.hover_status", lang)
+                + ": %{customdata[2]}<extra></extra>",
+            )
+        )
+    fig.add_shape(
+        type="line",
+        xref="x",
+        yref="paper",
+        x0=100,
+        x1=100,
+        y0=0,
+        y1=1,
+        line={"color": "#2166ac", "width": 1, "dash": "dash"},
+    )
+    fig.update_layout(height=max(300, 36 * len(rows) + 140), barmode="overlay")
+    fig.update_xaxes(range=[0, 165])
+    fig.update_yaxes(
+        automargin=True, categoryorder="array", categoryarray=list(rows["label"])[::-1]
+    )
+    return _base_layout(fig, title, t("chart.progress_pct", lang), "")
+
+
+# --- similar indicators across cities --------------------------------------------------------
+
+#: Kinds of indicator several plans share, matched by a keyword in the Chinese name.
+#: Kept short and literal so a leader can see why two indicators are compared.
+SIMILAR_KEYWORDS: tuple[tuple[str, str], ...] = (
+    ("智慧农业应用基地", "Smart-agriculture application bases"),
+    ("智慧社区", "Smart communities"),
+    ("5G", "5G"),
+    ("一码通", "One-code access"),
+    ("城市大脑", "City brain"),
+    ("一网通办", "One-network government services"),
+    ("政务云", "Government cloud"),
+    ("信用", "Credit"),
+    ("视频监控", "Video surveillance"),
+    ("IPv6", "IPv6"),
+    ("智慧医", "Smart healthcare"),
+    ("数字经济", "Digital economy"),
+)
+
+
+def match_keyword(catalog: Catalog, keyword: str) -> list[str]:
+    """Ids of indicators whose Chinese or English name contains the keyword (case-insensitive)."""
+    needle = keyword.strip().casefold()
+    if not needle:
+        return []
+    return [
+        i.id
+        for i in catalog.indicators.values()
+        if needle in i.name.casefold() or needle in i.name_en.casefold()
+    ]
+
+
+def similar_groups(catalog: Catalog) -> list[tuple[str, str, list[str]]]:
+    """The preset keywords that match indicators of at least two cities: (zh, en, ids)."""
+    out = []
+    for zh, en in SIMILAR_KEYWORDS:
+        ids = match_keyword(catalog, zh)
+        cities = {catalog.region_of(catalog.indicators[i]) for i in ids}
+        if len(cities) >= 2:
+            out.append((zh, en, ids))
+    return out

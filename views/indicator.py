@@ -1,0 +1,409 @@
+"""指标详情 / Indicator: one target's chart, status sentence, counties, values and source.
+
+For leaders, read-only. The status and its sentence come from the engine
+(metrics.progress via views.common.status and progress.explain), the planned path and
+projection from progress.trajectory / projection_line, the figures from views.charts.
+Text from the catalog or from analysts is shown with st.text (never as HTML or Markdown).
+The chosen indicator, region and as-of date stay in the URL (?id=…&region=…&as_of=…).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from db import queries
+from metrics.exports import period_labels
+from metrics.i18n import TEXT
+from metrics.progress import explain, projection_line, trajectory
+from metrics.values import format_value
+from views import charts
+from views.common import data_version, get_db, lang, observations, status, tr
+
+TEXT.update(
+    {
+        "ind.title": ("指标详情", "Indicator"),
+        "ind.choose": ("指标", "Indicator"),
+        "ind.region": ("地区", "Region"),
+        "ind.as_of": ("截至日期", "As of"),
+        "ind.unknown_id": (
+            "链接中的指标编码“{id}”不在目录中，已改为显示第一个指标。",
+            "The indicator id “{id}” in the link is not in the catalog; showing the first "
+            "indicator instead.",
+        ),
+        "ind.unknown_param": (
+            "链接中的{what}“{value}”无法识别，已忽略。",
+            "The {what} “{value}” in the link was not recognised and is ignored.",
+        ),
+        "ind.back": ("返回总览", "Back to the overview"),
+        "ind.status": ("状态", "Status"),
+        "ind.latest": ("最新值", "Latest value"),
+        "ind.expected": ("按计划此时应达", "Planned by now"),
+        "ind.target": ("最终目标", "Final target"),
+        "ind.days": ("还有 {n} 天", "{n} days left"),
+        "ind.overdue": ("已过 {n} 天", "{n} days past"),
+        "ind.projection": ("按趋势预计到期达到", "Projected at the deadline"),
+        "ind.chart_title": ("{name} · {region}", "{name} · {region}"),
+        "ind.chart_note": (
+            "虚线为计划进度（从基期值到各阶段目标）；点线为按已有数据拟合的趋势；"
+            "竖线为截至日期，其后的数值不计入状态。",
+            "Dashed: the planned trajectory (baseline to each stage); dotted: the trend fitted "
+            "to the values so far; the vertical line is the as-of date (later values are not "
+            "counted).",
+        ),
+        "ind.summed_note": (
+            "带“区县合计”的点为各区县数值之和（本级未直接填报时使用）。",
+            "Points marked “county sum” add up the counties (used where the city itself has "
+            "no value).",
+        ),
+        "ind.summed": ("区县合计", "county sum"),
+        "ind.regions": ("各区县情况", "By county"),
+        "ind.regions_none": ("暂无区县数据。", "No county values yet."),
+        "ind.values": ("数值", "Values"),
+        "ind.values_all": ("显示所有地区", "Show every region"),
+        "ind.values_none": ("暂无数值。", "No values yet."),
+        "ind.revisions": ("修改记录", "Revision history"),
+        "ind.revisions_none": ("暂无修改记录。", "No revisions yet."),
+        "ind.source": ("规划依据", "Source in the plan"),
+        "ind.plan": ("规划", "Plan"),
+        "ind.doc_no": ("文号", "Document no."),
+        "ind.issued": ("印发", "Issued"),
+        "ind.clause": ("条款", "Clause"),
+        "ind.quote": ("原文", "Verbatim"),
+        "ind.responsible": ("责任单位", "Responsible units"),
+        "ind.stages": ("目标阶段", "Target stages"),
+        "ind.note": ("说明", "Note"),
+        "vcol.region": ("地区", "Region"),
+        "vcol.period": ("统计期", "Period"),
+        "vcol.value": ("数值", "Value"),
+        "vcol.note": ("备注", "Note"),
+        "vcol.source": ("来源", "Source"),
+        "vcol.by": ("填报人", "Entered by"),
+        "vcol.at": ("更新时间", "Updated at"),
+        "vcol.import": ("导入批次", "Import"),
+        "vcol.old": ("原值", "Old value"),
+        "vcol.new": ("新值", "New value"),
+        "vcol.old_note": ("原备注", "Old note"),
+        "vcol.new_note": ("新备注", "New note"),
+        "vcol.changed_by": ("修改人", "Changed by"),
+        "vcol.changed_at": ("修改时间", "Changed at"),
+        "vcol.reason": ("原因", "Reason"),
+    }
+)
+
+ID_KEY, REGION_KEY, AS_OF_KEY = "ind_id", "ind_region", "ind_as_of"
+
+# how the status sentence is framed; the status itself always comes from the engine
+_BOX = {
+    "achieved": st.success,
+    "on_track": st.success,
+    "at_risk": st.warning,
+    "off_track": st.error,
+    "missed": st.error,
+    "no_data": st.info,
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _revisions(indicator_id: str, version: tuple[int, int, int]) -> pd.DataFrame:
+    """One indicator's revisions, cached until the data changes (version)."""
+    return queries.revisions(get_db(), indicator_id)
+
+
+def _seed_from_url(ids: list[str]) -> list[str]:
+    """First run on this page: take indicator, region and as-of date from the URL."""
+    notes: list[str] = []
+    if ID_KEY not in st.session_state:
+        raw = st.query_params.get("id")
+        if raw and raw not in ids:
+            notes.append(tr("ind.unknown_id", id=raw))
+        st.session_state[ID_KEY] = raw if raw in ids else ids[0]
+        region = st.query_params.get("region")
+        if region:
+            st.session_state[REGION_KEY] = region
+    if AS_OF_KEY not in st.session_state:
+        raw = st.query_params.get("as_of")
+        as_of = date.today()
+        if raw:
+            try:
+                as_of = date.fromisoformat(raw)
+            except ValueError:
+                notes.append(tr("ind.unknown_param", what=tr("ind.as_of"), value=raw))
+        st.session_state[AS_OF_KEY] = as_of
+    return notes
+
+
+def _write_url(indicator_id: str, region: str, home: str, as_of: date) -> None:
+    wanted = {
+        "id": indicator_id,
+        "region": None if region == home else region,
+        "as_of": None if as_of == date.today() else as_of.isoformat(),
+    }
+    for param, value in wanted.items():
+        if value is None:
+            if param in st.query_params:
+                del st.query_params[param]
+        elif st.query_params.get(param) != value:
+            st.query_params[param] = value
+
+
+def _on_indicator_change() -> None:
+    """A new indicator starts at its own region."""
+    st.session_state.pop(REGION_KEY, None)
+
+
+def _fmt(value: object, unit: str, lng: str, decimals: int = 4) -> str:
+    """A stored value keeps its digits; computed ones (planned, projected) pass decimals=2."""
+    if value is None or pd.isna(value):
+        return "—"
+    return format_value(float(value), unit, lng, decimals=decimals)
+
+
+def _labels(frame: pd.DataFrame) -> pd.Series:
+    if frame.empty:
+        return pd.Series([], dtype=object)
+    return period_labels(frame["period_kind"], frame["period_end"])
+
+
+def _download_html(fig: go.Figure, name: str, key: str) -> None:
+    """HTML built only when clicked; it embeds plotly.js so it opens offline."""
+
+    def build() -> bytes:
+        return fig.to_html(include_plotlyjs=True, full_html=True).encode("utf-8")
+
+    st.download_button(
+        tr("chart.download_html"),
+        data=build,
+        file_name=f"{name}.html",
+        mime="text/html",
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+lng = lang()
+catalog = get_db().catalog
+ids = list(catalog.indicators)
+notes = _seed_from_url(ids)
+
+st.page_link("views/overview.py", label=tr("ind.back"), icon=":material/arrow_back:")
+st.title(tr("ind.title"))
+for note in notes:
+    st.warning(note)
+
+
+def _indicator_label(i: str) -> str:
+    ind = catalog.indicators[i]
+    plan = catalog.plans[ind.plan]
+    city = charts.region_name(catalog, catalog.region_of(ind), lng)
+    where = f"{city} · {plan.doc_no}" if plan.doc_no else city
+    return f"{charts.indicator_name(ind, lng)}（{where}）"
+
+
+c1, c2, c3 = st.columns([3, 1, 1])
+indicator_id: str = c1.selectbox(
+    tr("ind.choose"), ids, key=ID_KEY, format_func=_indicator_label, on_change=_on_indicator_change
+)
+ind = catalog.indicators[indicator_id]
+home = catalog.region_of(ind)
+as_of: date = st.session_state[AS_OF_KEY] or date.today()  # a cleared date means today
+
+every = status(as_of)
+rows = every[every["indicator"] == indicator_id]
+region_options = [home] + [r for r in rows["region"] if r != home]
+if st.session_state.get(REGION_KEY) not in region_options:
+    bad = st.session_state.get(REGION_KEY)
+    if bad:
+        st.warning(tr("ind.unknown_param", what=tr("ind.region"), value=bad))
+    st.session_state[REGION_KEY] = home
+region: str = c2.selectbox(
+    tr("ind.region"),
+    region_options,
+    key=REGION_KEY,
+    format_func=lambda r: charts.region_name(catalog, r, lng),
+)
+c3.date_input(tr("ind.as_of"), key=AS_OF_KEY)
+_write_url(indicator_id, region, home, as_of)
+
+row = rows[rows["region"] == region].iloc[0]
+unit = ind.unit
+name = charts.indicator_name(ind, lng)
+region_label = charts.region_name(catalog, region, lng)
+
+# --- the status in one sentence, with the numbers used ---
+state = str(row["status"])
+_BOX[state](f"**{charts.status_text(state, lng)}** — {explain(row, catalog, lng)}")
+
+m = st.columns(4)
+period = row["latest_period"] if isinstance(row["latest_period"], str) else None
+m[0].metric(
+    tr("ind.latest"),
+    _fmt(row["latest_value"], unit, lng),
+    delta=period,
+    delta_color="off",
+    delta_arrow="off",
+    border=True,
+)
+m[1].metric(tr("ind.expected"), _fmt(row["expected"], unit, lng, 2), border=True)
+final = ind.targets[-1]
+share = float(row["target_share"]) if pd.notna(row["target_share"]) else 1.0
+days = int(row["days_left"])
+left = tr("ind.days", n=days) if days >= 0 else tr("ind.overdue", n=-days)
+m[2].metric(
+    tr("ind.target"),
+    charts.target_short(
+        final.op,
+        None if final.value is None else final.value * share,
+        None if final.low is None else final.low * share,
+        None if final.high is None else final.high * share,
+        unit,
+        lng,
+    ),
+    delta=f"{final.by.isoformat()} · {left}",
+    delta_color="off",
+    delta_arrow="off",
+    border=True,
+)
+m[3].metric(tr("ind.projection"), _fmt(row["projected_value"], unit, lng, 2), border=True)
+
+# --- the chart ---
+obs_all = observations()
+obs = obs_all[obs_all["indicator_id"] == indicator_id]
+engine_obs = obs.rename(columns={"indicator_id": "indicator", "region_code": "region"})
+engine_obs = engine_obs[pd.to_datetime(engine_obs["period_end"]) <= pd.Timestamp(as_of)]
+counties = catalog.children_of(region)
+actual = charts.actual_series(engine_obs, ind, region, counties)
+if len(actual):
+    labels = period_labels(actual["kind"], actual["date"])
+    suffix = actual["summed"].map(lambda s: f"（{tr('ind.summed')}）" if s else "")
+    actual = actual.assign(label=labels + suffix)
+has_base = pd.notna(row["baseline_value"]) and pd.notna(row["baseline_date"])
+if has_base:
+    path = trajectory(catalog, indicator_id, row["baseline_value"], row["baseline_date"], share)
+    baseline = (row["baseline_date"], float(row["baseline_value"]))
+else:
+    path = trajectory(catalog, indicator_id, share=share)
+    baseline = (ind.baseline.date, ind.baseline.value * share) if ind.baseline else None
+figure = charts.indicator_figure(
+    charts.IndicatorChartData(
+        title=tr("ind.chart_title", name=name, region=region_label),
+        unit=unit,
+        actual=actual,
+        trajectory=path,
+        stages=charts.stage_frame(ind, share, lng),
+        projection=projection_line(row),
+        baseline=baseline,
+        as_of=as_of,
+    ),
+    lng,
+)
+st.plotly_chart(figure, key="ind_fig")
+st.caption(tr("ind.chart_note"))
+if len(actual) and bool(actual["summed"].any()):
+    st.caption(tr("ind.summed_note"))
+d1, d2 = st.columns([1, 3], vertical_alignment="center")
+with d1:
+    _download_html(figure, indicator_id, "ind_dl_fig")
+d2.caption(tr("chart.png_hint"))
+
+# --- counties ---
+county_codes = catalog.children_of(home)
+if county_codes:
+    st.subheader(tr("ind.regions"))
+    part = rows[rows["region"].isin(county_codes)]
+    final_goal = final.value if final.value is not None else (final.low + final.high) / 2
+    if part.empty:
+        st.caption(tr("ind.regions_none"))
+    else:
+        region_rows = pd.DataFrame(
+            {
+                "name": part["region"].map(lambda r: charts.region_name(catalog, r, lng)),
+                "value": part["latest_value"],
+                "period": part["latest_period"],
+                "status": part["status"],
+                # the county's share of the plan's final target (equal shares for a sum)
+                "target": part["target_share"] * final_goal,
+            }
+        )
+        fig_regions = charts.region_figure(region_rows, tr("chart.regions", name=name), unit, lng)
+        st.plotly_chart(fig_regions, key="ind_fig_regions")
+        _download_html(fig_regions, f"{indicator_id}_counties", "ind_dl_regions")
+
+# --- values and their history ---
+st.subheader(tr("ind.values"))
+show_all = st.toggle(tr("ind.values_all"), key="ind_values_all")
+values = obs if show_all else obs[obs["region_code"] == region]
+if values.empty:
+    st.caption(tr("ind.values_none"))
+else:
+    values = values.sort_values(["region_code", "period_end"], ascending=[True, False])
+    st.dataframe(
+        pd.DataFrame(
+            {
+                tr("vcol.region"): values["region_code"].map(
+                    lambda r: charts.region_name(catalog, r, lng)
+                ),
+                tr("vcol.period"): _labels(values),
+                tr("vcol.value"): [_fmt(v, unit, lng) for v in values["value"]],
+                tr("vcol.note"): values["note"].fillna(""),
+                tr("vcol.source"): values["source"].fillna(""),
+                tr("vcol.by"): values["updated_by"].fillna(""),
+                tr("vcol.at"): values["updated_at"],
+                tr("vcol.import"): values["import_id"],
+            }
+        ),
+        hide_index=True,
+        key="ind_values",
+    )
+
+st.subheader(tr("ind.revisions"))
+revs = _revisions(indicator_id, data_version())
+if revs.empty:
+    st.caption(tr("ind.revisions_none"))
+else:
+    revs = revs.assign(period_end=pd.to_datetime(revs["period_end"]))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                tr("vcol.region"): revs["region_code"].map(
+                    lambda r: charts.region_name(catalog, r, lng)
+                ),
+                tr("vcol.period"): _labels(revs),
+                tr("vcol.old"): [_fmt(v, unit, lng) for v in revs["old_value"]],
+                tr("vcol.new"): [_fmt(v, unit, lng) for v in revs["new_value"]],
+                tr("vcol.old_note"): revs["old_note"].fillna(""),
+                tr("vcol.new_note"): revs["new_note"].fillna(""),
+                tr("vcol.changed_by"): revs["changed_by"].fillna(""),
+                tr("vcol.changed_at"): revs["changed_at"],
+                tr("vcol.reason"): revs["reason"].fillna(""),
+                tr("vcol.import"): revs["import_id"],
+            }
+        ),
+        hide_index=True,
+        key="ind_revisions",
+    )
+
+# --- where the target comes from (catalog text: plain, never Markdown/HTML) ---
+st.subheader(tr("ind.source"))
+plan = catalog.plans[ind.plan]
+stages = "；".join(
+    f"{s.by.isoformat()} {charts.target_text(s.op, s.value, s.low, s.high, unit, lng)}"
+    for s in ind.targets
+)
+with st.container(border=True):
+    st.text(f"{tr('ind.plan')}：{plan.title_en if lng == 'en' and plan.title_en else plan.title}")
+    st.text(f"{tr('ind.doc_no')}：{plan.doc_no or '—'}　{tr('ind.issued')}：{plan.issued}")
+    st.text(f"{tr('ind.clause')}：{ind.clause or '—'}")
+    st.text(f"{tr('ind.stages')}：{stages}")
+    st.text(f"{tr('ind.responsible')}：{'、'.join(ind.responsible)}")
+    if ind.note:
+        st.text(f"{tr('ind.note')}：{ind.note}")
+with st.container(border=True):
+    st.caption(tr("ind.quote"))
+    st.text(ind.quote)

@@ -1,0 +1,533 @@
+"""总览 / Overview: where every target stands, what is late, and who is responsible.
+
+For leaders, read-only. The page only filters, formats and draws: statuses come from
+views.common.status (metrics.progress.evaluate, cached), roll-ups from
+metrics.progress.rollup, figures from views.charts, downloads from metrics.exports
+(formulas neutralised). Filters live in the URL so a view can be shared as a link.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from metrics.catalog import DOMAINS, Catalog
+from metrics.exports import to_csv_bytes, to_xlsx_bytes
+from metrics.i18n import TEXT
+from metrics.progress import STATUS_ORDER, rollup
+from metrics.values import format_value
+from views import charts
+from views.common import get_db, lang, observations, status, tr
+
+TEXT.update(
+    {
+        "ov.title": ("总览", "Overview"),
+        "ov.caption": (
+            "截至 {date}：共 {n} 个目标（每个指标在其规划所属地区计一次）",
+            "As of {date}: {n} targets (each indicator counted once, at its plan's region)",
+        ),
+        "ov.city": ("城市", "City"),
+        "ov.plan": ("规划", "Plan"),
+        "ov.domain": ("领域", "Domain"),
+        "ov.resp": ("责任单位", "Responsible unit"),
+        "ov.status": ("状态", "Status"),
+        "ov.as_of": ("截至日期", "As of"),
+        "ov.all": ("全部", "All"),
+        "ov.share_hint": (
+            "筛选条件保存在网址中，复制浏览器地址即可分享当前视图。",
+            "The filters are kept in the address: copy it to share this view.",
+        ),
+        "ov.ignored": (
+            "链接中有无法识别的筛选值，已忽略：{values}",
+            "Some filter values in the link were not recognised and are ignored: {values}",
+        ),
+        "ov.total": ("目标总数", "All targets"),
+        "ov.empty_hint": (
+            "数据库中还没有实际数据，因此所有目标都显示为“暂无数据”。"
+            "录入数据：在左侧“数据填报”页面逐项填写，或在“批量导入”页面上传 CSV / Excel 统计表；"
+            "也可以在命令行运行 `python -m metrics import 文件名`。"
+            "想先看看效果，可运行 `python -m metrics demo` 填入带标记的演示数据。",
+            "The database has no actual values yet, so every target shows “No data”. "
+            "To add data, use the “Data entry” page for single values or the “Import” page "
+            "to upload a CSV / Excel sheet, or run `python -m metrics import FILE`. "
+            "To try the dashboard first, `python -m metrics demo` fills in labelled "
+            "synthetic data.",
+        ),
+        "ov.no_match": ("没有符合筛选条件的目标。", "No target matches the filters."),
+        "ov.table": ("指标列表", "Indicators"),
+        "ov.table_hint": (
+            "点击表格左侧选中一行，即可打开该指标的详情；也可以在下方选择指标。",
+            "Select a row (left edge of the table) to open the indicator, or choose one below.",
+        ),
+        "ov.choose": ("选择指标", "Choose an indicator"),
+        "ov.open": ("打开指标详情", "Open the indicator's details"),
+        "ov.missed": ("未完成（已过最终期限）", "Missed (final deadline passed)"),
+        "ov.off_track": ("进度滞后", "Off track"),
+        "ov.due": ("未来90天内到期的阶段目标", "Stage deadlines in the next 90 days"),
+        "ov.none": ("无", "None"),
+        "ov.charts": ("状态分布", "Status breakdown"),
+        "ov.compare": ("同类指标跨城市对比", "Similar indicators across cities"),
+        "ov.compare_group": ("对比类别", "Kind of indicator"),
+        "ov.compare_group_item": ("{zh}（{n}个指标）", "{en} ({n} indicators)"),
+        "ov.compare_kw": ("或输入名称关键词", "Or type a keyword of the name"),
+        "ov.compare_rule": (
+            "规则：指标名称（中文或英文）包含“{kw}”，不受上方筛选影响。"
+            "各城市单位不同，条形表示完成最终目标的进度（从基期值到目标值），悬停可见实际数值。",
+            "Rule: the indicator's name (Chinese or English) contains “{kw}”; the filters "
+            "above do not apply. Units differ between cities, so the bars show progress "
+            "towards each final target (from baseline to target); hover for the numbers.",
+        ),
+        "ov.compare_none": ("没有名称包含“{kw}”的指标。", "No indicator's name contains “{kw}”."),
+        "ov.export": ("导出", "Export"),
+        "ov.export_hint": (
+            "导出当前筛选后的指标列表（{n}行）。",
+            "Exports the filtered table ({n} rows).",
+        ),
+        "ov.csv": ("下载 CSV", "Download CSV"),
+        "ov.xlsx": ("下载 Excel", "Download Excel"),
+        "col.status": ("状态", "Status"),
+        "col.indicator": ("指标", "Indicator"),
+        "col.city": ("城市", "City"),
+        "col.plan": ("规划", "Plan"),
+        "col.domain": ("领域", "Domain"),
+        "col.latest": ("最新值", "Latest value"),
+        "col.value": ("数值", "Value"),
+        "col.unit": ("单位", "Unit"),
+        "col.period": ("统计期", "Period"),
+        "col.target": ("目标", "Target"),
+        "col.deadline": ("截止日期", "Deadline"),
+        "col.stage_deadline": ("阶段截止", "Stage deadline"),
+        "col.days_left": ("剩余天数", "Days left"),
+        "col.progress": ("进度", "Progress"),
+        "col.progress_help": (
+            "从基期值到最终目标已完成的比例（进度条最多显示100%）",
+            "Share of the way from the baseline to the final target (the bar stops at 100%)",
+        ),
+        "col.responsible": ("责任单位", "Responsible"),
+        "col.id": ("指标编码", "Indicator id"),
+    }
+)
+
+# query parameter -> widget key; the parameters are the shareable part of the URL
+PARAMS = {
+    "city": "ov_city",
+    "plan": "ov_plan",
+    "domain": "ov_domain",
+    "resp": "ov_resp",
+    "status": "ov_status",
+}
+AS_OF_PARAM, AS_OF_KEY = "as_of", "ov_as_of"
+DUE_DAYS = 90
+
+
+# --- filters kept in st.query_params ------------------------------------------------------------
+
+
+def _seed_filters(options: dict[str, list[str]]) -> list[str]:
+    """Start each filter from the URL the first time the page runs in a session.
+
+    Returns the URL values that are not valid options, so the page can say they were
+    ignored rather than silently dropping them.
+    """
+    ignored: list[str] = []
+    for param, key in PARAMS.items():
+        if key in st.session_state:
+            continue
+        values = st.query_params.get_all(param)
+        st.session_state[key] = [v for v in values if v in options[param]]
+        ignored += [v for v in values if v not in options[param]]
+    if AS_OF_KEY not in st.session_state:
+        raw = st.query_params.get(AS_OF_PARAM)
+        as_of = date.today()
+        if raw:
+            try:
+                as_of = date.fromisoformat(raw)
+            except ValueError:
+                ignored.append(raw)
+        st.session_state[AS_OF_KEY] = as_of
+    return ignored
+
+
+def _write_url() -> None:
+    """Mirror the filters into the URL (a default value leaves its parameter out)."""
+    wanted: dict[str, list[str]] = {p: list(st.session_state[k]) for p, k in PARAMS.items()}
+    as_of: date = st.session_state[AS_OF_KEY] or date.today()
+    wanted[AS_OF_PARAM] = [] if as_of == date.today() else [as_of.isoformat()]
+    for param, values in wanted.items():
+        if st.query_params.get_all(param) == values:
+            continue
+        if values:
+            st.query_params[param] = values
+        elif param in st.query_params:
+            del st.query_params[param]
+
+
+# --- shaping the table --------------------------------------------------------------------------
+
+
+def _catalog_frame(catalog: Catalog, lng: str) -> pd.DataFrame:
+    """One row per indicator with what the table and filters need, in the UI language."""
+    rows = []
+    for ind in catalog.indicators.values():
+        plan = catalog.plans[ind.plan]
+        final = ind.targets[-1]
+        region = catalog.region_of(ind)
+        rows.append(
+            {
+                "indicator": ind.id,
+                "name": charts.indicator_name(ind, lng),
+                "city": region,
+                "city_name": charts.region_name(catalog, region, lng),
+                "plan": ind.plan,
+                "plan_name": plan.doc_no
+                or (plan.title_en if lng == "en" and plan.title_en else plan.title),
+                "domain": ind.domain,
+                "domain_name": DOMAINS.get(ind.domain, ind.domain) if lng == "en" else ind.domain,
+                "responsible": list(ind.responsible),
+                "target_text": charts.target_text(
+                    final.op, final.value, final.low, final.high, ind.unit, lng
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _filtered(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows matching every filter; an empty filter means all."""
+    keep = pd.Series(True, index=frame.index)
+    for column, key in (
+        ("city", "ov_city"),
+        ("plan", "ov_plan"),
+        ("domain", "ov_domain"),
+        ("status", "ov_status"),
+    ):
+        chosen = st.session_state[key]
+        if chosen:
+            keep &= frame[column].isin(chosen)
+    units = set(st.session_state["ov_resp"])
+    if units:
+        keep &= frame["responsible"].map(lambda rs: bool(units.intersection(rs)))
+    return frame[keep]
+
+
+def _plan_label(catalog: Catalog, plan_id: str, lng: str) -> str:
+    plan = catalog.plans[plan_id]
+    title = plan.title_en if lng == "en" and plan.title_en else plan.title
+    return f"{plan.doc_no} {title}".strip()
+
+
+def _download_html(fig: go.Figure, name: str, key: str) -> None:
+    """An HTML download built only when clicked (the file embeds plotly.js, ~5 MB, so it
+    opens offline)."""
+
+    def build() -> bytes:
+        return fig.to_html(include_plotlyjs=True, full_html=True).encode("utf-8")
+
+    st.download_button(
+        tr("chart.download_html"),
+        data=build,
+        file_name=f"{name}.html",
+        mime="text/html",
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+lng = lang()
+catalog = get_db().catalog
+cat = _catalog_frame(catalog, lng)
+all_units = sorted({u for units in cat["responsible"] for u in units})
+options = {
+    "city": list(dict.fromkeys(cat["city"])),
+    "plan": list(catalog.plans),
+    "domain": [d for d in DOMAINS if d in set(cat["domain"])],
+    "resp": all_units,
+    "status": list(STATUS_ORDER),
+}
+ignored = _seed_filters(options)
+
+st.title(tr("ov.title"))
+if ignored:
+    st.warning(tr("ov.ignored", values="、".join(ignored)))
+
+city_names = dict(zip(cat["city"], cat["city_name"], strict=False))
+with st.container(border=True):
+    c1, c2, c3 = st.columns(3)
+    c1.multiselect(
+        tr("ov.city"),
+        options["city"],
+        key="ov_city",
+        format_func=city_names.get,
+        placeholder=tr("ov.all"),
+        persist_state="session",
+    )
+    c2.multiselect(
+        tr("ov.plan"),
+        options["plan"],
+        key="ov_plan",
+        format_func=lambda p: _plan_label(catalog, p, lng),
+        placeholder=tr("ov.all"),
+        persist_state="session",
+    )
+    c3.multiselect(
+        tr("ov.domain"),
+        options["domain"],
+        key="ov_domain",
+        format_func=lambda d: DOMAINS.get(d, d) if lng == "en" else d,
+        placeholder=tr("ov.all"),
+        persist_state="session",
+    )
+    c4, c5, c6 = st.columns(3)
+    c4.multiselect(
+        tr("ov.resp"),
+        options["resp"],
+        key="ov_resp",
+        placeholder=tr("ov.all"),
+        persist_state="session",
+    )
+    c5.multiselect(
+        tr("ov.status"),
+        options["status"],
+        key="ov_status",
+        format_func=lambda s: charts.status_text(s, lng),
+        placeholder=tr("ov.all"),
+        persist_state="session",
+    )
+    c6.date_input(tr("ov.as_of"), key="ov_as_of", persist_state="session")
+    st.caption(tr("ov.share_hint"))
+_write_url()
+
+as_of: date = st.session_state[AS_OF_KEY] or date.today()  # a cleared date means today
+every = status(as_of)
+home = every[every["home"].astype(bool)].merge(cat, on="indicator", how="inner")
+shown = _filtered(home)
+
+if observations().empty:
+    st.info(tr("ov.empty_hint"), icon=":material/info:")
+
+st.caption(tr("ov.caption", date=as_of.isoformat(), n=len(shown)))
+counts = shown["status"].value_counts()
+tiles = st.columns(len(STATUS_ORDER) + 1)
+tiles[0].metric(tr("ov.total"), len(shown), border=True)
+for tile, s in zip(tiles[1:], STATUS_ORDER, strict=True):
+    tile.metric(charts.status_text(s, lng), int(counts.get(s, 0)), border=True)
+
+# --- the table ---
+st.subheader(tr("ov.table"))
+labels = [charts.status_text(s, lng) for s in STATUS_ORDER]
+units = shown["indicator"].map(lambda i: catalog.indicators[i].unit)
+latest = [
+    "—" if pd.isna(v) else format_value(float(v), u, lng, decimals=4)
+    for v, u in zip(shown["latest_value"], units, strict=True)
+]
+table = pd.DataFrame(
+    {
+        "status": [[charts.status_text(s, lng)] for s in shown["status"]],
+        "name": shown["name"],
+        "city": shown["city_name"],
+        "plan": shown["plan_name"],
+        "domain": shown["domain_name"],
+        "latest": latest,
+        "period": shown["latest_period"].fillna("—"),
+        "target": shown["target_text"],
+        "deadline": pd.to_datetime(shown["deadline"]).dt.date,
+        "days_left": shown["days_left"],
+        "progress": shown["progress"] * 100,
+        "responsible": shown["responsible"].map("、".join),
+        "indicator": shown["indicator"],
+    }
+).reset_index(drop=True)
+
+if table.empty:
+    st.info(tr("ov.no_match"))
+else:
+    st.caption(tr("ov.table_hint"))
+    event = st.dataframe(
+        table,
+        key="ov_table",
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        column_config={
+            "status": st.column_config.MultiselectColumn(
+                tr("col.status"),
+                options=labels,
+                color=[charts.STATUS_COLORS[s] for s in STATUS_ORDER],
+            ),
+            "name": st.column_config.TextColumn(tr("col.indicator"), width="large"),
+            "city": tr("col.city"),
+            "plan": tr("col.plan"),
+            "domain": tr("col.domain"),
+            "latest": tr("col.latest"),
+            "period": tr("col.period"),
+            "target": tr("col.target"),
+            "deadline": st.column_config.DateColumn(tr("col.deadline"), format="YYYY-MM-DD"),
+            "days_left": st.column_config.NumberColumn(tr("col.days_left"), format="%d"),
+            "progress": st.column_config.ProgressColumn(
+                tr("col.progress"),
+                help=tr("col.progress_help"),
+                format="%.0f%%",
+                min_value=0,
+                max_value=100,
+            ),
+            "responsible": st.column_config.TextColumn(tr("col.responsible"), width="medium"),
+            "indicator": tr("col.id"),
+        },
+    )
+    rows = event.selection.rows if event is not None else []
+    if rows:
+        params = {"id": str(table.iloc[rows[0]]["indicator"])}
+        if as_of != date.today():
+            params["as_of"] = as_of.isoformat()
+        st.switch_page("views/indicator.py", query_params=params)
+
+    names = dict(zip(shown["indicator"], shown["name"], strict=True))
+    pick_col, link_col = st.columns([3, 1], vertical_alignment="bottom")
+    chosen = pick_col.selectbox(
+        tr("ov.choose"), list(table["indicator"]), key="ov_pick", format_func=names.get
+    )
+    link_params = {"id": chosen}
+    if as_of != date.today():
+        link_params["as_of"] = as_of.isoformat()
+    link_col.page_link(
+        "views/indicator.py",
+        label=tr("ov.open"),
+        icon=":material/query_stats:",
+        query_params=link_params,
+    )
+
+# --- what needs attention ---
+stage_days = (pd.to_datetime(shown["current_deadline"]) - pd.Timestamp(as_of)).dt.days
+lists = {
+    "ov.missed": shown[shown["status"] == "missed"],
+    "ov.off_track": shown[shown["status"] == "off_track"],
+    "ov.due": shown[stage_days.between(0, DUE_DAYS) & (shown["status"] != "achieved")],
+}
+tabs = st.tabs([f"{tr(key)}（{len(part)}）" for key, part in lists.items()])
+for tab, (key, part) in zip(tabs, lists.items(), strict=True):
+    with tab:
+        if part.empty:
+            st.caption(tr("ov.none"))
+            continue
+        due = key == "ov.due"
+        deadline_label = tr("col.stage_deadline") if due else tr("col.deadline")
+        small = pd.DataFrame(
+            {
+                tr("col.status"): part["status"].map(lambda s: charts.status_text(s, lng)),
+                tr("col.indicator"): part["name"],
+                tr("col.city"): part["city_name"],
+                deadline_label: pd.to_datetime(
+                    part["current_deadline" if due else "deadline"]
+                ).dt.date,
+                tr("col.latest"): [
+                    "—"
+                    if pd.isna(v)
+                    else format_value(float(v), catalog.indicators[i].unit, lng, decimals=4)
+                    for v, i in zip(part["latest_value"], part["indicator"], strict=True)
+                ],
+                tr("col.target"): part["target_text"],
+                tr("col.responsible"): part["responsible"].map("、".join),
+            }
+        ).sort_values(deadline_label)
+        st.dataframe(small, hide_index=True, height=min(35 * len(small) + 38, 320))
+
+# --- status by city and by responsible unit ---
+st.subheader(tr("ov.charts"))
+by_city = rollup(shown, catalog, by="region")
+by_unit = rollup(shown, catalog, by="responsible")
+top = 20
+unit_title = tr("chart.by_unit") if len(by_unit) <= top else tr("chart.by_unit_top", n=top)
+fig_city = charts.status_bars(by_city, "region", city_names, tr("chart.by_city"), lng)
+fig_unit = charts.status_bars(
+    by_unit.nlargest(top, "total"), "responsible", {}, unit_title, lng, horizontal=True
+)
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(fig_city, key="ov_fig_city")
+    _download_html(fig_city, "status_by_city", "ov_dl_city")
+with right:
+    st.plotly_chart(fig_unit, key="ov_fig_unit")
+    _download_html(fig_unit, "status_by_unit", "ov_dl_unit")
+st.caption(tr("chart.png_hint"))
+
+# --- the same kind of indicator across cities ---
+st.subheader(tr("ov.compare"))
+groups = charts.similar_groups(catalog)
+g1, g2 = st.columns([2, 1])
+group_labels = {zh: tr("ov.compare_group_item", zh=zh, en=en, n=len(ids)) for zh, en, ids in groups}
+preset = g1.selectbox(
+    tr("ov.compare_group"), list(group_labels), key="ov_cmp", format_func=group_labels.get
+)
+typed = g2.text_input(tr("ov.compare_kw"), key="ov_cmp_kw").strip()
+keyword = typed or preset or ""
+ids = charts.match_keyword(catalog, keyword)
+if not ids:
+    st.caption(tr("ov.compare_none", kw=keyword))
+else:
+    st.caption(tr("ov.compare_rule", kw=keyword))
+    part = home[home["indicator"].isin(ids)].sort_values(["city", "indicator"])
+    cmp_rows = pd.DataFrame(
+        {
+            "label": part["city_name"] + " · " + part["name"],
+            "progress": part["progress"],
+            "status": part["status"],
+            "value_text": [
+                "—"
+                if pd.isna(v)
+                else format_value(float(v), catalog.indicators[i].unit, lng, decimals=4)
+                for v, i in zip(part["latest_value"], part["indicator"], strict=True)
+            ],
+            "target_text": part["target_text"],
+        }
+    )
+    fig_cmp = charts.comparison_figure(cmp_rows, tr("chart.compare", group=keyword), lng)
+    st.plotly_chart(fig_cmp, key="ov_fig_cmp")
+    _download_html(fig_cmp, "comparison", "ov_dl_cmp")
+
+# --- export of the filtered table ---
+st.subheader(tr("ov.export"))
+export = pd.DataFrame(
+    {
+        tr("col.id"): shown["indicator"],
+        tr("col.indicator"): shown["name"],
+        tr("col.city"): shown["city_name"],
+        tr("col.plan"): shown["plan_name"],
+        tr("col.domain"): shown["domain_name"],
+        tr("col.status"): shown["status"].map(lambda s: charts.status_text(s, lng)),
+        tr("col.value"): shown["latest_value"],
+        tr("col.unit"): units,
+        tr("col.period"): shown["latest_period"],
+        tr("col.target"): shown["target_text"],
+        tr("col.deadline"): pd.to_datetime(shown["deadline"]).dt.strftime("%Y-%m-%d"),
+        tr("col.days_left"): shown["days_left"],
+        tr("col.progress"): (shown["progress"] * 100).round(1),
+        tr("col.responsible"): shown["responsible"].map("、".join),
+    }
+)
+st.caption(tr("ov.export_hint", n=len(export)))
+e1, e2, _ = st.columns([1, 1, 3])
+stamp = as_of.strftime("%Y%m%d")
+e1.download_button(
+    tr("ov.csv"),
+    data=lambda: to_csv_bytes(export),
+    file_name=f"targets_{stamp}.csv",
+    mime="text/csv",
+    key="ov_dl_csv",
+    on_click="ignore",
+    icon=":material/download:",
+)
+e2.download_button(
+    tr("ov.xlsx"),
+    data=lambda: to_xlsx_bytes(export, sheet="targets"),
+    file_name=f"targets_{stamp}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    key="ov_dl_xlsx",
+    on_click="ignore",
+    icon=":material/download:",
+)
