@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 from metrics.catalog import Catalog, load_catalog
 from metrics.exports import to_csv_bytes
 from metrics.importer import EXPORT_HEADERS
-from metrics.progress import STATUS_ORDER, evaluate, explain, status_label
+from metrics.progress import STATUS_ORDER, actual_series, evaluate, explain, status_label
 from tests.conftest import CONFIG
 from views import charts
 
@@ -410,7 +410,7 @@ def _chart_data(catalog: Catalog, lang: str = "zh") -> charts.IndicatorChartData
     return charts.IndicatorChartData(
         title="t",
         unit="%",
-        actual=charts.actual_series(obs, ind, "371700", []),
+        actual=actual_series(obs, ind, "371700", []),
         trajectory=trajectory(catalog, SHARE, row["baseline_value"], row["baseline_date"]),
         stages=charts.stage_frame(ind, 1.0, lang),
         projection=projection_line(row),
@@ -546,7 +546,7 @@ def test_actual_series_sums_counties_only_where_the_city_has_no_value(catalog: C
             "value": [1.0, 2.0, 3.0, 4.0, 10.0],
         }
     )
-    series = charts.actual_series(obs, ind, "370100", catalog.children_of("370100"))
+    series = actual_series(obs, ind, "370100", catalog.children_of("370100"))
     assert list(series["value"]) == [3.0, 10.0]
     assert list(series["summed"]) == [True, False]
     assert list(series["kind"]) == ["quarter", "quarter"]
@@ -563,7 +563,7 @@ def test_actual_series_prefers_the_annual_figure(catalog: Catalog) -> None:
             "value": [40.0, 41.0],
         }
     )
-    series = charts.actual_series(obs, ind, "371700", [])
+    series = actual_series(obs, ind, "371700", [])
     assert list(series["value"]) == [41.0] and list(series["kind"]) == ["year"]
 
 

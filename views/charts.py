@@ -8,7 +8,7 @@ every chart and in the table badges.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -144,45 +144,6 @@ def stage_frame(ind: Indicator, share: float, lang: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=["date", "op", "value", "low", "high", "text"])
-
-
-def actual_series(
-    observations: pd.DataFrame, ind: Indicator, region: str, counties: Iterable[str]
-) -> pd.DataFrame:
-    """The values a chart draws for one (indicator, region): [date, value, kind, summed].
-
-    Observations use the engine's input columns (indicator, region, period_kind,
-    period_end, value). One point per period end, the coarser kind winning (the
-    annual figure over Q4), as in metrics.progress. For an `aggregate: sum` indicator a
-    period the region has no value of its own shows the sum of its counties (`summed`),
-    which is the number the engine judged.
-    """
-    cols = ["date", "value", "kind", "summed"]
-    obs = observations[observations["indicator"] == ind.id]
-    if obs.empty:
-        return pd.DataFrame(columns=cols)
-
-    def one_per_day(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-        frame = frame.assign(
-            date=pd.to_datetime(frame["period_end"]),
-            _rank=frame["period_kind"].map(_KIND_RANK).fillna(0),
-        )
-        return frame.sort_values([*keys, "_rank"]).drop_duplicates(keys, keep="last")
-
-    own = one_per_day(obs[obs["region"] == region], ["date"])
-    series = own.assign(kind=own["period_kind"], summed=False)[cols]
-    child = obs[obs["region"].isin(list(counties))]
-    if ind.aggregate == "sum" and not child.empty:
-        per_county = one_per_day(child, ["region", "date"])
-        sums = per_county.groupby("date", as_index=False).agg(
-            value=("value", "sum"), _rank=("_rank", "max")
-        )
-        sums = sums[~sums["date"].isin(series["date"])]
-        if len(sums):
-            sums = sums.assign(kind=[KINDS[int(r)] for r in sums["_rank"]], summed=True)
-            sums = sums[cols]
-            series = sums if series.empty else pd.concat([series, sums], ignore_index=True)
-    return series.sort_values("date").reset_index(drop=True)
 
 
 # --- figures ---------------------------------------------------------------------------------

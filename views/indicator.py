@@ -18,7 +18,7 @@ import streamlit as st
 from db import queries
 from metrics.exports import period_labels
 from metrics.i18n import TEXT
-from metrics.progress import explain, projection_line, trajectory
+from metrics.progress import actual_series, explain, projection_line, trajectory
 from metrics.values import format_value
 from views import charts
 from views.common import data_version, get_db, lang, observations, status, tr
@@ -278,7 +278,7 @@ obs = obs_all[obs_all["indicator_id"] == indicator_id]
 engine_obs = obs.rename(columns={"indicator_id": "indicator", "region_code": "region"})
 engine_obs = engine_obs[pd.to_datetime(engine_obs["period_end"]) <= pd.Timestamp(as_of)]
 counties = catalog.children_of(region)
-actual = charts.actual_series(engine_obs, ind, region, counties)
+actual = actual_series(engine_obs, ind, region, counties)
 if len(actual):
     labels = period_labels(actual["kind"], actual["date"])
     suffix = actual["summed"].map(lambda s: f"（{tr('ind.summed')}）" if s else "")
