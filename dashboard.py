@@ -19,6 +19,7 @@ TEXT.update(
         "nav.import": ("批量导入", "Import"),
         "nav.users": ("账号管理", "Accounts"),
         "nav.audit": ("审计日志", "Audit log"),
+        "nav.extract": ("规划文本提取", "Extract from a plan"),
         "nav.login": ("登录", "Log in"),
         "nav.leaders": ("领导看板", "For leaders"),
         "nav.analysts": ("数据报送", "For analysts"),
@@ -62,6 +63,7 @@ SECTIONS = [
     ("nav.admin", [
         ("users", "views/users.py", "nav.users"),
         ("audit", "views/audit.py", "nav.audit"),
+        ("extract", "views/extract.py", "nav.extract"),
     ]),
 ]
 pages: dict[str, list] = {}

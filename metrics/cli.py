@@ -387,6 +387,12 @@ def cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_extract(args: argparse.Namespace) -> int:
+    from metrics.extract import run_extract
+
+    return run_extract(args.file, args.plan_id, args.region, args.out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m metrics",
@@ -461,6 +467,13 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     for u in users.choices.values():  # --user also after the action: `user add x --user admin`
         u.add_argument("--user", default=argparse.SUPPRESS, help="acting account")
+
+    p = sub.add_parser("extract", help="从规划文本提取指标草稿 / draft catalog entries from a plan")
+    p.add_argument("file", help="plan text (UTF-8 or GBK)")
+    p.add_argument("--plan-id", help="id for the new plan (default: derived from the text)")
+    p.add_argument("--region", help="the plan's region code")
+    p.add_argument("--out", help="write the draft YAML here (default: standard output)")
+    p.set_defaults(handler=cmd_extract)
 
     p = db_command("backup", "备份数据库 / consistent copy of the database", cmd_backup)
     p.add_argument("file")

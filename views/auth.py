@@ -47,7 +47,7 @@ PAGES_BY_ROLE = {
     None: ("overview", "indicator"),
     "viewer": ("overview", "indicator"),
     "analyst": ("overview", "indicator", "entry", "import"),
-    "admin": ("overview", "indicator", "entry", "import", "users", "audit"),
+    "admin": ("overview", "indicator", "entry", "import", "users", "audit", "extract"),
 }
 
 

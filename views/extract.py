@@ -1,0 +1,216 @@
+"""规划目标提取 / Extract targets (administrators): from a new plan's text to reviewed YAML.
+
+The page only reads, calls and draws: `metrics.extract` proposes the entries, the
+administrator edits them in a table, `metrics.extract.review_problems` checks them
+against the current catalog with the catalog's own loader, and the result is
+downloaded as YAML to paste into config.yaml. Nothing is written to the catalog or
+the database here, so a wrong proposal costs nothing until a person has checked it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from metrics.catalog import DOMAINS, default_path
+from metrics.extract import (
+    PLACEHOLDER_PLAN,
+    ROW_COLUMNS,
+    catalog_yaml,
+    decode_text,
+    entry_rows,
+    extract,
+    review_problems,
+    rows_entries,
+)
+from metrics.i18n import TEXT
+from views.common import tr
+
+TEXT.update(
+    {
+        "extract.title": ("规划目标提取", "Extract targets from a plan"),
+        "extract.intro": (
+            "上传或粘贴新规划的正文，系统按规则提出指标草稿（数值、单位、比较方式、期限、责任单位、"
+            "原文引用）。请逐条核对原文后勾选“已审核”，校验通过后下载 YAML 并粘贴到 config.yaml。",
+            "Upload or paste a new plan's text: the rules propose draft indicators (value, unit, "
+            "comparison, deadline, responsible units, verbatim quote). Check each against the "
+            "quote, tick “reviewed”, validate, then download the YAML and paste it into config.yaml.",
+        ),
+        "extract.upload": (
+            "上传规划文本（.txt，UTF-8 或 GBK）",
+            "Upload the plan text (.txt, UTF-8 or GBK)",
+        ),
+        "extract.paste": ("或粘贴正文", "Or paste the text"),
+        "extract.plan_id": (
+            "规划编码（如 heze-2025-smart-city）",
+            "Plan id (e.g. heze-2025-smart-city)",
+        ),
+        "extract.region": ("地区编码（6位，如 371700）", "Region code (six digits, e.g. 371700)"),
+        "extract.run": ("提取目标", "Extract targets"),
+        "extract.need_text": ("请先上传文件或粘贴正文", "Upload a file or paste the text first"),
+        "extract.counts": (
+            "提取到 {quantity} 个数量指标、{milestone} 个任务节点；方案期限 {horizon}",
+            "Found {quantity} quantity targets and {milestone} milestones; plan horizon {horizon}",
+        ),
+        "extract.no_horizon": ("未识别", "not found"),
+        "extract.plan_header": ("规划信息（请核对）", "Plan details (check them)"),
+        "extract.table": ("指标草稿", "Draft indicators"),
+        "extract.table_help": (
+            "“保留”取消勾选即丢弃该条；“已审核”勾选后去掉 draft 标记。earlier 列为更早的阶段，"
+            "如 >=35@2023-12-31；责任单位用“；”分隔。",
+            "Untick “keep” to drop an entry; tick “reviewed” to remove its draft mark. The "
+            "earlier column holds earlier stages such as >=35@2023-12-31; separate units with “；”.",
+        ),
+        "extract.validate": ("校验", "Validate"),
+        "extract.valid": (
+            "校验通过：可粘贴到 config.yaml",
+            "Valid: ready to paste into config.yaml",
+        ),
+        "extract.problems": ("还有 {n} 处需要处理：", "{n} thing(s) still to fix:"),
+        "extract.download": ("下载 YAML", "Download YAML"),
+        "extract.catalog_missing": (
+            "找不到当前目录文件 {path}，校验时不与现有规划和地区比对",
+            "The current catalog {path} was not found: validation cannot check plans and regions",
+        ),
+        "extract.col.reviewed": ("已审核", "reviewed"),
+        "extract.col.keep": ("保留", "keep"),
+    }
+)
+
+STATE = "extract.draft"  # the last extraction: {"plan": …, "rows": …, "horizon": …}
+
+st.title(tr("extract.title"))
+st.caption(tr("extract.intro"))
+
+with st.form("extract.form"):
+    uploaded = st.file_uploader(tr("extract.upload"), type=["txt", "md"], key="extract.file")
+    pasted = st.text_area(tr("extract.paste"), height=200, key="extract.text")
+    left, right = st.columns(2)
+    plan_id = left.text_input(tr("extract.plan_id"), key="extract.plan_id").strip()
+    region = right.text_input(tr("extract.region"), key="extract.region").strip()
+    run = st.form_submit_button(tr("extract.run"), type="primary")
+
+
+def _read_input() -> str | None:
+    """The plan text from the upload (first) or the paste box; None with the reason shown."""
+    if uploaded is not None:
+        try:
+            return decode_text(uploaded.getvalue())
+        except UnicodeDecodeError:
+            st.error(tr("extract.undecodable", path=uploaded.name))
+            return None
+    if pasted.strip():
+        return pasted
+    st.error(tr("extract.need_text"))
+    return None
+
+
+def _iso_date(text: str) -> date | str:
+    """2025-07-18 as a date, so the YAML reads like config.yaml; anything else as typed,
+    for the validation to name it."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        y, m, d = (int(x) for x in text.split("-"))
+        if 1 <= m <= 12 and 1 <= d <= calendar.monthrange(y, m)[1]:
+            return date(y, m, d)
+    return text
+
+
+if run:
+    text = _read_input()
+    if text is not None and not text.strip():
+        st.error(tr("extract.empty", path=uploaded.name if uploaded else "—"))
+    elif text is not None:
+        draft = extract(
+            text,
+            plan_id or None,
+            region or None,
+            uploaded.name if uploaded is not None else None,
+        )
+        st.session_state[STATE] = {
+            "plan": draft.plan,
+            "plan_id": draft.plan_id,
+            "rows": entry_rows(draft.entries()),
+            "horizon": draft.goal_year,
+            "quantity": len(draft.quantities),
+            "milestone": len(draft.milestones),
+        }
+
+state: dict[str, Any] | None = st.session_state.get(STATE)
+if state is not None:
+    st.info(
+        tr(
+            "extract.counts",
+            quantity=state["quantity"],
+            milestone=state["milestone"],
+            horizon=state["horizon"] or tr("extract.no_horizon"),
+        )
+    )
+    plan = state["plan"]
+    if plan is not None:
+        with st.expander(tr("extract.plan_header"), expanded=True):
+            cols = st.columns(3)
+            for i, key in enumerate(("title", "doc_no", "issuer", "issued", "region", "source")):
+                if key in plan:
+                    value: Any = (
+                        cols[i % 3]
+                        .text_input(key, str(plan[key]), key=f"extract.plan.{key}")
+                        .strip()
+                    )
+                    if key == "issued":
+                        value = _iso_date(value)
+                    plan = {**plan, key: value}
+    st.subheader(tr("extract.table"))
+    st.caption(tr("extract.table_help"))
+    frame = pd.DataFrame(state["rows"], columns=ROW_COLUMNS)
+    frame["by"] = pd.to_datetime(frame["by"]).dt.date
+    edited = st.data_editor(
+        frame,
+        key="extract.editor",
+        hide_index=True,
+        num_rows="dynamic",
+        width="stretch",
+        column_config={
+            "reviewed": st.column_config.CheckboxColumn(tr("extract.col.reviewed")),
+            "keep": st.column_config.CheckboxColumn(tr("extract.col.keep")),
+            "kind": st.column_config.SelectboxColumn(options=["quantity", "milestone"]),
+            "op": st.column_config.SelectboxColumn(options=[">=", "<=", "==", "between"]),
+            "by": st.column_config.DateColumn(format="YYYY-MM-DD"),
+            "domain": st.column_config.SelectboxColumn(options=list(DOMAINS)),
+            "value": st.column_config.NumberColumn(format="%g"),
+            "low": st.column_config.NumberColumn(format="%g"),
+            "high": st.column_config.NumberColumn(format="%g"),
+            "quote": st.column_config.TextColumn(disabled=True, width="large"),
+        },
+    )
+    entries, cell_problems = rows_entries(edited.to_dict("records"), state["plan_id"])
+    header = dict(plan) if plan is not None else None
+    yaml_text = catalog_yaml(header, entries, goal_year=state["horizon"])
+
+    left, right = st.columns(2)
+    if left.button(tr("extract.validate"), key="extract.check"):
+        path = default_path()
+        try:
+            catalog_text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            st.warning(tr("extract.catalog_missing", path=path))
+            catalog_text = ""
+        problems = cell_problems + review_problems(yaml_text, catalog_text)
+        if problems:
+            st.error(tr("extract.problems", n=len(problems)))
+            st.code("\n".join(problems), language=None)
+        else:
+            st.success(tr("extract.valid"))
+    file_name = f"{state['plan_id'] if state['plan_id'] != PLACEHOLDER_PLAN else 'draft'}.yaml"
+    right.download_button(
+        tr("extract.download"),
+        yaml_text.encode("utf-8"),
+        file_name=file_name,
+        mime="application/x-yaml",
+        key="extract.download",
+    )
+    st.code(yaml_text, language="yaml")
