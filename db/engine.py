@@ -6,18 +6,93 @@ foreign keys on); METRICS_DATABASE_URL switches to PostgreSQL with no code chang
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator
+import random
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from metrics.catalog import Catalog
+from metrics.i18n import TEXT, both
 
+TEXT.update(
+    {
+        "db.busy": (
+            "数据库正忙：另一项写入已占用 {seconds} 秒仍未结束，本次未写入任何数据，请稍后重试",
+            "The database is busy: another write has held it for {seconds} s; nothing was "
+            "written, try again later",
+        ),
+    }
+)
+
+log = logging.getLogger(__name__)
+
+# SQLite's own wait for a lock, per attempt.
 BUSY_TIMEOUT_MS = 30_000
+# A writer that still finds the write lock taken after SQLite's own wait tries again, with
+# jittered exponential backoff, until this much time has passed in all; only then does it
+# give up with DatabaseBusy (bilingual, nothing written). A 200,000-row import holds the
+# lock for seconds, so an analyst's write never fails merely because others are writing.
+WRITE_LOCK_WAIT_S = 600.0
+BACKOFF_FIRST_S = 0.05
+BACKOFF_MAX_S = 2.0
+
+
+class DatabaseBusy(Exception):
+    """The write lock stayed taken for longer than WRITE_LOCK_WAIT_S; nothing was written."""
+
+
+@dataclass
+class LockStats:
+    """How often this process had to wait for SQLite's write lock beyond the busy timeout."""
+
+    retries: int = 0
+    waited_s: float = 0.0
+
+
+LOCK_STATS = LockStats()
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    message = str(error).lower()
+    return "database is locked" in message or "busy" in message
+
+
+def _retry_busy(run: Callable[[], object], statement: str) -> None:
+    """Run a lock-taking statement, retrying "database is locked" with backoff.
+
+    Only statements that take a lock and change nothing by failing come here (BEGIN
+    IMMEDIATE, the WAL switch), so a retry can never apply a write twice."""
+    start = time.monotonic()
+    attempt = 0
+    while True:
+        try:
+            run()
+            return
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error):
+                raise sa_exc.OperationalError(statement, None, error) from error
+            waited = time.monotonic() - start
+            if waited >= WRITE_LOCK_WAIT_S:
+                raise DatabaseBusy(both("db.busy", seconds=round(waited))) from error
+            delay = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**attempt) * random.uniform(0.5, 1)
+            delay = min(delay, WRITE_LOCK_WAIT_S - waited)
+            attempt += 1
+            LOCK_STATS.retries += 1
+            LOCK_STATS.waited_s += delay
+            log.info("%s: database is locked, retry %d in %.2f s", statement, attempt, delay)
+            time.sleep(delay)
 
 
 def database_url(catalog: Catalog) -> str:
@@ -46,9 +121,10 @@ def make_engine(url: str) -> Engine:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is unreliable).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        if parsed.database not in (None, "", ":memory:"):
-            cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if parsed.database not in (None, "", ":memory:"):
+            # Several processes opening a new file at once: the switch to WAL needs a lock.
+            _retry_busy(lambda: cur.execute("PRAGMA journal_mode=WAL").fetchall(), "WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
@@ -56,9 +132,15 @@ def make_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         # Writers ask for IMMEDIATE: they take the write lock before reading what they
-        # compare against, so two analysts' imports cannot interleave.
+        # compare against, so two analysts' imports cannot interleave. Taking the lock is
+        # retried with backoff (nothing has been done yet, so nothing can happen twice).
         mode = conn.get_execution_options().get("sqlite_begin", "")
-        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+        if not mode:
+            conn.exec_driver_sql("BEGIN")
+            return
+        dbapi_conn = conn.connection.driver_connection
+        statement = f"BEGIN {mode}"
+        _retry_busy(lambda: dbapi_conn.execute(statement), statement)
 
     return engine
 

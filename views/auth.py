@@ -71,6 +71,17 @@ def current_actor() -> Actor | None:
     return fresh
 
 
+def acting_actor() -> Actor:
+    """The account a page writes for. Writing pages are only in the navigation of
+    signed-in analysts and admins; should one be reached otherwise, it stops here
+    rather than act for anyone (the CLI's local operator is not for the dashboard)."""
+    actor = current_actor()
+    if actor is None:
+        st.warning(tr("auth.required"))
+        st.stop()
+    return actor
+
+
 def logout() -> None:
     st.session_state.pop(ACTOR_KEY, None)
     st.session_state.pop(SEEN_KEY, None)

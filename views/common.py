@@ -6,6 +6,7 @@ is seen on the next rerun) and the caches are also cleared by every write made h
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -72,3 +73,13 @@ def _observations(version: tuple[int, int, int]) -> pd.DataFrame:
 def observations() -> pd.DataFrame:
     """Stored observations with who and when, cached until the data changes."""
     return _observations(data_version())
+
+
+def plain(text: object) -> str:
+    """Text for Streamlit's Markdown elements, shown literally: names, notes, file names
+    and raw values come from people and files, so no Markdown, link or LaTeX may act."""
+    out = str(text)
+    for char in "\\`*_[]<>$~|":
+        out = out.replace(char, "\\" + char)
+    out = re.sub(r"^(\s*)([#+=-])", r"\1\\\2", out, flags=re.MULTILINE)  # no heading, list
+    return re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", out, flags=re.MULTILINE)  # no numbered list

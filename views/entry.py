@@ -1,0 +1,569 @@
+"""数据填报 / Data entry: one value at a time, for analysts.
+
+The page only reads, calls and draws: `db.writes.enter_value` checks the value exactly
+like an imported row, checks the account's permission and keeps the old value as a
+revision; the status shown is the progress engine's (`views.common.status`). The write
+happens in the submit button's callback, before the page is drawn again, so every
+message can be drawn next to the field it is about and the tables below already show
+the new value.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from db import queries
+from db.engine import DatabaseBusy
+from db.writes import WriteReport, enter_value
+from metrics.catalog import Catalog, Indicator
+from metrics.exports import period_labels
+from metrics.i18n import TEXT, t
+from metrics.importer import COLUMNS
+from metrics.periods import KINDS, Period, PeriodError, parse_period
+from metrics.progress import explain, status_label
+from metrics.values import format_value
+from views.auth import acting_actor
+from views.common import data_version, get_db, lang, observations, plain, status, tr
+
+TEXT.update(
+    {
+        "entry.title": ("数据填报", "Data entry"),
+        "entry.intro": (
+            "逐条填报指标实际值，与批量导入使用相同的校验规则。更正已有数值时，原值保留在修改记录中。",
+            "Enter actual values one at a time; the same checks as a file import apply. "
+            "Correcting a stored value keeps the old one in the revision history.",
+        ),
+        "entry.acting": ("填报账号：{user}", "Entering as: {user}"),
+        "entry.plan": ("规划", "Plan"),
+        "entry.unit": ("责任单位", "Responsible unit"),
+        "entry.all": ("全部", "All"),
+        "entry.indicator": (
+            "指标（可输入名称或编码搜索）",
+            "Indicator (type a name or id to search)",
+        ),
+        "entry.no_match": (
+            "没有符合筛选条件的指标，请放宽规划或责任单位筛选",
+            "No indicator matches these filters: widen the plan or unit filter",
+        ),
+        "entry.region": ("地区", "Region"),
+        "entry.period": ("统计期", "Period"),
+        "entry.period_placeholder": ("如 {example}", "e.g. {example}"),
+        "entry.period_help": (
+            "可写 2025Q3、2025年第三季度、2025-09、2025-09-30 或 2025（全年）",
+            "Write 2025Q3, 2025年第三季度, 2025-09, 2025-09-30 or 2025 (a whole year)",
+        ),
+        "entry.period_read": ("识别为统计期 {label}", "Read as period {label}"),
+        "entry.period_stored": (
+            "该统计期已有数值 {value}（{user}，{at}）。提交新数值将更新它，原值保留在修改记录中。",
+            "This period already holds {value} ({user}, {at}). A new value updates it; the "
+            "old one stays in the revision history.",
+        ),
+        "entry.value": ("数值（单位：{unit}）", "Value (unit: {unit})"),
+        "entry.value_placeholder": ("如 52%、6.5万、1,234", "e.g. 52%, 6.5万, 1,234"),
+        "entry.value_help": (
+            "可带千分位、%、万/亿，全角数字亦可；数值按指标单位“{unit}”保存",
+            "Thousands separators, %, 万/亿 and full-width digits are accepted; the value is "
+            "stored in the indicator's unit “{unit}”",
+        ),
+        "entry.note": ("备注", "Note"),
+        "entry.source": ("来源", "Source"),
+        "entry.reason": ("修改原因", "Reason for the correction"),
+        "entry.reason_placeholder": (
+            "更正已有数值时填写，如：统计局修订",
+            "When correcting a stored value, e.g. revised by the statistics bureau",
+        ),
+        "entry.submit": ("提交", "Submit"),
+        "entry.targets": ("目标：{stages}", "Targets: {stages}"),
+        "entry.sep": ("；", "; "),
+        "entry.stage": ("{by} 前{target}", "{target} by {by}"),
+        "entry.baseline": ("基期值 {value}（{date}）", "Baseline {value} ({date})"),
+        "entry.responsible": ("责任单位：{units}", "Responsible: {units}"),
+        "entry.latest": (
+            "最近一次数值：{period} {value}（{user}，{at}）",
+            "Last value: {period} {value} ({user}, {at})",
+        ),
+        "entry.no_value": ("该地区尚未填报数值", "No value has been entered for this region yet"),
+        "entry.status": ("当前状态：{label}", "Current status: {label}"),
+        "entry.status_none": (
+            "该地区尚无数据，暂不评估状态",
+            "No data for this region yet, so it has no status",
+        ),
+        "entry.done_insert": (
+            "已保存：{what} 新增数值 {new}",
+            "Saved: {what} added with {new}",
+        ),
+        "entry.done_update": (
+            "已保存：{what} 由 {old} 改为 {new}，原值已保留在修改记录中",
+            "Saved: {what} changed from {old} to {new}; the old value is kept in the history",
+        ),
+        "entry.done_note": (
+            "已保存：{what} 的备注或来源已更新，数值仍为 {new}",
+            "Saved: the note or source of {what} was updated; the value stays {new}",
+        ),
+        "entry.done_unchanged": (
+            "未做修改：{what} 已是 {new}",
+            "Nothing changed: {what} already holds {new}",
+        ),
+        "entry.new_status": ("新状态：{label}。{explain}", "New status: {label}. {explain}"),
+        "entry.not_saved": (
+            "未保存：请按标出的提示修改后重新提交",
+            "Not saved: fix what is marked and submit again",
+        ),
+        "entry.toast": ("已保存 {what}", "Saved {what}"),
+        "entry.values": ("已填报数值", "Stored values"),
+        "entry.history": ("修改记录", "Revision history"),
+        "entry.no_history": ("该地区暂无修改记录", "No revisions for this region yet"),
+        "entry.col.period": ("统计期", "Period"),
+        "entry.col.value": ("数值", "Value"),
+        "entry.col.old": ("原值", "Old value"),
+        "entry.col.new": ("新值", "New value"),
+        "entry.col.note": ("备注", "Note"),
+        "entry.col.source": ("来源", "Source"),
+        "entry.col.by": ("操作人", "By"),
+        "entry.col.at": ("时间", "When"),
+        "entry.col.import": ("导入批次", "Import"),
+        "entry.col.reason": ("原因", "Reason"),
+    }
+)
+
+PREFIX = "entry."
+ALL = ""
+# Which input a report error belongs under, by the column the checks name.
+_FIELD_OF = {
+    name: "indicator" if canon.startswith("indicator") else canon
+    for canon, aliases in COLUMNS.items()
+    for name in (canon, *aliases)
+}
+_KIND_RANK = {k: i for i, k in enumerate(KINDS)}
+
+
+def _key(name: str) -> str:
+    return PREFIX + name
+
+
+def _field(column: str) -> str:
+    return _FIELD_OF.get(str(column), "general")
+
+
+def _errors_by_field(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """The report's messages grouped under the input they are about."""
+    grouped: dict[str, list[str]] = {}
+    for err in errors:
+        grouped.setdefault(_field(err.get("column", "")), []).append(str(err["message"]))
+    return grouped
+
+
+def _show_errors(field: str) -> None:
+    for message in _result_errors().get(field, []):
+        st.error(plain(message), icon=":material/error:")
+
+
+def _result() -> dict[str, Any] | None:
+    return st.session_state.get(_key("result"))
+
+
+def _result_errors() -> dict[str, list[str]]:
+    result = _result()
+    return _errors_by_field(result["report"].errors) if result and "report" in result else {}
+
+
+def _forget() -> None:
+    """An input changed: the last submit's messages no longer describe what is shown.
+    A result made in this same rerun (input changed and submitted at once) stays."""
+    result = _result()
+    if result is not None and not result.get("fresh"):
+        del st.session_state[_key("result")]
+
+
+def _choice_key(name: str) -> str:
+    """The widget key of a choice in the current language (see `_select`)."""
+    return _key(f"{name}.{lang()}")
+
+
+def _chosen(name: str) -> str:
+    return st.session_state[_choice_key(name)]
+
+
+def _select(name: str, label: str, labels: dict[str, str], default: str | None = None) -> str:
+    """A selectbox over `labels` (value → label in the current language).
+
+    The widget is keyed per language: a keyed selectbox keeps showing the label it was
+    first drawn with when only its labels change, so a language switch makes a new one,
+    which starts from the choice made in the other language. A remembered choice that a
+    filter or another choice has made invalid is dropped."""
+    ss = st.session_state
+    key, other = _choice_key(name), _key(f"{name}.{'en' if lang() == 'zh' else 'zh'}")
+    if key not in ss and other in ss:
+        ss[key] = ss[other]
+    if key in ss and ss[key] not in labels:
+        del ss[key]
+    if key not in ss and default is not None:
+        ss[key] = default
+    return st.selectbox(
+        label, list(labels), format_func=labels.__getitem__, key=key, on_change=_forget
+    )
+
+
+def _indicator_label(ind: Indicator) -> str:
+    name = ind.name if lang() == "zh" else (ind.name_en or ind.name)
+    return f"{name} · {ind.id}"
+
+
+def _region_label(catalog: Catalog, code: str) -> str:
+    info = catalog.regions[code]
+    name = info.name if lang() == "zh" else (info.name_en or info.name)
+    return f"{name} {code}"
+
+
+def _plan_label(catalog: Catalog, plan_id: str) -> str:
+    if plan_id == ALL:
+        return tr("entry.all")
+    plan = catalog.plans[plan_id]
+    title = plan.title if lang() == "zh" else (plan.title_en or plan.title)
+    return f"{title} {plan.doc_no}".strip()
+
+
+def _value(x: object, unit: str) -> str:
+    return format_value(None if pd.isna(x) else float(x), unit, lang())  # type: ignore[arg-type]
+
+
+def _when(x: object) -> str:
+    return "—" if x is None or pd.isna(x) else pd.Timestamp(x).strftime("%Y-%m-%d %H:%M")
+
+
+def _stage_texts(ind: Indicator) -> list[str]:
+    """The catalog's stages in words, as the plan states them."""
+    texts = []
+    for stage in ind.targets:
+        if stage.op == "between":
+            target = t(
+                "target.between",
+                lang(),
+                low=format_value(stage.low, "", lang()),  # type: ignore[arg-type]
+                high=_value(stage.high, ind.unit),
+            )
+        else:
+            op_key = {">=": "target.ge", "<=": "target.le", "==": "target.eq"}[stage.op]
+            target = t(op_key, lang(), v=_value(stage.value, ind.unit))
+        texts.append(tr("entry.stage", by=stage.by.isoformat(), target=target))
+    return texts
+
+
+def _status_row(indicator_id: str, region: str) -> pd.Series | None:
+    """This target's row of the progress engine today, if it has one."""
+    frame = status(date.today())
+    rows = frame[(frame.indicator == indicator_id) & (frame.region == region)]
+    return None if rows.empty else rows.iloc[0]
+
+
+def _status_text(row: pd.Series | None, catalog: Catalog) -> tuple[str, str]:
+    if row is None:
+        return tr("entry.status_none"), ""
+    return status_label(str(row["status"]), lang()), explain(row, catalog, lang())
+
+
+def _stored(indicator_id: str, region: str) -> pd.DataFrame:
+    """Stored values of one target, oldest period first, with canonical period labels."""
+    obs = observations()
+    rows = obs[(obs.indicator_id == indicator_id) & (obs.region_code == region)].copy()
+    rows["rank"] = rows.period_kind.map(_KIND_RANK)
+    rows = rows.sort_values(["period_end", "rank"], ascending=[True, False])
+    rows["period"] = period_labels(rows.period_kind, rows.period_end) if len(rows) else []
+    return rows
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _revisions(indicator_id: str, version: tuple[int, int, int]) -> pd.DataFrame:
+    return queries.revisions(get_db(), indicator_id)
+
+
+def _parsed_period(text: str) -> Period | None:
+    """The typed period, for the hint under the input; a bad spelling gets its message
+    from the checks when submitted, next to the input."""
+    if not text.strip():
+        return None
+    try:
+        return parse_period(text)
+    except PeriodError:
+        return None
+
+
+def _default_period_example(today: date) -> str:
+    quarter = (today.month - 1) // 3  # the last finished quarter
+    year = today.year if quarter else today.year - 1
+    return f"{year}Q{quarter or 4}"
+
+
+def _submit() -> None:
+    """Write the form's value (callback: runs before the page is drawn again)."""
+    ss = st.session_state
+    indicator_id, region = _chosen("indicator"), _chosen("region")
+    period = ss.get(_key("period"), "")
+    try:
+        report = enter_value(
+            get_db(),
+            acting_actor(),
+            indicator_id,
+            region,
+            period,
+            ss.get(_key("value"), ""),
+            note=ss.get(_key("note"), ""),
+            source=ss.get(_key("source"), ""),
+            reason=ss.get(_key("reason"), ""),
+        )
+    except DatabaseBusy as exc:  # nothing written; the inputs stay for another try
+        ss[_key("result")] = {"error": str(exc), "fresh": True}
+        return
+    ss[_key("result")] = {
+        "report": report,
+        "indicator": indicator_id,
+        "region": region,
+        "period": period,
+        "fresh": True,
+    }
+    if not report.errors:
+        ss[_key("value")] = ""
+        ss[_key("reason")] = ""
+
+
+def _confirmation(result: dict[str, Any], catalog: Catalog) -> None:
+    """What the last submit changed, and the target's status now."""
+    if "error" in result:
+        st.error(plain(result["error"]), icon=":material/error:")
+        return
+    report: WriteReport = result["report"]
+    if report.errors:
+        st.error(tr("entry.not_saved"), icon=":material/error:")
+        return
+    ind = catalog.indicators[result["indicator"]]
+    row = report.changes.iloc[0]  # type: ignore[union-attr]
+    what = " · ".join(
+        [_indicator_label(ind), _region_label(catalog, result["region"]), row.period_label]
+    )
+    new, old = _value(row.value, ind.unit), _value(row.old_value, ind.unit)
+    if row.change == "insert":
+        message = tr("entry.done_insert", what=what, new=new)
+    elif row.change == "update" and row.value != row.old_value:
+        message = tr("entry.done_update", what=what, old=old, new=new)
+    elif row.change == "update":
+        message = tr("entry.done_note", what=what, new=new)
+    else:
+        message = tr("entry.done_unchanged", what=what, new=new)
+    label, why = _status_text(_status_row(ind.id, result["region"]), catalog)
+    text = message + "  \n" + tr("entry.new_status", label=label, explain=why)
+    if report.written:
+        st.success(plain(text), icon=":material/check_circle:")
+    else:
+        st.info(plain(text))
+    if result.get("fresh") and report.written:
+        st.toast(plain(tr("entry.toast", what=what)), icon=":material/check_circle:")
+
+
+def _prefill(target: tuple[str, str, str], stored: pd.Series | None) -> None:
+    """Show the stored note and source of the chosen period in the inputs (an entry
+    writes both, so leaving them as shown keeps them)."""
+    ss = st.session_state
+    if ss.get(_key("prefilled_for")) == target:
+        return
+    ss[_key("prefilled_for")] = target
+    ss[_key("note")] = "" if stored is None or pd.isna(stored.note) else str(stored.note)
+    ss[_key("source")] = "" if stored is None or pd.isna(stored.source) else str(stored.source)
+
+
+def _tables(ind: Indicator, region: str, values: pd.DataFrame) -> None:
+    """The target's stored values and every correction of them."""
+    st.subheader(tr("entry.values"))
+    if values.empty:
+        st.caption(tr("entry.no_value"))
+    else:
+        shown = values.iloc[::-1]
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    tr("entry.col.period"): shown.period,
+                    tr("entry.col.value"): [_value(v, ind.unit) for v in shown.value],
+                    tr("entry.col.note"): shown.note.fillna(""),
+                    tr("entry.col.source"): shown.source.fillna(""),
+                    tr("entry.col.by"): shown.updated_by.fillna(""),
+                    tr("entry.col.at"): [_when(x) for x in shown.updated_at],
+                    tr("entry.col.import"): [
+                        "" if pd.isna(i) else f"#{int(i)}" for i in shown.import_id
+                    ],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    st.subheader(tr("entry.history"))
+    revs = _revisions(ind.id, data_version())
+    revs = revs[revs.region_code == region]
+    if revs.empty:
+        st.caption(tr("entry.no_history"))
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                tr("entry.col.period"): period_labels(revs.period_kind, revs.period_end),
+                tr("entry.col.old"): [_value(v, ind.unit) for v in revs.old_value],
+                tr("entry.col.new"): [_value(v, ind.unit) for v in revs.new_value],
+                tr("entry.col.note"): revs.new_note.fillna(""),
+                tr("entry.col.by"): revs.changed_by.fillna(""),
+                tr("entry.col.at"): [_when(x) for x in revs.changed_at],
+                tr("entry.col.reason"): revs.reason.fillna(""),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def render() -> None:
+    db = get_db()
+    catalog = db.catalog
+    st.title(tr("entry.title"))
+    st.caption(tr("entry.intro"))
+    st.caption(plain(tr("entry.acting", user=acting_actor().name)))
+
+    # --- which target -----------------------------------------------------------------
+    plans = [ALL, *catalog.plans]
+    units = [ALL, *sorted({u for i in catalog.indicators.values() for u in i.responsible})]
+    actor = acting_actor()
+    left, right = st.columns(2)
+    with left:
+        plan = _select("plan", tr("entry.plan"), {p: _plan_label(catalog, p) for p in plans})
+    with right:
+        unit = _select(
+            "unit",
+            tr("entry.unit"),
+            {u: u or tr("entry.all") for u in units},
+            # an analyst starts with the indicators of their own unit
+            default=next((u for u in units if u in actor.units), None),
+        )
+    choices = {
+        i.id: _indicator_label(i)
+        for i in catalog.indicators.values()
+        if plan in (ALL, i.plan) and unit in (ALL, *i.responsible)
+    }
+    if not choices:
+        st.info(tr("entry.no_match"))
+        return
+    indicator_id = _select("indicator", tr("entry.indicator"), choices)
+    _show_errors("indicator")
+    ind = catalog.indicators[indicator_id]
+    home = catalog.region_of(ind)
+    regions = [home, *catalog.children_of(home)]
+
+    left, right = st.columns(2)
+    with left:
+        region = _select(
+            "region", tr("entry.region"), {c: _region_label(catalog, c) for c in regions}
+        )
+        _show_errors("region")
+    with right:
+        period_text = st.text_input(
+            tr("entry.period"),
+            key=_key("period"),
+            placeholder=tr(
+                "entry.period_placeholder", example=_default_period_example(date.today())
+            ),
+            help=tr("entry.period_help"),
+            on_change=_forget,
+        )
+        _show_errors("period")
+
+    # --- what is known about it -------------------------------------------------------
+    values = _stored(indicator_id, region)
+    period = _parsed_period(period_text)
+    stored = None
+    if period is not None:
+        same = values[
+            (values.period_kind == period.kind) & (values.period_end == pd.Timestamp(period.end))
+        ]
+        stored = None if same.empty else same.iloc[-1]
+        with right:
+            st.caption(tr("entry.period_read", label=period.label))
+
+    with st.container(border=True):
+        st.markdown(f"**{plain(_indicator_label(ind))}**")
+        st.caption(plain(tr("entry.responsible", units="、".join(ind.responsible))))
+        stages = _stage_texts(ind)
+        if ind.baseline is not None:
+            stages.insert(
+                0,
+                tr(
+                    "entry.baseline",
+                    value=_value(ind.baseline.value, ind.unit),
+                    date=ind.baseline.date.isoformat(),
+                ),
+            )
+        st.markdown(plain(tr("entry.targets", stages=tr("entry.sep").join(stages))))
+        if values.empty:
+            st.caption(tr("entry.no_value"))
+        else:
+            last = values.iloc[-1]
+            st.markdown(
+                plain(
+                    tr(
+                        "entry.latest",
+                        period=last.period,
+                        value=_value(last.value, ind.unit),
+                        user=last.updated_by or "—",
+                        at=_when(last.updated_at),
+                    )
+                )
+            )
+        label, why = _status_text(_status_row(indicator_id, region), catalog)
+        st.markdown(plain(tr("entry.status", label=label)))
+        if why:
+            st.caption(plain(why))
+
+    if stored is not None:
+        st.info(
+            plain(
+                tr(
+                    "entry.period_stored",
+                    value=_value(stored.value, ind.unit),
+                    user=stored.updated_by or "—",
+                    at=_when(stored.updated_at),
+                )
+            )
+        )
+
+    # --- the value --------------------------------------------------------------------
+    _prefill((indicator_id, region, period.label if period else ""), stored)
+    with st.form(_key("form"), border=True):
+        st.text_input(
+            tr("entry.value", unit=ind.unit),
+            key=_key("value"),
+            placeholder=tr("entry.value_placeholder"),
+            help=tr("entry.value_help", unit=ind.unit),
+        )
+        _show_errors("value")
+        left, right = st.columns(2)
+        with left:
+            st.text_input(tr("entry.note"), key=_key("note"))
+            _show_errors("note")
+        with right:
+            st.text_input(tr("entry.source"), key=_key("source"))
+            _show_errors("source")
+        st.text_input(
+            tr("entry.reason"), key=_key("reason"), placeholder=tr("entry.reason_placeholder")
+        )
+        _show_errors("general")
+        st.form_submit_button(
+            tr("entry.submit"), type="primary", on_click=_submit, key=_key("submit")
+        )
+
+    result = _result()
+    if result is not None:
+        _confirmation(result, catalog)
+        result["fresh"] = False
+
+    _tables(ind, region, values)
+
+
+render()
