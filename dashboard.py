@@ -9,7 +9,7 @@ import streamlit as st
 
 from metrics.i18n import TEXT
 from views.auth import allowed_pages, current_actor, login_form, sidebar_account
-from views.common import LANG_KEY, get_db, lang, tr
+from views.common import LANG_KEY, carry_choices, get_db, lang, tr
 
 TEXT.update(
     {
@@ -37,6 +37,7 @@ with st.sidebar:
         index=0 if lang() == "zh" else 1, horizontal=True, key="lang_choice",
     )
     if choice != st.session_state[LANG_KEY]:
+        carry_choices(st.session_state[LANG_KEY], choice)
         st.session_state[LANG_KEY] = choice
         st.query_params["lang"] = choice
         st.rerun()

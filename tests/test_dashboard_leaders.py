@@ -155,8 +155,8 @@ def test_overview_has_its_widgets(app_env: Path) -> None:
     at = make_app().run()
     assert_ok(at)
     keys = {w.key for w in at.multiselect}
-    assert {"ov_city", "ov_plan", "ov_domain", "ov_resp", "ov_status"} <= keys
-    assert at.date_input(key="ov_as_of").value == date.today()
+    assert {"ov_city@zh", "ov_plan@zh", "ov_domain@zh", "ov_resp@zh", "ov_status@zh"} <= keys
+    assert at.date_input(key="ov_as_of@zh").value == date.today()
     labels = list(metric_values(at))
     assert labels == ["目标总数"] + [status_label(s, "zh") for s in STATUS_ORDER]
     table = at.dataframe[0].value
@@ -177,7 +177,7 @@ def test_overview_has_its_widgets(app_env: Path) -> None:
     assert any(
         link.proto.page == "indicator" and "id=" in link.proto.query_string for link in links
     )
-    assert at.selectbox(key="ov_cmp").value == "智慧农业应用基地"
+    assert at.selectbox(key="ov_cmp@zh").value == "智慧农业应用基地"
     assert len(plotly_figures(at)) == 3
 
 
@@ -227,9 +227,9 @@ def test_counts_and_table_change_after_import(app_env: Path) -> None:
 def test_filters_are_read_from_query_params(app_env: Path) -> None:
     at = make_app(city="370100", status=["no_data"], as_of=AS_OF).run()
     assert_ok(at)
-    assert at.multiselect(key="ov_city").value == ["370100"]
-    assert at.multiselect(key="ov_status").value == ["no_data"]
-    assert at.date_input(key="ov_as_of").value == date(2025, 6, 30)
+    assert at.multiselect(key="ov_city@zh").value == ["370100"]
+    assert at.multiselect(key="ov_status@zh").value == ["no_data"]
+    assert at.date_input(key="ov_as_of@zh").value == date(2025, 6, 30)
     table = at.dataframe[0].value
     catalog = load_catalog(CONFIG)
     jinan = [i for i in catalog.indicators.values() if catalog.region_of(i) == "370100"]
@@ -239,18 +239,18 @@ def test_filters_are_read_from_query_params(app_env: Path) -> None:
 
 def test_changing_a_filter_writes_the_url(app_env: Path) -> None:
     at = make_app().run()
-    at.multiselect(key="ov_domain").set_value(["数字经济"]).run()
+    at.multiselect(key="ov_domain@zh").set_value(["数字经济"]).run()
     assert_ok(at)
     assert at.query_params["domain"] == "数字经济"
     assert set(at.dataframe[0].value["domain"]) == {"数字经济"}
-    at.multiselect(key="ov_domain").set_value([]).run()
+    at.multiselect(key="ov_domain@zh").set_value([]).run()
     assert "domain" not in at.query_params
 
 
 def test_unknown_filter_values_are_reported(app_env: Path) -> None:
     at = make_app(city=["370100", "999999"]).run()
     assert_ok(at)
-    assert at.multiselect(key="ov_city").value == ["370100"]
+    assert at.multiselect(key="ov_city@zh").value == ["370100"]
     assert any("999999" in w.value for w in at.warning)
 
 
@@ -276,9 +276,9 @@ def test_indicator_preselected_from_query_param(app_env: Path) -> None:
     at = make_app().run()
     open_indicator(at, id=BASES)
     assert_ok(at)
-    assert at.selectbox(key="ind_id").value == BASES
-    assert at.selectbox(key="ind_region").value == "370100"
-    assert at.date_input(key="ind_as_of").value == date.today()
+    assert at.selectbox(key="ind_id@zh").value == BASES
+    assert at.selectbox(key="ind_region@zh").value == "370100"
+    assert at.date_input(key="ind_as_of@zh").value == date.today()
     assert len(plotly_figures(at)) == 1  # the indicator chart (no county values yet)
 
 
@@ -287,7 +287,7 @@ def test_unknown_indicator_id_falls_back_with_a_warning(app_env: Path) -> None:
     open_indicator(at, id="no-such.indicator")
     assert_ok(at)
     assert any("no-such.indicator" in w.value for w in at.warning)
-    assert at.selectbox(key="ind_id").value == next(iter(load_catalog(CONFIG).indicators))
+    assert at.selectbox(key="ind_id@zh").value == next(iter(load_catalog(CONFIG).indicators))
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -344,7 +344,7 @@ def test_indicator_chart_counties_values_and_revisions(app_env: Path) -> None:
     assert list(revisions[["原值", "新值"]].iloc[0]) == ["3家", "5家"]
     assert [d.label for d in at.get("download_button")].count("下载图表（HTML）") == 2
     # the county itself, chosen from the region box, keeps the choice in the URL
-    at.selectbox(key="ind_region").set_value("370102").run()
+    at.selectbox(key="ind_region@zh").set_value("370102").run()
     assert_ok(at)
     assert at.query_params["region"] == "370102"
     values = next(df.value for df in at.dataframe if "统计期" in df.value.columns)
@@ -365,7 +365,7 @@ def test_indicator_shows_the_plan_and_responsible_units(app_env: Path) -> None:
 def test_changing_the_indicator_updates_the_url(app_env: Path) -> None:
     at = make_app().run()
     open_indicator(at, id=SHARE)
-    at.selectbox(key="ind_id").set_value(BASES).run()
+    at.selectbox(key="ind_id@zh").set_value(BASES).run()
     assert_ok(at)
     assert at.query_params["id"] == BASES
 

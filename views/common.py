@@ -47,6 +47,20 @@ def lang() -> str:
     return st.session_state[LANG_KEY]
 
 
+def lang_key(name: str) -> str:
+    """A widget key per language. A keyed widget keeps the option labels it was first
+    drawn with, so each language gets its own widget; dashboard.py carries the choices
+    over when the language changes (see carry_choices)."""
+    return f"{name}@{lang()}"
+
+
+def carry_choices(old: str, new: str) -> None:
+    """Copy every per-language widget choice from one language to the other."""
+    state = st.session_state
+    for key in [k for k in state if isinstance(k, str) and k.endswith(f"@{old}")]:
+        state[key[: -len(old)] + new] = state[key]
+
+
 def tr(key: str, **kwargs: object) -> str:
     return t(key, lang(), **kwargs)
 

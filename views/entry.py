@@ -20,6 +20,7 @@ from db import queries
 from db.engine import DatabaseBusy
 from db.writes import WriteReport, enter_value
 from metrics.catalog import Catalog, Indicator
+from metrics.demo import DEMO_NOTE, DEMO_SOURCE
 from metrics.exports import period_labels
 from metrics.i18n import TEXT, t
 from metrics.importer import COLUMNS
@@ -370,8 +371,14 @@ def _prefill(target: tuple[str, str, str], stored: pd.Series | None) -> None:
     if ss.get(_key("prefilled_for")) == target:
         return
     ss[_key("prefilled_for")] = target
-    ss[_key("note")] = "" if stored is None or pd.isna(stored.note) else str(stored.note)
-    ss[_key("source")] = "" if stored is None or pd.isna(stored.source) else str(stored.source)
+
+    def kept(value: object, demo_label: str) -> str:
+        # A real value typed over a demo one must not carry the "synthetic" label.
+        text = "" if value is None or pd.isna(value) else str(value)
+        return "" if text == demo_label else text
+
+    ss[_key("note")] = kept(None if stored is None else stored.note, DEMO_NOTE)
+    ss[_key("source")] = kept(None if stored is None else stored.source, DEMO_SOURCE)
 
 
 def _tables(ind: Indicator, region: str, values: pd.DataFrame) -> None:

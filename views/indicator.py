@@ -21,7 +21,7 @@ from metrics.i18n import TEXT
 from metrics.progress import actual_series, explain, projection_line, trajectory
 from metrics.values import format_value
 from views import charts
-from views.common import data_version, get_db, lang, observations, status, tr
+from views.common import data_version, get_db, lang, lang_key, observations, status, tr
 
 TEXT.update(
     {
@@ -94,7 +94,7 @@ TEXT.update(
     }
 )
 
-ID_KEY, REGION_KEY, AS_OF_KEY = "ind_id", "ind_region", "ind_as_of"
+ID_KEY, REGION_KEY, AS_OF_KEY = lang_key("ind_id"), lang_key("ind_region"), lang_key("ind_as_of")
 
 # how the status sentence is framed; the status itself always comes from the engine
 _BOX = {

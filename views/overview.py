@@ -20,7 +20,7 @@ from metrics.i18n import TEXT
 from metrics.progress import STATUS_ORDER, rollup
 from metrics.values import format_value
 from views import charts
-from views.common import get_db, lang, observations, status, tr
+from views.common import get_db, lang, lang_key, observations, status, tr
 
 TEXT.update(
     {
@@ -113,13 +113,13 @@ TEXT.update(
 
 # query parameter -> widget key; the parameters are the shareable part of the URL
 PARAMS = {
-    "city": "ov_city",
-    "plan": "ov_plan",
-    "domain": "ov_domain",
-    "resp": "ov_resp",
-    "status": "ov_status",
+    "city": lang_key("ov_city"),
+    "plan": lang_key("ov_plan"),
+    "domain": lang_key("ov_domain"),
+    "resp": lang_key("ov_resp"),
+    "status": lang_key("ov_status"),
 }
-AS_OF_PARAM, AS_OF_KEY = "as_of", "ov_as_of"
+AS_OF_PARAM, AS_OF_KEY = "as_of", lang_key("ov_as_of")
 DUE_DAYS = 90
 
 
@@ -198,16 +198,11 @@ def _catalog_frame(catalog: Catalog, lng: str) -> pd.DataFrame:
 def _filtered(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows matching every filter; an empty filter means all."""
     keep = pd.Series(True, index=frame.index)
-    for column, key in (
-        ("city", "ov_city"),
-        ("plan", "ov_plan"),
-        ("domain", "ov_domain"),
-        ("status", "ov_status"),
-    ):
-        chosen = st.session_state[key]
+    for column in ("city", "plan", "domain", "status"):
+        chosen = st.session_state[PARAMS[column]]
         if chosen:
             keep &= frame[column].isin(chosen)
-    units = set(st.session_state["ov_resp"])
+    units = set(st.session_state[PARAMS["resp"]])
     if units:
         keep &= frame["responsible"].map(lambda rs: bool(units.intersection(rs)))
     return frame[keep]
@@ -262,7 +257,7 @@ with st.container(border=True):
     c1.multiselect(
         tr("ov.city"),
         options["city"],
-        key="ov_city",
+        key=PARAMS["city"],
         format_func=city_names.get,
         placeholder=tr("ov.all"),
         persist_state="session",
@@ -270,7 +265,7 @@ with st.container(border=True):
     c2.multiselect(
         tr("ov.plan"),
         options["plan"],
-        key="ov_plan",
+        key=PARAMS["plan"],
         format_func=lambda p: _plan_label(catalog, p, lng),
         placeholder=tr("ov.all"),
         persist_state="session",
@@ -278,7 +273,7 @@ with st.container(border=True):
     c3.multiselect(
         tr("ov.domain"),
         options["domain"],
-        key="ov_domain",
+        key=PARAMS["domain"],
         format_func=lambda d: DOMAINS.get(d, d) if lng == "en" else d,
         placeholder=tr("ov.all"),
         persist_state="session",
@@ -287,19 +282,19 @@ with st.container(border=True):
     c4.multiselect(
         tr("ov.resp"),
         options["resp"],
-        key="ov_resp",
+        key=PARAMS["resp"],
         placeholder=tr("ov.all"),
         persist_state="session",
     )
     c5.multiselect(
         tr("ov.status"),
         options["status"],
-        key="ov_status",
+        key=PARAMS["status"],
         format_func=lambda s: charts.status_text(s, lng),
         placeholder=tr("ov.all"),
         persist_state="session",
     )
-    c6.date_input(tr("ov.as_of"), key="ov_as_of", persist_state="session")
+    c6.date_input(tr("ov.as_of"), key=AS_OF_KEY, persist_state="session")
     st.caption(tr("ov.share_hint"))
 _write_url()
 
@@ -390,7 +385,7 @@ else:
     names = dict(zip(shown["indicator"], shown["name"], strict=True))
     pick_col, link_col = st.columns([3, 1], vertical_alignment="bottom")
     chosen = pick_col.selectbox(
-        tr("ov.choose"), list(table["indicator"]), key="ov_pick", format_func=names.get
+        tr("ov.choose"), list(table["indicator"]), key=lang_key("ov_pick"), format_func=names.get
     )
     link_params = {"id": chosen}
     if as_of != date.today():
@@ -462,7 +457,7 @@ groups = charts.similar_groups(catalog)
 g1, g2 = st.columns([2, 1])
 group_labels = {zh: tr("ov.compare_group_item", zh=zh, en=en, n=len(ids)) for zh, en, ids in groups}
 preset = g1.selectbox(
-    tr("ov.compare_group"), list(group_labels), key="ov_cmp", format_func=group_labels.get
+    tr("ov.compare_group"), list(group_labels), key=lang_key("ov_cmp"), format_func=group_labels.get
 )
 typed = g2.text_input(tr("ov.compare_kw"), key="ov_cmp_kw").strip()
 keyword = typed or preset or ""

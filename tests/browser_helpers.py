@@ -1,0 +1,337 @@
+"""What the browser tests share: the Streamlit server they start and the page moves they make.
+
+Playwright drives Debian's chromium (`playwright install` cannot download browsers on the
+project's machines). Every wait is bounded, so a broken page fails in seconds. Streamlit
+marks `[data-testid=stApp]` with `data-test-script-state` while a rerun is in flight; the
+helpers wait for `notRunning` after each action, and the tests then assert with `expect`,
+which retries until its own timeout.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"  # /test-artifacts/ is in .gitignore
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+RUNNING = "[data-testid=stApp][data-test-script-state=running]"
+
+# bounded waits (milliseconds unless named _S)
+FIRST_LOAD_MS = 45_000  # the first page of a fresh server loads the catalog and the data
+ACTION_MS = 15_000  # one rerun after a click or a key press
+EXPECT_MS = 10_000  # an assertion that retries (playwright's expect)
+HEALTH_S = 45  # the server answering /_stcore/health with "ok"
+SETUP_S = 120  # `python -m metrics init|demo|user add`
+
+
+def require_browser() -> Any:
+    """Playwright's sync API, or skip (fail where METRICS_REQUIRE_BROWSER is set, as in CI)."""
+    problems = []
+    if not CHROMIUM.exists():
+        problems.append(f"{CHROMIUM} not found (apt-get install chromium fonts-noto-cjk)")
+    try:
+        import playwright.sync_api as sync_api
+    except ImportError:
+        sync_api = None
+        problems.append("the playwright package is not installed (pip install -e '.[test]')")
+    if problems:
+        message = "browser tests need a browser: " + "; ".join(problems)
+        if os.environ.get("METRICS_REQUIRE_BROWSER"):
+            pytest.fail(message + " (METRICS_REQUIRE_BROWSER is set)", pytrace=False)
+        pytest.skip(message)
+    return sync_api
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_cli(args: list[str], env: dict[str, str], stdin: str | None = None) -> str:
+    """`python -m metrics …` against the test database; a failure shows its output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "metrics", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=SETUP_S,
+    )
+    if done.returncode != 0:
+        pytest.fail(
+            f"python -m metrics {' '.join(args)} exited {done.returncode}:\n"
+            f"{done.stdout}\n{done.stderr}",
+            pytrace=False,
+        )
+    return done.stdout
+
+
+@dataclass
+class Server:
+    """`streamlit run dashboard.py` in its own process group, on a free port."""
+
+    env: dict[str, str]
+    log_path: Path
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, attempts: int = 3) -> None:
+        """Start and wait for health; a port taken meanwhile by another process is retried."""
+        for _ in range(attempts - 1):
+            if self._start_once(fail=False):
+                return
+            self.port = free_port()
+        self._start_once(fail=True)
+
+    def _start_once(self, fail: bool) -> bool:
+        command = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard.py",
+            "--server.headless=true",
+            f"--server.port={self.port}",
+            "--server.address=127.0.0.1",
+            "--server.fileWatcherType=none",  # others edit the pages meanwhile: no reloads
+            "--browser.gatherUsageStats=false",
+        ]
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, stopped whole in stop()
+            )
+        atexit.register(self.stop)  # even if the fixture's teardown never runs
+        deadline = time.monotonic() + HEALTH_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                if not fail and "is not available" in self.log_tail():
+                    self.proc = None
+                    return False  # the port was taken between free_port() and the bind
+                self.fail(f"streamlit exited with {self.proc.returncode} before it was healthy")
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as reply,
+            ):
+                if reply.read().decode().strip() == "ok":
+                    return True
+            time.sleep(0.25)
+        self.fail(f"streamlit did not answer /_stcore/health with ok within {HEALTH_S}s")
+        return False
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def fail(self, message: str) -> None:
+        self.stop()
+        pytest.fail(f"{message}\n--- server log ---\n{self.log_tail()}", pytrace=False)
+
+    def stop(self) -> None:
+        """SIGTERM to the whole process group, then SIGKILL if it lingers."""
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+# --- page moves ---------------------------------------------------------------------------------
+
+
+def idle(page: Any, timeout: int = ACTION_MS) -> None:
+    """The script is not running and no element is left over (stale) from the last run."""
+    page.wait_for_selector(IDLE, timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=true]')", timeout=timeout, polling=100
+    )
+
+
+def settle(page: Any, timeout: int = ACTION_MS) -> None:
+    """Wait for the rerun an action started (if it starts within a moment) to finish."""
+    with contextlib.suppress(Exception):  # a quick rerun may be over before we look
+        page.wait_for_selector(RUNNING, timeout=600)
+    idle(page, timeout)
+
+
+def open_page(page: Any, url: str, ready: str, timeout: int = FIRST_LOAD_MS) -> None:
+    """Load a URL (a new Streamlit session) and wait until `ready` is drawn and idle."""
+    page.goto(url, timeout=timeout)
+    page.wait_for_selector(ready, timeout=timeout)
+    idle(page, timeout)
+
+
+def no_exception(page: Any) -> None:
+    """No Python exception box on the page (Streamlit draws tracebacks as stException)."""
+    boxes = page.locator("[data-testid=stException]")
+    if boxes.count():
+        raise AssertionError("the page shows an exception:\n" + boxes.first.inner_text())
+
+
+def nav(page: Any, title: str) -> None:
+    """Follow a link of the sidebar navigation (keeps the session, unlike page.goto)."""
+    page.locator("[data-testid=stSidebarNavLink]").filter(has_text=title).first.click()
+    settle(page)
+
+
+def metrics(page: Any) -> dict[str, str]:
+    """The st.metric tiles on the page, label -> value (read once the rerun is over)."""
+    idle(page)
+    out = {}
+    for tile in page.locator("[data-testid=stMetric]").all():
+        label = tile.locator("[data-testid=stMetricLabel]").inner_text().strip()
+        out[label] = tile.locator("[data-testid=stMetricValue]").inner_text().strip()
+    return out
+
+
+def grid_column(page: Any, table: int, column: int, rows: int) -> list[str]:
+    """Texts of the first `rows` cells of a column of the table-th st.dataframe.
+
+    The data grid draws on a canvas; its accessible copy (glide-cell-COL-ROW, with a
+    selection column 0 where rows can be selected) holds the cell texts of visible rows.
+    """
+    idle(page)
+    grid = page.locator("[data-testid=stDataFrame]").nth(table)
+    # the grid draws its cells after the element itself: wait (bounded) for the first one
+    grid.locator(f"[data-testid=glide-cell-{column}-0]").wait_for(state="attached")
+    texts = []
+    for row in range(rows):
+        cell = grid.locator(f"[data-testid=glide-cell-{column}-{row}]")
+        if not cell.count():
+            break
+        texts.append(cell.inner_text().strip())
+    return texts
+
+
+def choose(page: Any, label: str, search: str, option: str | re.Pattern[str]) -> None:
+    """Pick an option of an st.selectbox by typing into its search box."""
+    box = page.locator("[data-testid=stSelectbox]").filter(has=page.get_by_text(label, exact=True))
+    field_ = box.get_by_role("combobox")
+    field_.click()
+    field_.fill(search)
+    page.get_by_role("option", name=option).first.click(timeout=ACTION_MS)
+    settle(page)
+
+
+def multiselect(page: Any, label: str, option: str) -> None:
+    """Add one option to an st.multiselect and close its list."""
+    box = page.locator("[data-testid=stMultiSelect]").filter(
+        has=page.get_by_text(label, exact=True)
+    )
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click(timeout=ACTION_MS)
+    settle(page)
+    page.keyboard.press("Escape")
+
+
+def login(page: Any, base: str, name: str, password: str) -> None:
+    open_page(page, f"{base}/login", "[data-testid=stForm]")
+    form = page.locator("[data-testid=stForm]")
+    form.get_by_role("textbox", name="账号", exact=True).fill(name)
+    form.get_by_role("textbox", name="密码", exact=True).fill(password)
+    form.locator("[data-testid=stFormSubmitButton] button").click()
+    settle(page)
+
+
+def cjk_glyphs_drawn(page: Any, text: str, selector: str) -> bool:
+    """Whether the browser draws distinct glyphs for each character of `text` in the font
+    of `selector`. Without a CJK font every character falls back to the same empty box
+    (.notdef), so two different characters come out pixel-identical."""
+    return page.evaluate(
+        """([text, selector]) => {
+            const font = getComputedStyle(document.querySelector(selector)).fontFamily;
+            const draw = (ch) => {
+                const canvas = document.createElement("canvas");
+                canvas.width = 64; canvas.height = 64;
+                const ctx = canvas.getContext("2d");
+                ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, 64, 64);
+                ctx.fillStyle = "#000"; ctx.font = `40px ${font}`;
+                ctx.fillText(ch, 8, 48);
+                return canvas.toDataURL();
+            };
+            const images = [...text].map(draw);
+            return new Set(images).size === images.length;
+        }""",
+        [text, selector],
+    )
+
+
+# --- artifacts ----------------------------------------------------------------------------------
+
+
+def fresh_artifacts() -> Path:
+    """test-artifacts/browser/, emptied of the last run's screenshots (not under
+    pytest-xdist, where another worker may be writing its own there meanwhile)."""
+    if ARTIFACTS.exists() and not os.environ.get("PYTEST_XDIST_WORKER"):
+        shutil.rmtree(ARTIFACTS)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@dataclass
+class Walk:
+    """One path through the app: numbered screenshots, and one more if a step fails."""
+
+    page: Any
+    name: str
+    step: int = 0
+
+    def shot(self, what: str) -> Path:
+        self.step += 1
+        path = ARTIFACTS / f"{self.name}-{self.step:02d}-{what}.png"
+        self.page.screenshot(path=str(path), timeout=ACTION_MS)
+        return path
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[Walk]:
+        try:
+            yield self
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.shot("FAILED")
+            raise
