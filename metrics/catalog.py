@@ -44,6 +44,15 @@ TEXT.update(
             "YAML 语法错误：{detail}，请检查缩进、冒号和引号",
             "YAML syntax error: {detail}; check indentation, colons and quotes",
         ),
+        "catalog.too_deep": (
+            "YAML 嵌套层次过深，目录不应超过十余层缩进",
+            "The YAML is nested too deep: a catalog needs no more than a dozen levels",
+        ),
+        "catalog.too_large": (
+            "目录展开后超过 {n} 个节点（可能是别名 &/* 层层引用），请去掉别名后重试",
+            "The catalog expands to more than {n} nodes (aliases &/* nested in each other?): "
+            "remove the aliases",
+        ),
         "catalog.not_mapping": (
             "目录顶层应为包含 regions、plans、indicators 的映射",
             "The catalog's top level must be a mapping with regions, plans and indicators",
@@ -356,15 +365,28 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_ti
 Path_ = tuple[str | int, ...]
 
 
+# A real catalog has some ten thousand YAML nodes; aliases that expand far beyond this
+# (a "billion laughs" file) are refused instead of walked.
+MAX_NODES = 500_000
+
+
+class _TooLarge(Exception):
+    pass
+
+
 class _Locator:
     """Maps a field's path (("indicators", 3, "targets", 0, "by")) to its source line."""
 
     def __init__(self, root: yaml.Node | None, problems: list[Problem], file: str):
         self.lines: dict[Path_, int] = {}
+        self.visits = 0
         if root is not None:
             self._walk(root, (), problems, file)
 
     def _walk(self, node: yaml.Node, path: Path_, problems: list[Problem], file: str) -> None:
+        self.visits += 1
+        if self.visits > MAX_NODES:
+            raise _TooLarge
         self.lines[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
@@ -457,7 +479,14 @@ def parse_catalog(text: str, file: str = "config.yaml", path: Path | None = None
         raise CatalogError(
             [Problem(file, line, "-", both("catalog.yaml_syntax", detail=detail))]
         ) from None
-    loc = _Locator(root, problems, file)
+    except RecursionError:
+        raise CatalogError([Problem(file, 1, "-", both("catalog.too_deep"))]) from None
+    try:
+        loc = _Locator(root, problems, file)
+    except (_TooLarge, RecursionError):
+        raise CatalogError(
+            [Problem(file, 1, "-", both("catalog.too_large", n=MAX_NODES))]
+        ) from None
     if not isinstance(data, dict):
         raise CatalogError(problems + [Problem(file, 1, "-", both("catalog.not_mapping"))])
 

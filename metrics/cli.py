@@ -197,7 +197,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
     )
     for e in report.errors:
-        print(f"  第{e['row']}行 row {e['row']} [{e['column']}] “{e['value']}”: {e['message']}")
+        print(f"  第{e['row']}行 row {e['row']} [{e['column']}] “{_short(e['value'])}”: "
+              f"{e['message']}")
     if args.dry_run:
         print(both("cli.import_dry"))
     elif failed:
@@ -207,6 +208,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     else:
         print(both("cli.import_nothing"))
     return 1 if failed else 0
+
+
+def _short(text: object, limit: int = 80) -> str:
+    """A raw cell as printed in a report line: a 10 MB cell must not flood the terminal."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + f"…(+{len(text) - limit})"
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
@@ -491,10 +498,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     except Exception as exc:  # the last guard: a reason, never a traceback
+        from db.engine import DatabaseBusy
         from db.permissions import PermissionDenied
         from metrics.importer import ImportFileError
 
-        if isinstance(exc, ImportFileError | PermissionDenied):  # noqa: SIM114
+        if isinstance(exc, ImportFileError | PermissionDenied | DatabaseBusy):
             print(str(exc), file=sys.stderr)
             return 1
         if os.environ.get("METRICS_DEBUG"):

@@ -324,6 +324,8 @@ def _parse_objects(
         cells = cells[rows]
     codes, uniques = factorize_cells(cells)
     errors[rows[codes < 0]] = both("value.empty")
+    if len(uniques) == 0:  # every remaining cell was empty
+        return
 
     # Plain numbers among the distinct values need no unit.
     unique_numbers = _plain_numbers(uniques)
