@@ -42,8 +42,8 @@ BUSY_TIMEOUT_MS = 30_000
 # give up with DatabaseBusy (bilingual, nothing written). A 200,000-row import holds the
 # lock for seconds, so an analyst's write never fails merely because others are writing.
 WRITE_LOCK_WAIT_S = 600.0
-BACKOFF_FIRST_S = 0.05
-BACKOFF_MAX_S = 2.0
+BACKOFF_FIRST_S = 0.01
+BACKOFF_MAX_S = 0.5
 
 
 class DatabaseBusy(Exception):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Date, DateTime, Float, String, func, select
 
 from db.engine import Database
 from db.models import AuditEntry, Import, Indicator, Observation, Revision
@@ -17,34 +18,225 @@ def _frame(conn: Connection, stmt, columns: list[str]) -> pd.DataFrame:  # type:
     return pd.DataFrame(conn.execute(stmt).all(), columns=columns)
 
 
+_CHUNK = 100_000
+
+
+def bulk_frame(conn: Connection, stmt, columns: list[str]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """_frame for a million rows: the same frame (dtypes included), read on the DBAPI
+    cursor a chunk at a time.
+
+    SQLAlchemy makes a Row per row and parses every date text one at a time, and pandas
+    then infers each column from a million Python objects. Here the driver's tuples are
+    turned into columns chunk by chunk (a million tuples never sit in memory at once):
+    texts and dates become codes into their few distinct values (a column is then built
+    with one take), floats a numpy array. Parameters must be plain texts or numbers (no
+    bind processing is applied)."""
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup)
+    builders = [_builder(c.type) for c in stmt.selected_columns]
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(compiled.string, params)
+        while chunk := cursor.fetchmany(_CHUNK):
+            block = np.empty((len(chunk), len(builders)), dtype=object)
+            block[:] = chunk  # rows → a 2-D object array in C; its columns are views
+            for j, builder in enumerate(builders):
+                builder.add(block[:, j])
+    finally:
+        cursor.close()
+    if not builders or not builders[0].rows:
+        return _frame(conn, stmt, columns)
+    return pd.DataFrame(
+        {name: b.build() for name, b in zip(columns, builders, strict=True)}, columns=columns
+    )
+
+
+class _Plain:
+    """A column pandas infers from its Python values, as _frame does."""
+
+    def __init__(self) -> None:
+        self.parts: list = []
+        self.rows = 0
+
+    def add(self, values: np.ndarray) -> None:
+        # A list, not the view: a view would keep the whole chunk's objects alive.
+        self.parts.append(values.tolist())
+        self.rows += len(values)
+
+    def values(self) -> list:
+        out = [v for part in self.parts for v in part]
+        self.parts.clear()
+        return out
+
+    def build(self) -> pd.Series | list:
+        return self.values()
+
+
+class _Floats(_Plain):
+    """A Float column: a float64 array (NULL is NaN), as pandas infers it."""
+
+    def add(self, values: np.ndarray) -> None:
+        self.parts.append(values.astype(float))
+        self.rows += len(values)
+
+    def build(self) -> pd.Series | list:
+        out = np.concatenate(self.parts)
+        if np.isnan(out).all():  # nothing but NULLs: pandas would keep objects
+            return [None] * len(out)
+        return pd.Series(out)
+
+
+class _Coded(_Plain):
+    """A column of few distinct texts or dates: codes into the distinct values."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind  # "str", "datetime64[s]" (Date) or "datetime64[us]" (DateTime)
+        self.index: dict[object, int] = {}
+        self.codes: list[np.ndarray] = []
+
+    def add(self, values: np.ndarray) -> None:
+        self.rows += len(values)
+        codes, uniques = pd.factorize(values)
+        lookup = np.array([self.index.setdefault(u, len(self.index)) for u in uniques] + [-1])
+        self.codes.append(lookup[codes])  # code -1 (NULL) picks the trailing -1
+
+    def build(self) -> pd.Series | list:
+        codes = np.concatenate(self.codes)
+        distinct = list(self.index)
+        if self.kind == "str":
+            if not distinct or not all(isinstance(v, str) for v in distinct):
+                return [None if c < 0 else distinct[c] for c in codes]
+            return pd.Series(pd.array(distinct, dtype="str").take(codes, allow_fill=True))
+        parsed = pd.to_datetime(pd.Series(distinct, dtype=object), format="ISO8601")
+        stamps = np.append(parsed.to_numpy(dtype=self.kind), np.datetime64("NaT"))
+        return pd.Series(stamps[codes])
+
+
+def _builder(type_: object) -> _Plain:
+    if isinstance(type_, DateTime):
+        return _Coded("datetime64[us]")
+    if isinstance(type_, Date):
+        return _Coded("datetime64[s]")
+    if isinstance(type_, String):  # Text too
+        return _Coded("str")
+    if isinstance(type_, Float):
+        return _Floats()
+    return _Plain()
+
+
 def data_version(db: Database) -> tuple[int, int, int]:
     """Changes whenever observations change: the key for the dashboard's caches, so a
-    write in another process (CLI import, another analyst) is seen on the next rerun."""
+    write in another process (CLI import, another analyst) is seen on the next rerun.
+
+    Made of maxima only, so it costs three index look-ups however many observations
+    there are (a COUNT would scan them all, twice per page view). Every write in
+    db.writes either adds observations (their ids exceed every id present) or records
+    revisions (an update, an undo's restore or delete), and an undo also marks its
+    import undone; the highest revision id and the undone count never go down, so two
+    different states never share a key. The first number is 0 exactly when there is no
+    observation."""
     with db.read() as conn:
         # Separate scalar subqueries: a plain select over two tables would be a cross join.
         row = conn.execute(
             select(
-                select(func.count(OBS.c.id)).scalar_subquery(),
                 select(func.max(OBS.c.id)).scalar_subquery(),
                 select(func.max(Revision.id)).scalar_subquery(),
                 select(func.count(Import.id)).where(Import.status == "undone").scalar_subquery(),
             )
         ).one()
-    return (row[0] or 0, (row[1] or 0) * 1_000_003 + (row[2] or 0), row[3] or 0)
+    return (row[0] or 0, (row[0] or 0) * 1_000_003 + (row[1] or 0), row[2] or 0)
 
 
 def observations(db: Database, indicator_ids: list[str] | None = None) -> pd.DataFrame:
     """The engine's input: indicator, region, period_kind, period_end, value."""
+    names = ["indicator", "region", "period_kind", "period_end", "value"]
     stmt = select(
         OBS.c.indicator_id, OBS.c.region_code, OBS.c.period_kind, OBS.c.period_end, OBS.c.value
     )
     if indicator_ids is not None:
         stmt = stmt.where(OBS.c.indicator_id.in_(indicator_ids))
     with db.read() as conn:
-        frame = _frame(conn, stmt, ["indicator", "region", "period_kind", "period_end", "value"])
+        read = _by_series(conn, indicator_ids, [OBS.c.value]) if db.is_sqlite else None
+        if read is None:
+            frame = bulk_frame(conn, stmt, names)
+        else:
+            keys, rows, _ = read
+            frame = pd.concat([keys, rows], axis=1)
+            frame.columns = names
     frame["period_end"] = pd.to_datetime(frame["period_end"])
     frame["value"] = frame["value"].astype(float)
     return frame
+
+
+KEY_COLUMNS = ["indicator_id", "region_code", "period_kind", "period_end"]
+_SERIES_SQL = (
+    "SELECT indicator_id, region_code, period_kind, count(*), group_concat(period_end, '')"
+    " FROM observations{where} GROUP BY indicator_id, region_code, period_kind"
+    " ORDER BY indicator_id, region_code, period_kind"
+)
+
+
+def _by_series(
+    conn: Connection, indicator_ids: list[str] | None, per_row: list
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray] | None:
+    """Observations on SQLite without a Python object per key cell.
+
+    The key columns come one row per series (indicator, region, kind) with its period
+    ends run together (fixed-width ISO dates, parsed by numpy at once); the `per_row`
+    columns come alone, in the same key order. Both statements run in one read
+    transaction (one snapshot) straight off the unique index: a million observations
+    are 25,000 series rows plus the per-row columns. Returns the key columns, the
+    per-row columns (both in key order) and each row's (indicator, region) code; None
+    when this does not apply (too many ids for one statement, nothing stored, or dates
+    not in the ISO form SQLAlchemy writes), and the caller reads row by row."""
+    if indicator_ids is not None and not 0 < len(indicator_ids) <= 30_000:
+        return None
+    where, params = "", ()
+    rows_stmt = select(*per_row).order_by(*[OBS.c[k] for k in KEY_COLUMNS])
+    if indicator_ids is not None:
+        where = f" WHERE indicator_id IN ({', '.join('?' for _ in indicator_ids)})"
+        params = tuple(indicator_ids)
+        rows_stmt = rows_stmt.where(OBS.c.indicator_id.in_(indicator_ids))
+    with conn.begin():  # BEGIN: both statements read the same snapshot
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            series = cursor.execute(_SERIES_SQL.format(where=where), params).fetchall()
+        finally:
+            cursor.close()
+        if not series:
+            return None
+        rows = bulk_frame(conn, rows_stmt, [c.name for c in per_row])
+    counts = np.fromiter((r[3] for r in series), dtype=np.int64, count=len(series))
+    ends = "".join(r[4] for r in series)
+    if counts.sum() != len(rows) or len(ends) != 10 * len(rows) or not ends.isascii():
+        return None
+    try:
+        days = np.frombuffer(ends.encode("ascii"), dtype="S10").astype("datetime64[D]")
+    except ValueError:
+        return None
+    group = np.repeat(np.arange(len(series)), counts)
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    later = np.ones(len(days), dtype=bool)
+    later[starts] = False  # the first of each series has nothing before it
+    if not (days[1:] > days[:-1])[later[1:]].all():  # each series strictly in date order
+        return None
+
+    def texts(i: int) -> pd.Series:
+        return pd.Series(pd.array([r[i] for r in series], dtype="str").take(group))
+
+    keys = pd.DataFrame(
+        {
+            "indicator_id": texts(0),
+            "region_code": texts(1),
+            "period_kind": texts(2),
+            "period_end": pd.Series(days.astype("datetime64[s]")),
+        }
+    )
+    pair, _ = pd.factorize(pd.Series([(r[0], r[1]) for r in series], dtype=object))
+    return keys, rows, pair[group]
 
 
 def observation_table(db: Database, indicator_ids: list[str] | None = None) -> pd.DataFrame:
@@ -67,7 +259,18 @@ def observation_table(db: Database, indicator_ids: list[str] | None = None) -> p
     if indicator_ids is not None:
         stmt = stmt.where(OBS.c.indicator_id.in_(indicator_ids))
     with db.read() as conn:
-        frame = _frame(conn, stmt, cols)
+        per_row = [OBS.c[c] for c in cols[4:]]
+        read = _by_series(conn, indicator_ids, per_row) if db.is_sqlite else None
+        if read is None:
+            frame = bulk_frame(conn, stmt, cols)
+        else:
+            keys, rows, pair = read
+            frame = pd.concat([keys, rows], axis=1)
+            # Key order is (indicator, region, kind, end); the table's is (indicator,
+            # region, end): a year after the quarter that ends on the same day.
+            order = np.lexsort((keys["period_end"].to_numpy(), pair))
+            if (np.diff(order) != 1).any():
+                frame = frame.iloc[order].reset_index(drop=True)
     frame["period_end"] = pd.to_datetime(frame["period_end"])
     return frame
 

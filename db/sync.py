@@ -92,7 +92,10 @@ def _upsert(conn: Connection, table: Any, key: str, rows: list[dict]) -> tuple[s
     if new:
         conn.execute(table.insert(), [{**r, "retired": False} for r in new])
     for r in changed:
-        conn.execute(update(table).where(table.c[key] == r[key]).values(**r, retired=False))
+        # The key itself is not re-set: on SQLite that would make every referencing
+        # observation be checked again (a full scan at a million rows).
+        values = {k: v for k, v in r.items() if k != key}
+        conn.execute(update(table).where(table.c[key] == r[key]).values(**values, retired=False))
     if gone:
         conn.execute(update(table).where(table.c[key].in_(gone)).values(retired=True))
     return {r[key] for r in new}, {r[key] for r in changed}, gone

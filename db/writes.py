@@ -9,13 +9,15 @@ to the stored one is a no-op; a changed value keeps the old one as a revision.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, bindparam, select, update
 
-from db import audit
+from db import audit, queries
 from db.engine import Database
 from db.models import Import, Observation, Revision
 from db.permissions import LOCAL_OPERATOR, Actor, PermissionDenied, write_problem
@@ -90,27 +92,75 @@ def _permission_errors(db: Database, actor: Actor, checked: CheckedRows) -> pd.D
     )
 
 
+STORED = ["obs_id", *KEY, "old_value", "old_note", "old_source", "old_import_id"]
+
+
+def _stored(conn: Connection, rows: pd.DataFrame) -> pd.DataFrame:
+    """What is stored for the file's indicators within the file's periods (a row outside
+    them cannot share a key with the file), read in bulk."""
+    ids = rows.indicator_id.unique().tolist()
+    stmt = select(
+        OBS.c.id,
+        OBS.c.indicator_id,
+        OBS.c.region_code,
+        OBS.c.period_kind,
+        OBS.c.period_end,
+        OBS.c.value,
+        OBS.c.note,
+        OBS.c.source,
+        OBS.c.import_id,
+    ).where(OBS.c.indicator_id.in_(ids))
+    if len(rows):
+        to_param = _processor(conn, OBS, "period_end")
+        first, last = rows.period_end.min().date(), rows.period_end.max().date()
+        stmt = stmt.where(OBS.c.period_end.between(to_param(first), to_param(last)))
+    stored = queries.bulk_frame(conn, stmt, STORED)
+    # The same dtypes whether or not anything is stored (an all-NULL column would
+    # otherwise come back as objects).
+    return stored.astype(
+        {
+            "obs_id": "int64",
+            "indicator_id": "str",
+            "region_code": "str",
+            "period_kind": "str",
+            "period_end": "datetime64[s]",
+            "old_value": "float64",
+            "old_note": "str",
+            "old_source": "str",
+            "old_import_id": "float64",
+        }
+    )
+
+
+def _positions(rows: pd.DataFrame, stored: pd.DataFrame) -> np.ndarray:
+    """For each row, the position in `stored` of the observation with its key (-1: none).
+
+    Keys are unique in `stored` (uq_observation), so this is a left merge on KEY, done
+    on one integer per key (the four columns' codes) instead of on tuples of objects."""
+    if stored.empty or rows.empty:
+        return np.full(len(rows), -1, dtype=np.int64)
+    n = len(rows)
+    key = np.zeros(n + len(stored), dtype=np.int64)
+    room = 1.0
+    for col in KEY:
+        codes, uniques = pd.factorize(
+            pd.concat([rows[col], stored[col]], ignore_index=True), use_na_sentinel=True
+        )
+        room *= len(uniques) + 1
+        key = key * (len(uniques) + 1) + (codes + 1)
+    if room >= 2.0**62:  # too many distinct values for one integer: let pandas merge
+        right = stored[KEY].assign(_pos=np.arange(len(stored)))
+        pos = rows[KEY].merge(right, on=KEY, how="left")["_pos"]
+        return pos.fillna(-1).to_numpy(dtype=np.int64)
+    return pd.Index(key[n:]).get_indexer(key[:n])
+
+
 def _compare(conn: Connection, rows: pd.DataFrame) -> pd.DataFrame:
     """Each row with what is stored for its key: change = insert | update | unchanged."""
-    ids = rows.indicator_id.unique().tolist()
-    stored = pd.DataFrame(
-        conn.execute(
-            select(
-                OBS.c.id,
-                OBS.c.indicator_id,
-                OBS.c.region_code,
-                OBS.c.period_kind,
-                OBS.c.period_end,
-                OBS.c.value,
-                OBS.c.note,
-                OBS.c.source,
-                OBS.c.import_id,
-            ).where(OBS.c.indicator_id.in_(ids))
-        ).all(),
-        columns=["obs_id", *KEY, "old_value", "old_note", "old_source", "old_import_id"],
-    )
-    stored["period_end"] = pd.to_datetime(stored["period_end"])
-    merged = rows.merge(stored, on=KEY, how="left")
+    stored = _stored(conn, rows)
+    pos = _positions(rows, stored)
+    matched = stored.drop(columns=KEY).reset_index(drop=True).reindex(pos)
+    merged = pd.concat([rows.reset_index(drop=True), matched.reset_index(drop=True)], axis=1)
     # A file without a note or source column keeps what is stored.
     note = merged.note.where(merged.note.notna(), merged.old_note).fillna("")
     source = merged.source.where(merged.source.notna(), merged.old_source).fillna("")
@@ -127,42 +177,99 @@ def _compare(conn: Connection, rows: pd.DataFrame) -> pd.DataFrame:
     return merged
 
 
+_CHUNK = 50_000
+
+
+def _processor(conn: Connection, table: Any, name: str):  # type: ignore[no-untyped-def]
+    """What SQLAlchemy does to a value of this column before the driver gets it (SQLite:
+    a date or timestamp becomes its ISO text, in SQLAlchemy's own format)."""
+    impl = table.c[name].type.dialect_impl(conn.dialect)
+    return impl.bind_processor(conn.dialect) or (lambda value: value)
+
+
+def _driver_values(conn: Connection, table: Any, name: str, column: pd.Series) -> np.ndarray:
+    """A column as the values the DBAPI driver takes for it, as SQLAlchemy would bind them
+    (SQLite stores dates and timestamps as ISO text).
+
+    Numbers stay a numpy array (turned into Python numbers a chunk at a time). Texts and
+    dates are converted once per distinct value, and every row points at that one
+    object: a million rows of a few hundred indicator ids are a million pointers, not a
+    million strings."""
+    process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    if pd.api.types.is_numeric_dtype(column.dtype) and process is None:
+        return column.to_numpy()
+    codes, uniques = pd.factorize(column)
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        uniques = [u.date() for u in uniques]
+    else:
+        uniques = np.asarray(uniques, dtype=object).tolist()
+    process = process or (lambda value: value)
+    return np.array([process(u) for u in uniques] + [None], dtype=object)[codes]
+
+
+def _bulk_insert(conn: Connection, table: Any, frame: pd.DataFrame, constants: dict) -> None:
+    """INSERT the frame's rows (columns named as the table's), plus constant columns.
+
+    SQLite: one prepared INSERT run by the driver's executemany over plain tuples made a
+    chunk at a time (never all at once); PostgreSQL with psycopg: COPY. Both in the
+    caller's transaction. Other drivers: SQLAlchemy's executemany."""
+    names = [*frame.columns, *constants]
+    if conn.dialect.name == "sqlite" or conn.dialect.driver == "psycopg":
+        columns = [_driver_values(conn, table, c, frame[c]) for c in frame.columns]
+        fixed = [_processor(conn, table, c)(v) for c, v in constants.items()]
+
+        def tuples():  # type: ignore[no-untyped-def]
+            for start in range(0, len(frame), _CHUNK):
+                part = [c[start : start + _CHUNK].tolist() for c in columns]
+                size = len(part[0])
+                part += [itertools.repeat(v, size) for v in fixed]
+                yield from zip(*part, strict=True)
+
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            if conn.dialect.name == "sqlite":
+                marks = ", ".join("?" for _ in names)
+                cursor.executemany(
+                    f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", tuples()
+                )
+            else:
+                with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+                    for row in tuples():
+                        copy.write_row(row)
+        finally:
+            cursor.close()
+        return
+    conn.execute(
+        table.insert(),
+        [
+            {**dict(zip(frame.columns, r, strict=True)), **constants}
+            for r in frame.itertuples(index=False, name=None)
+        ],
+    )
+
+
 def _apply(
     conn: Connection, changes: pd.DataFrame, actor: Actor, import_id: int | None, reason: str
 ) -> None:
-    """Set-based writes: one executemany for the inserts, one for the updates, one for
-    the revisions that keep the old values."""
+    """Set-based writes: one bulk insert for the new rows (in key order, so the unique
+    index is written front to back), one executemany for the updates and one bulk
+    insert for the revisions that keep the old values."""
     at = audit.now()
     new = changes[changes.change == "insert"]
     if not new.empty:
-        conn.execute(
-            OBS.insert(),
-            [
-                {
-                    "indicator_id": i,
-                    "region_code": r,
-                    "period_kind": k,
-                    "period_end": e,
-                    "value": v,
-                    "note": n,
-                    "source": s,
-                    "created_by": actor.name,
-                    "created_at": at,
-                    "updated_by": actor.name,
-                    "updated_at": at,
-                    "import_id": import_id,
-                }
-                for i, r, k, e, v, n, s in zip(
-                    new.indicator_id,
-                    new.region_code,
-                    new.period_kind,
-                    new.period_end.dt.date,
-                    new.value,
-                    new.note,
-                    new.source,
-                    strict=True,
-                )
-            ],
+        order = np.lexsort([pd.factorize(new[c], sort=True)[0] for c in reversed(KEY)])
+        new = new.iloc[order]
+        _bulk_insert(
+            conn,
+            OBS,
+            new[[*KEY, "value", "note", "source"]],
+            {
+                "created_by": actor.name,
+                "created_at": at,
+                "updated_by": actor.name,
+                "updated_at": at,
+                "import_id": import_id,
+            },
         )
     upd = changes[changes.change == "update"]
     if not upd.empty:
@@ -182,37 +289,26 @@ def _apply(
                 for o, v, n, s in zip(upd.obs_id, upd.value, upd.note, upd.source, strict=True)
             ],
         )
-        conn.execute(
-            REV.insert(),
-            [
+        old_import = upd.old_import_id.astype(object)
+        _bulk_insert(
+            conn,
+            REV,
+            pd.DataFrame(
                 {
-                    "indicator_id": i,
-                    "region_code": r,
-                    "period_kind": k,
-                    "period_end": e,
-                    "old_value": ov,
-                    "new_value": v,
-                    "old_note": on,
-                    "new_note": n,
-                    "changed_by": actor.name,
-                    "changed_at": at,
-                    "reason": reason,
+                    **{k: upd[k] for k in KEY},
+                    "old_value": upd.old_value,
+                    "new_value": upd.value,
+                    "old_note": upd.old_note.fillna(""),
+                    "new_note": upd.note,
                     "import_id": import_id,
-                    "old_import_id": None if pd.isna(oi) else int(oi),
+                    "old_import_id": pd.Series(
+                        [None if pd.isna(oi) else int(oi) for oi in old_import],
+                        index=upd.index,
+                        dtype=object,
+                    ),
                 }
-                for i, r, k, e, ov, v, on, n, oi in zip(
-                    upd.indicator_id,
-                    upd.region_code,
-                    upd.period_kind,
-                    upd.period_end.dt.date,
-                    upd.old_value,
-                    upd.value,
-                    upd.old_note.fillna(""),
-                    upd.note,
-                    upd.old_import_id,
-                    strict=True,
-                )
-            ],
+            ),
+            {"changed_by": actor.name, "changed_at": at, "reason": reason},
         )
 
 

@@ -8,7 +8,9 @@ value typed by hand and a value in a file meet the same rules.
 
 from __future__ import annotations
 
+import codecs
 import io
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ import pandas as pd
 
 from metrics.catalog import Catalog
 from metrics.i18n import TEXT, both
-from metrics.periods import parse_periods
+from metrics.periods import column_cells, factorize_cells, parse_periods
 from metrics.values import parse_values
 
 TEXT.update(
@@ -142,7 +144,7 @@ def _norm_header(text: object) -> str:
 def read_table(data: bytes, filename: str) -> pd.DataFrame:
     """The sheet's cells, header row as column names, nothing interpreted yet."""
     name = filename.lower()
-    if not data.strip():
+    if not data or data.isspace():  # (no stripped copy of a large file)
         raise ImportFileError(both("import.empty_file"))
     if name.endswith((".xlsx", ".xlsm")):
         return _read_xlsx(data)
@@ -153,23 +155,87 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
 
 def _read_xlsx(data: bytes) -> pd.DataFrame:
     """The first sheet, cell by cell: a cell formatted as a percentage (0.35 shown as 35%)
-    becomes the text "35%", as the analyst sees it, not the fraction Excel stores."""
+    becomes the text "35%", as the analyst sees it, not the fraction Excel stores.
+
+    A workbook is a zip, and a small one can inflate to gigabytes: before openpyxl opens
+    it, the members' declared sizes (zipfile never inflates a member past its declared
+    size) and compression ratios are checked. The sheet is read by the rows it really
+    holds, not the size it declares, within a budget of cells. A blank cell is "", as in
+    a CSV, and a repeated header is renamed "数值.1" as pandas does for a CSV."""
+    import warnings
+
     import openpyxl
 
+    # A 200,000-row sheet inflates to about 100 MB at 15:1; deflate bombs reach 1000:1.
+    max_unpacked_mb, max_ratio, max_cells = 512, 100, 10_000_000
+    TEXT.setdefault(
+        "import.xlsx_bomb",
+        (
+            "Excel 文件解压后约 {size} MB（压缩比 {ratio}:1），超过上限（{limit} MB，{max_ratio}:1），"
+            "可能已损坏或是恶意文件；请在 Excel/WPS 中另存为 CSV 或拆分后导入",
+            "The Excel file expands to about {size} MB (ratio {ratio}:1), above the limit "
+            "({limit} MB, {max_ratio}:1): it may be damaged or malicious. Save it as CSV in "
+            "Excel/WPS, or split it",
+        ),
+    )
+    TEXT.setdefault(
+        "import.xlsx_cells",
+        (
+            "Excel 工作表超过 {limit} 个单元格（或行），请删除多余的行列或拆分后导入",
+            "The Excel sheet has more than {limit} cells (or rows): delete unused rows and "
+            "columns, or split it",
+        ),
+    )
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ImportFileError(both("import.bad_xlsx", detail="not a zip/xlsx file"))
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        rows = [[_xlsx_cell(c) for c in row] for row in book.worksheets[0].iter_rows()]
-        book.close()
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except Exception as exc:  # a damaged central directory
+        raise ImportFileError(both("import.bad_xlsx", detail=type(exc).__name__)) from None
+    unpacked = sum(m.file_size for m in members)
+    ratio = max((m.file_size / max(m.compress_size, 1) for m in members), default=0)
+    if unpacked > max_unpacked_mb << 20 or (ratio > max_ratio and unpacked > 1 << 20):
+        raise ImportFileError(
+            both(
+                "import.xlsx_bomb",
+                size=round(unpacked / (1 << 20)),
+                ratio=round(ratio),
+                limit=max_unpacked_mb,
+                max_ratio=max_ratio,
+            )
+        )
+    try:
+        with warnings.catch_warnings():  # openpyxl's warnings are not the analyst's to read
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # a declared A1:XFD1048576 would pad every row
+            rows, budget = [], max_cells
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for row in sheet.iter_rows():
+                    budget -= max(len(row), 1)
+                    if budget < 0:
+                        raise ImportFileError(both("import.xlsx_cells", limit=f"{max_cells:,}"))
+                    rows.append([_xlsx_cell(c) for c in row])
+        finally:
+            book.close()
+    except ImportFileError:
+        raise
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise ImportFileError(both("import.bad_xlsx", detail=type(exc).__name__)) from None
     rows = [r for r in rows if any(v is not None and str(v).strip() != "" for v in r)]
     if not rows:
         raise ImportFileError(both("import.empty_file"))
     width = max(len(r) for r in rows)
-    header = [("" if v is None else str(v)) for v in rows[0]] + [""] * (width - len(rows[0]))
-    body = [r + [None] * (width - len(r)) for r in rows[1:]]
+    header, seen = [], {}
+    for v in rows[0] + [None] * (width - len(rows[0])):
+        name = "" if v is None else str(v)
+        header.append(f"{name}.{seen[name]}" if name in seen else name)
+        seen[name] = seen.get(name, 0) + 1
+    body = [["" if v is None else v for v in r] + [""] * (width - len(r)) for r in rows[1:]]
     return pd.DataFrame(body, columns=header, dtype=object)
 
 
@@ -181,24 +247,44 @@ def _xlsx_cell(cell: object) -> object:
     return value
 
 
-def _decode(data: bytes) -> str:
+def _encoding(data: bytes) -> str:
+    """The file's encoding: UTF-8 (with or without BOM), else GB18030 (which reads GBK).
+
+    Checked chunk by chunk, so a large file is not held twice in memory as text."""
     for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            return data.decode(encoding)
+            for start in range(0, len(data), _CHUNK):
+                decoder.decode(data[start : start + _CHUNK])
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
+        return encoding
     raise ImportFileError(both("import.encoding"))
 
 
+_CHUNK = 1 << 20
+
+
 def _read_csv(data: bytes) -> pd.DataFrame:
-    text = _decode(data)
-    if "\x00" in text:
+    encoding = _encoding(data)
+    # A NUL byte is a NUL character in both encodings (no multi-byte sequence holds 0x00),
+    # and tab and comma are single bytes no GB18030 sequence contains.
+    if b"\x00" in data:
         raise ImportFileError(both("import.encoding"))
-    first = text.split("\n", 1)[0]
-    sep = "\t" if first.count("\t") > first.count(",") else ","
+    newline = data.find(b"\n")
+    first = data if newline < 0 else data[:newline]
+    sep = "\t" if first.count(b"\t") > first.count(b",") else ","
     try:
+        # The C parser reads the bytes itself: no decoded copy, no StringIO.
         frame = pd.read_csv(
-            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True
+            io.BytesIO(data),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=True,
+            encoding=encoding,
+            engine="c",
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise ImportFileError(both("import.bad_csv", detail=str(exc).strip())) from None
@@ -229,14 +315,26 @@ def _headers(frame: pd.DataFrame) -> dict[str, str]:
     return found
 
 
+def _cell_text(cell: object) -> str:
+    """One cell as trimmed text: Excel's 371700.0 becomes "371700"."""
+    if isinstance(cell, float) and cell.is_integer():
+        cell = str(int(cell))
+    return unicodedata.normalize("NFKC", str(cell)).strip()
+
+
+def _per_distinct(column: pd.Series, convert) -> pd.Series:  # type: ignore[no-untyped-def]
+    """convert(cell) for each distinct cell, mapped back to every row; "" for a blank cell.
+
+    A sheet has few distinct indicators, regions and periods among a million rows, so
+    the Python work is done once per distinct value (TRUE and 1 stay apart)."""
+    codes, uniques = factorize_cells(column_cells(column))
+    texts = np.array([convert(u) for u in uniques] + [""], dtype=object)
+    return pd.Series(texts[codes], index=column.index, dtype=object)  # code -1 → ""
+
+
 def _text(column: pd.Series) -> pd.Series:
     """Cells as trimmed text: Excel's 371700.0 becomes "371700", blanks become ""."""
-    values = column.astype(object)
-    out = values.where(values.notna(), "")
-    numeric = out.map(lambda v: isinstance(v, float) and v.is_integer())
-    if numeric.any():
-        out = out.where(~numeric, out[numeric].map(lambda v: str(int(v))))
-    return out.astype(str).map(lambda s: unicodedata.normalize("NFKC", s).strip())
+    return _per_distinct(column, _cell_text)
 
 
 def _messages(mask: pd.Series, key: str, **columns: pd.Series) -> pd.Series:
@@ -249,16 +347,23 @@ def _messages(mask: pd.Series, key: str, **columns: pd.Series) -> pd.Series:
     return pd.Series(texts, index=mask.index[mask], dtype=object).reindex(mask.index)
 
 
+_FORMULA_GUARD = re.compile(r"^'(?=[=+\-@\t\r])")
+
+
 def _free_text(frame: pd.DataFrame, columns: dict[str, str], name: str) -> pd.Series:
     """A note or source column; None when the file has no such column (keep what is
     stored). The apostrophe our exports put before a formula-like text is taken off."""
     if name not in columns:
         return pd.Series(None, index=frame.index, dtype=object)
-    return _text(frame[columns[name]]).str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
+    return _per_distinct(frame[columns[name]], lambda c: _FORMULA_GUARD.sub("", _cell_text(c)))
 
 
-def _lookup(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
-    return values.map(mapping)
+def _lookup(values: pd.Series, mapping) -> pd.Series:  # type: ignore[no-untyped-def]
+    """values.map(mapping) (a dict or a Series), looked up once per distinct value: the
+    same result and dtype, without hashing a million cells per lookup."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = pd.Series(uniques, dtype=values.dtype).map(mapping)
+    return pd.Series(mapped.array.take(codes, allow_fill=True), index=values.index)
 
 
 def _plan_life(catalog: Catalog) -> pd.DataFrame:
@@ -304,24 +409,65 @@ def _descendants(catalog: Catalog) -> set[tuple[str, str]]:
     return pairs
 
 
+def _inside(plan_region: pd.Series, region: pd.Series, pairs: set[tuple[str, str]]) -> pd.Series:
+    """Whether each row's region lies within its plan's region, decided once per distinct
+    (plan region, region) pair."""
+    out = pd.Series(False, index=region.index)
+    if not len(region):
+        return out
+    pc, pu = pd.factorize(plan_region)
+    rc, ru = pd.factorize(region)
+    inverse, distinct = pd.factorize(pc.astype(np.int64) * len(ru) + rc)
+    ok = np.array([(pu[c // len(ru)], ru[c % len(ru)]) in pairs for c in distinct.tolist()])
+    out[:] = ok[inverse]
+    return out
+
+
+def _duplicated(columns: list[pd.Series]) -> pd.Series:
+    """DataFrame(columns).duplicated(keep=False), on one integer key made of the columns'
+    codes (no NaN among them) rather than on a million tuples of objects."""
+    codes = [pd.factorize(c)[0].astype(np.int64) for c in columns]
+    sizes = [int(c.max()) + 1 if len(c) else 1 for c in codes]
+    if float(np.prod(sizes, dtype=float)) >= 2.0**62:
+        return pd.DataFrame(dict(enumerate(columns))).duplicated(keep=False)
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for c, size in zip(codes, sizes, strict=True):
+        key = key * size + c
+    return pd.Series(pd.Series(key).duplicated(keep=False).to_numpy(), index=columns[0].index)
+
+
+def _dates(stamps: pd.Series, mask: pd.Series) -> pd.Series:
+    """The masked rows' timestamps as dates (for messages); converted only where needed."""
+    return stamps[mask].dt.date.reindex(stamps.index)
+
+
 def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
-    """Check every row of a read sheet against the catalog."""
+    """Check every row of a read sheet against the catalog.
+
+    Every rule is decided on whole columns; the Python work per row is done once per
+    distinct value (indicator, region, period, note) and the texts of rejected rows and
+    their messages are made only for the rows rejected."""
     columns = _headers(frame)
     frame = frame.reset_index(drop=True)
     n = len(frame)
     row_no = pd.Series(np.arange(n) + 2, index=frame.index)
     errors: list[pd.DataFrame] = []
 
-    def fail(mask: pd.Series, column: str, raw: pd.Series, messages: pd.Series | str) -> None:
+    def fail(mask: pd.Series, column: str, raw, messages) -> None:  # type: ignore[no-untyped-def]
+        """Record an error for each masked row. raw and messages are a column, a text, or
+        a function of the mask (so they cost nothing when no row fails)."""
         if not mask.any():
             return
+        shown = raw(mask) if callable(raw) else raw[mask]
+        if callable(messages):
+            messages = messages(mask)
         msg = messages[mask] if isinstance(messages, pd.Series) else messages
         errors.append(
             pd.DataFrame(
                 {
                     "row": row_no[mask],
                     "column": columns.get(column, column),
-                    "value": raw[mask].astype(str),
+                    "value": shown.astype(str),
                     "message": msg,
                 }
             )
@@ -335,13 +481,14 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
         raw_id = _text(frame[columns["indicator_id"]])
         ind_id = _lookup(raw_id, {i: i for i in catalog.indicators})
         given = raw_id != ""
+        unknown_id = given & ind_id.isna()
         fail(
-            given & ind_id.isna(),
+            unknown_id,
             "indicator_id",
             raw_id,
-            _messages(given & ind_id.isna(), "row.unknown_indicator", raw=raw_id),
+            lambda m: _messages(m, "row.unknown_indicator", raw=raw_id),
         )
-        bad |= given & ind_id.isna()
+        bad |= unknown_id
     else:
         given = pd.Series(False, index=frame.index)
     if "indicator" in columns:
@@ -352,7 +499,7 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
             by_name[ind.name] = ind.id
             counts[ind.name] = counts.get(ind.name, 0) + 1
         use = ~given & (raw_name != "")
-        ambiguous = use & raw_name.map(counts).fillna(0).gt(1)
+        ambiguous = use & _lookup(raw_name, counts).fillna(0).gt(1)
         named = _lookup(raw_name, {k: v for k, v in by_name.items() if counts[k] == 1})
         ind_id = ind_id.where(~use, named)
         unknown = use & ~ambiguous & named.isna()
@@ -360,13 +507,13 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
             ambiguous,
             "indicator",
             raw_name,
-            _messages(ambiguous, "row.ambiguous_indicator", raw=raw_name),
+            lambda m: _messages(m, "row.ambiguous_indicator", raw=raw_name),
         )
         fail(
             unknown,
             "indicator",
             raw_name,
-            _messages(unknown, "row.unknown_indicator", raw=raw_name),
+            lambda m: _messages(m, "row.unknown_indicator", raw=raw_name),
         )
         bad |= ambiguous | unknown
         given |= raw_name != ""
@@ -376,8 +523,8 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
     bad |= empty_ind
     known = ind_id.notna()
 
-    plan_region = ind_id.map({i.id: catalog.region_of(i) for i in catalog.indicators.values()})
-    units = ind_id.map({i.id: i.unit for i in catalog.indicators.values()})
+    plan_region = _lookup(ind_id, {i.id: catalog.region_of(i) for i in catalog.indicators.values()})
+    units = _lookup(ind_id, {i.id: i.unit for i in catalog.indicators.values()})
 
     # region: code or name; blank means the plan's own region
     if "region" in columns:
@@ -387,28 +534,35 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
         region = region.where(raw_region != "", plan_region)
         unknown = (raw_region != "") & region.isna()
         fail(
-            unknown, "region", raw_region, _messages(unknown, "row.unknown_region", raw=raw_region)
+            unknown,
+            "region",
+            raw_region,
+            lambda m: _messages(m, "row.unknown_region", raw=raw_region),
         )
         bad |= unknown
     else:
         raw_region = pd.Series("", index=frame.index)
         region = plan_region
-    inside_pairs = _descendants(catalog)
     checkable = known & region.notna()
-    outside = checkable & ~pd.Series(
-        [(p, r) in inside_pairs for p, r in zip(plan_region, region, strict=True)],
-        index=frame.index,
-    )
-    shown_region = raw_region.where(raw_region != "", region.astype(str))
+    outside = checkable.copy()
+    outside[checkable] = ~_inside(
+        plan_region[checkable], region[checkable], _descendants(catalog)
+    ).to_numpy()
+
+    def shown_region(mask: pd.Series) -> pd.Series:
+        raw = raw_region[mask]
+        return raw.where(raw != "", region[mask].astype(str))
+
+    region_names = {c: f"{r.name} {c}" for c, r in catalog.regions.items()}
     fail(
         outside,
         "region",
         shown_region,
-        _messages(
-            outside,
+        lambda m: _messages(
+            m,
             "row.region_outside",
-            raw=shown_region,
-            plan_region=plan_region.map({c: f"{r.name} {c}" for c, r in catalog.regions.items()}),
+            raw=shown_region(m).reindex(m.index),
+            plan_region=plan_region[m].map(region_names).reindex(m.index),
         ),
     )
     bad |= outside
@@ -416,24 +570,24 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
     # period
     raw_period = frame[columns["period"]]
     periods = parse_periods(raw_period)
+    shown_period = _text(raw_period)
     period_bad = periods["error"].notna()
-    fail(period_bad, "period", _text(raw_period), periods["error"])
+    fail(period_bad, "period", shown_period, periods["error"])
     bad |= period_bad
     life = _plan_life(catalog)
-    start = ind_id.map(life["life_start"])
-    end = ind_id.map(life["life_end"])
+    start = _lookup(ind_id, life["life_start"])
+    end = _lookup(ind_id, life["life_end"])
     outside_life = known & ~period_bad & ((periods["end"] < start) | (periods["end"] > end))
-    shown_period = _text(raw_period)
     fail(
         outside_life,
         "period",
         shown_period,
-        _messages(
-            outside_life,
+        lambda m: _messages(
+            m,
             "row.period_outside",
             raw=shown_period,
-            start=start.dt.date,
-            end=end.dt.date,
+            start=_dates(start, m),
+            end=_dates(end, m),
         ),
     )
     bad |= outside_life
@@ -442,25 +596,26 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
     raw_value = frame[columns["value"]]
     values = parse_values(raw_value.where(known, ""), units.fillna(""))
     value_bad = known & values["error"].notna()
-    fail(value_bad, "value", _text(raw_value), values["error"])
+    fail(value_bad, "value", lambda m: _text(raw_value[m]), values["error"])
     bad |= value_bad
 
     # one row per (indicator, region, period) in a file
     keyed = known & region.notna() & ~period_bad
-    keys = pd.DataFrame({"i": ind_id, "r": region, "k": periods["kind"], "e": periods["end"]})[
-        keyed
-    ]
-    dup = keys.duplicated(keep=False)
+    key_columns = [ind_id, region, periods["kind"], periods["end"]]
+    dup = _duplicated([c[keyed] for c in key_columns])
     if dup.any():
-        dup_rows = row_no[dup.index[dup]]
-        groups = keys[dup].assign(row=dup_rows).groupby(["i", "r", "k", "e"])["row"]
+        rows_dup = dup.index[dup]
+        keys = pd.DataFrame(
+            {name: c[rows_dup] for name, c in zip(["i", "r", "k", "e"], key_columns, strict=True)}
+        )
+        groups = keys.assign(row=row_no[rows_dup]).groupby(["i", "r", "k", "e"])["row"]
         listing = groups.transform(lambda s: "、".join(str(x) for x in s))
         mask = pd.Series(False, index=frame.index)
         mask[listing.index] = True
         fail(
             mask,
             "period",
-            _text(raw_period),
+            shown_period,
             listing.map(lambda rows: both("row.duplicate", rows=rows)).reindex(frame.index),
         )
         bad |= mask

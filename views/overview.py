@@ -20,7 +20,7 @@ from metrics.i18n import TEXT
 from metrics.progress import STATUS_ORDER, rollup
 from metrics.values import format_value
 from views import charts
-from views.common import get_db, lang, lang_key, observations, status, tr
+from views.common import data_version, get_db, lang, lang_key, status, tr
 
 TEXT.update(
     {
@@ -303,7 +303,7 @@ every = status(as_of)
 home = every[every["home"].astype(bool)].merge(cat, on="indicator", how="inner")
 shown = _filtered(home)
 
-if observations().empty:
+if data_version()[0] == 0:  # nothing stored yet (an index lookup, not a full read)
     st.info(tr("ov.empty_hint"), icon=":material/info:")
 
 st.caption(tr("ov.caption", date=as_of.isoformat(), n=len(shown)))

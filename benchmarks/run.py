@@ -1,0 +1,397 @@
+#!/usr/bin/env python
+"""Province-scale benchmark: import, status and the overview page at N observations.
+
+    python benchmarks/run.py --observations 1000000 [--json] [--postgres-url URL]
+
+Generates a seeded synthetic catalog and an N-row CSV (benchmarks/synthetic.py), then
+measures in one run:
+
+  import_s          db.writes.import_file of the CSV into a fresh SQLite database
+                    (read, parse, validate, compare, write), end to end
+  raw_limit_s       the floor for the same work: pandas.read_csv of the file plus one
+                    executemany INSERT into a bare SQLite table with the same columns
+                    and unique key, in one transaction
+  import_ratio      import_s / raw_limit_s
+  naive_rows_per_s  row-at-a-time ORM (session.add + commit per row), the way a
+                    Streamlit tutorial writes it, on a sample of up to 20,000 rows
+                    (stopped after --naive-seconds and reported as rows/s)
+  status_s          metrics.progress.evaluate over all N observations
+  overview_cold_s   the overview page (dashboard.py's default page) rendered with
+                    streamlit.testing.v1.AppTest against that database, in a fresh
+                    process (benchmarks/page.py): first run
+  overview_warm_s   the same AppTest run again (caches warm)
+  peak_rss_mb       peak resident set size (resource.getrusage) of this process or of
+                    the page's process, whichever is larger
+  pg_import_s       import_s on PostgreSQL (throwaway schema), when --postgres-url is
+  pg_status_s       given or METRICS_TEST_POSTGRES_URL is set: read + evaluate
+
+plus keys that explain them (benchmarks/README.md lists them all). Progress goes to
+stderr; stdout is the table, or with --json the JSON object (the table then goes to
+stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import pandas as pd  # noqa: E402
+
+from benchmarks.synthetic import Synthetic, generate  # noqa: E402
+
+AS_OF = date(2025, 6, 30)  # after the last quarter of data: every observation counts
+
+# The figures issue 7 sets at N = 1,000,000 on the 2-core machine: key -> (op, bound).
+TARGETS: dict[str, tuple[str, float]] = {
+    "import_ratio": ("<=", 2.0),
+    "status_s": ("<=", 1.0),
+    "overview_cold_s": ("<=", 3.0),
+    "overview_warm_s": ("<=", 0.3),
+    "peak_rss_mb": ("<=", 1500.0),
+}
+REQUIRED_KEYS = (
+    "import_s",
+    "raw_limit_s",
+    "import_ratio",
+    "naive_rows_per_s",
+    "status_s",
+    "overview_cold_s",
+    "overview_warm_s",
+    "peak_rss_mb",
+    "pg_import_s",
+    "pg_status_s",
+)
+
+_START = time.perf_counter()
+
+
+def log(message: str) -> None:
+    print(
+        f"[bench {time.perf_counter() - _START:7.1f}s, peak {peak_rss_mb():5.0f} MB] {message}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def _fresh(path: Path) -> Path:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return path
+
+
+# --- measurements -------------------------------------------------------------------------
+
+
+def measure_raw_limit(syn: Synthetic, work: Path, key_order: bool = False) -> float:
+    """pandas.read_csv + one executemany INSERT into a bare table, one transaction.
+
+    key_order: the rows sorted by the unique key first (what the project's import does
+    before it writes), so the index is filled front to back: the floor for that order."""
+    path = _fresh(work / "raw.db")
+    start = time.perf_counter()
+    frame = pd.read_csv(syn.csv_path)
+    if key_order:
+        frame = frame.sort_values(list(frame.columns[:3]), kind="stable")
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(
+        "CREATE TABLE observations (indicator_id TEXT NOT NULL, region_code TEXT NOT NULL,"
+        " period TEXT NOT NULL, value REAL, note TEXT, source TEXT,"
+        " UNIQUE (indicator_id, region_code, period))"
+    )
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO observations VALUES (?, ?, ?, ?, ?, ?)",
+        frame.itertuples(index=False, name=None),
+    )
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    count = conn.execute("SELECT COUNT(*) FROM observations").fetchone()[0]
+    conn.close()
+    if count != syn.rows:
+        raise RuntimeError(f"raw limit wrote {count} rows, expected {syn.rows}")
+    return elapsed
+
+
+def open_db(syn: Synthetic, url: str):  # type: ignore[no-untyped-def]
+    from db.engine import open_database
+    from metrics.catalog import load_catalog
+
+    return open_database(load_catalog(syn.catalog_path), url)
+
+
+def measure_import(db, syn: Synthetic) -> tuple[float, Any]:  # type: ignore[no-untyped-def]
+    """The project's import of the whole file, end to end (reading the file included)."""
+    from db.writes import import_file
+
+    start = time.perf_counter()
+    data = syn.csv_path.read_bytes()
+    report = import_file(db, data, syn.csv_path.name)
+    elapsed = time.perf_counter() - start
+    if report.errors or not report.written or report.inserted != syn.rows:
+        raise RuntimeError(
+            f"import wrote {report.inserted} of {syn.rows} rows; first errors: {report.errors[:3]}"
+        )
+    return elapsed, report
+
+
+def measure_reimport(db, syn: Synthetic) -> float:  # type: ignore[no-untyped-def]
+    """The same file again: every row unchanged, nothing written."""
+    from db.writes import import_file
+
+    start = time.perf_counter()
+    report = import_file(db, syn.csv_path.read_bytes(), syn.csv_path.name)
+    elapsed = time.perf_counter() - start
+    if report.written or report.unchanged != syn.rows:
+        raise RuntimeError(f"re-import changed data: {report.to_json()}")
+    return elapsed
+
+
+def measure_status(db) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
+    """(read the observations, evaluate them, status rows)."""
+    from db import queries
+    from metrics.progress import evaluate
+
+    start = time.perf_counter()
+    frame = queries.observations(db)
+    read = time.perf_counter() - start
+    start = time.perf_counter()
+    result = evaluate(db.catalog, frame, AS_OF)
+    engine = time.perf_counter() - start
+    return read, engine, len(result)
+
+
+def measure_naive(syn: Synthetic, work: Path, rows: int, seconds: float) -> tuple[float, int]:
+    """Row-at-a-time ORM inserts, one commit per row (bounded by rows and by seconds)."""
+    from sqlalchemy.orm import Session
+
+    from db import audit
+    from db.models import Observation
+    from metrics.periods import parse_period
+
+    db = open_db(syn, _sqlite_url(_fresh(work / "naive.db")))
+    frame = pd.read_csv(syn.csv_path, nrows=rows, dtype=str, keep_default_na=False)
+    done = 0
+    start = time.perf_counter()
+    with Session(db.engine) as session:
+        for indicator, region, period, value, note, source in frame.itertuples(
+            index=False, name=None
+        ):
+            p = parse_period(period)
+            now = audit.now()
+            session.add(
+                Observation(
+                    indicator_id=indicator,
+                    region_code=region,
+                    period_kind=p.kind,
+                    period_end=p.end,
+                    value=float(value),
+                    note=note,
+                    source=source,
+                    created_by="tutorial",
+                    created_at=now,
+                    updated_by="tutorial",
+                    updated_at=now,
+                )
+            )
+            session.commit()
+            done += 1
+            if time.perf_counter() - start > seconds:
+                break
+    elapsed = time.perf_counter() - start
+    db.engine.dispose()
+    return done / elapsed, done
+
+
+def measure_overview(syn: Synthetic, url: str) -> dict[str, float]:
+    """The overview page in a fresh process (benchmarks/page.py): cold, warm, new session."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "page.py"), str(syn.catalog_path), url],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        cwd=ROOT,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"overview page failed:\n{done.stderr[-4000:]}")
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out["peak_rss_page_mb"] = out.pop("peak_rss_mb")
+    return out
+
+
+def measure_postgres(syn: Synthetic, base_url: str) -> dict[str, float]:
+    """Import and status on PostgreSQL, in a schema made for this run and dropped after."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base_url else "?"
+    url = f"{base_url}{sep}options=-csearch_path%3D{schema}"
+    try:
+        db = open_db(syn, url)
+        log("PostgreSQL: import")
+        import_s, _ = measure_import(db, syn)
+        log(f"PostgreSQL: import {import_s:.2f}s; status")
+        read, engine, _ = measure_status(db)
+        db.engine.dispose()
+        return {"pg_import_s": import_s, "pg_status_s": read + engine, "pg_status_read_s": read}
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="metrics-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Any] = {"observations": args.observations}
+    load_at_start = round(os.getloadavg()[0], 2)
+    try:
+        log(f"generating {args.observations:,} observations in {work}")
+        syn = generate(args.observations, work, seed=args.seed)
+        out.update(
+            indicators=syn.indicators,
+            counties=syn.counties,
+            quarters=syn.quarters,
+            csv_mb=round(syn.csv_path.stat().st_size / 2**20, 1),
+        )
+        gc.collect()
+
+        log("raw limit: pandas.read_csv + one executemany into a bare table")
+        out["raw_limit_s"] = measure_raw_limit(syn, work)
+        gc.collect()
+        log(f"raw limit {out['raw_limit_s']:.2f}s; the same with the rows in key order")
+        out["raw_key_order_s"] = measure_raw_limit(syn, work, key_order=True)
+        gc.collect()
+
+        url = _sqlite_url(_fresh(work / "metrics.db"))
+        db = open_db(syn, url)
+        log(f"key order {out['raw_key_order_s']:.2f}s; import into a fresh SQLite database")
+        out["import_s"], _ = measure_import(db, syn)
+        out["import_ratio"] = out["import_s"] / out["raw_limit_s"]
+        out["import_ratio_key_order"] = out["import_s"] / out["raw_key_order_s"]
+        gc.collect()
+        log(f"import {out['import_s']:.2f}s; re-import of the same file (no writes)")
+        out["reimport_s"] = measure_reimport(db, syn)
+        gc.collect()
+
+        log("status: read the observations, evaluate every target")
+        read, engine, rows = measure_status(db)
+        out.update(status_s=engine, status_read_s=read, status_rows=rows)
+        db.engine.dispose()
+        gc.collect()
+
+        log(f"status {engine:.2f}s (+{read:.2f}s read); naive row-at-a-time ORM inserts")
+        rate, done = measure_naive(
+            syn, work, min(args.naive_rows, args.observations), args.naive_seconds
+        )
+        out.update(naive_rows_per_s=rate, naive_rows=done)
+        out["import_rows_per_s"] = args.observations / out["import_s"]
+        gc.collect()
+
+        log(f"naive {rate:,.0f} rows/s; overview page in AppTest (cold, warm)")
+        out.update(measure_overview(syn, url))
+
+        pg = args.postgres_url or os.environ.get("METRICS_TEST_POSTGRES_URL")
+        out["pg_import_s"] = out["pg_status_s"] = None
+        if pg:
+            out.update(measure_postgres(syn, pg))
+        out["peak_rss_bench_mb"] = peak_rss_mb()
+        out["peak_rss_mb"] = max(out["peak_rss_bench_mb"], out["peak_rss_page_mb"])
+        out["load_avg_1m_start"] = load_at_start
+        out["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
+        log("done")
+    finally:
+        if not args.keep and not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()}
+
+
+def table(result: dict[str, Any]) -> str:
+    """The figures as a Markdown table, each with its target and whether it is met."""
+    head = (
+        f"N = {result['observations']:,} observations ({result['indicators']} indicators, "
+        f"{result['counties']} counties, {result['quarters']} quarters, "
+        f"{result['csv_mb']} MB CSV); {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}, pandas {pd.__version__}"
+    )
+    lines = [head, "", "| figure | measured | target | met |", "|---|---:|---|---|"]
+    for key, value in result.items():
+        if key in ("observations", "indicators", "counties", "quarters", "csv_mb"):
+            continue
+        shown = (
+            "—"
+            if value is None
+            else (f"{value:,.3f}" if isinstance(value, float) else f"{value:,}")
+        )
+        target, met = "", ""
+        if key in TARGETS and value is not None:
+            op, bound = TARGETS[key]
+            target = f"{op} {bound:g}"
+            met = "yes" if value <= bound else "NO"
+        lines.append(f"| {key} | {shown} | {target} | {met} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--observations", "-n", type=int, required=True, metavar="N")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--postgres-url", help="also measure on PostgreSQL (throwaway schema)")
+    parser.add_argument("--seed", type=int, default=20240930)
+    parser.add_argument("--naive-rows", type=int, default=20_000)
+    parser.add_argument(
+        "--naive-seconds",
+        type=float,
+        default=30.0,
+        help="stop the naive sample after this long and report rows/s",
+    )
+    parser.add_argument("--workdir", help="keep the generated files and databases here")
+    parser.add_argument("--keep", action="store_true", help="do not delete the temp folder")
+    args = parser.parse_args(argv)
+    if args.observations < 1:
+        parser.error("--observations must be at least 1")
+    result = run(args)
+    if args.json:
+        print(table(result), file=sys.stderr)
+        json.dump(result, sys.stdout, indent=2)
+        print()
+    else:
+        print(table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
