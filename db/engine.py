@@ -174,11 +174,19 @@ class Database:
                     # Serialise writers of observations, as SQLite's write lock does.
                     conn.execute(text("LOCK TABLE observations IN SHARE ROW EXCLUSIVE MODE"))
                 yield conn
-        for callback in self._listeners:
-            callback()
+            changed = conn.info.pop("changed", False)
+        if changed:  # a dry run or an unchanged entry keeps every cache
+            for callback in self._listeners:
+                callback()
+
+    @staticmethod
+    def mark_changed(conn: Connection) -> None:
+        """Say that this write transaction changed observations (caches are then cleared)."""
+        conn.info["changed"] = True
 
     def on_write(self, callback) -> None:  # type: ignore[no-untyped-def]
-        """Call `callback` after every committed write (the dashboard clears its caches)."""
+        """Call `callback` after each committed write that changed observations (the
+        dashboard clears its caches)."""
         self._listeners.append(callback)
 
 

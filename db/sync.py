@@ -117,6 +117,7 @@ def sync_catalog(db: Database, actor: Actor = LOCAL_OPERATOR) -> SyncResult:
             len(new), len(changed), len(gone), len(indicators) - len(new) - len(changed)
         )
         if result.wrote:
+            Database.mark_changed(conn)
             audit.record(
                 conn,
                 actor.name,

@@ -254,6 +254,7 @@ def _apply(
     """Set-based writes: one bulk insert for the new rows (in key order, so the unique
     index is written front to back), one executemany for the updates and one bulk
     insert for the revisions that keep the old values."""
+    Database.mark_changed(conn)
     at = audit.now()
     new = changes[changes.change == "insert"]
     if not new.empty:
@@ -344,10 +345,14 @@ def import_file(
     report.rows, report.errors = checked.total, errors.to_dict("records")
     rows = checked.rows[~checked.rows.row.isin(denied.row)] if not denied.empty else checked.rows
     refuse = bool(report.errors) and not skip_invalid
+    if dry_run or refuse:  # nothing will be written: no write lock, no cache clearing
+        with db.read() as conn:
+            _counts(report, _compare(conn, rows))
+        return report
     with db.write() as conn:
         changes = _compare(conn, rows)
         _counts(report, changes)
-        if dry_run or refuse or (report.inserted + report.updated) == 0:
+        if (report.inserted + report.updated) == 0:
             return report
         import_id = conn.execute(
             Import.__table__.insert().values(
@@ -429,6 +434,7 @@ def undo_import(db: Database, import_id: int, actor: Actor = LOCAL_OPERATOR) -> 
     Values changed again after the import are left alone (and counted), so an undo
     never destroys later work."""
     with db.write() as conn:
+        Database.mark_changed(conn)
         imp = conn.execute(select(Import).where(Import.id == import_id)).mappings().first()
         if imp is None:
             raise LookupError(both("undo.unknown", id=import_id))

@@ -61,7 +61,6 @@ TEXT.update(
         "chart.hover_status": ("状态", "Status"),
         "chart.hover_progress": ("进度", "Progress"),
         "chart.empty": ("暂无数据", "No data"),
-        "chart.download_html": ("下载图表（HTML）", "Download chart (HTML)"),
         "chart.png_hint": (
             "HTML 图表可离线打开并交互；如需图片，请点击图表右上角工具栏的相机按钮保存 PNG。",
             "The HTML chart opens offline and stays interactive; for an image, use the camera "

@@ -10,6 +10,7 @@ import re
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from db import queries
@@ -21,6 +22,7 @@ TEXT.update(
     {
         "app.title": ("智慧城市目标跟踪", "Smart-city target tracker"),
         "app.language": ("语言 / Language", "语言 / Language"),
+        "chart.download_html": ("下载图表（HTML）", "Download chart (HTML)"),
         "app.db_error": (
             "无法打开数据库：{detail}。请检查 config.yaml 中的 database_url 或 METRICS_DATABASE_URL",
             "Cannot open the database: {detail}. Check database_url in config.yaml or "
@@ -97,3 +99,21 @@ def plain(text: object) -> str:
         out = out.replace(char, "\\" + char)
     out = re.sub(r"^(\s*)([#+=-])", r"\1\\\2", out, flags=re.MULTILINE)  # no heading, list
     return re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", out, flags=re.MULTILINE)  # no numbered list
+
+
+def download_html(fig: go.Figure, name: str, key: str) -> None:
+    """A chart as an HTML file, built only when clicked; it embeds plotly.js (about 5 MB)
+    so it opens offline. (PNG: the camera button of the chart's own toolbar.)"""
+
+    def build() -> bytes:
+        return fig.to_html(include_plotlyjs=True, full_html=True).encode("utf-8")
+
+    st.download_button(
+        tr("chart.download_html"),
+        data=build,
+        file_name=f"{name}.html",
+        mime="text/html",
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )

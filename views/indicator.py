@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from db import queries
@@ -21,7 +20,16 @@ from metrics.i18n import TEXT
 from metrics.progress import actual_series, explain, projection_line, trajectory
 from metrics.values import format_value
 from views import charts
-from views.common import data_version, get_db, lang, lang_key, observations, status, tr
+from views.common import (
+    data_version,
+    download_html,
+    get_db,
+    lang,
+    lang_key,
+    observations,
+    status,
+    tr,
+)
 
 TEXT.update(
     {
@@ -168,23 +176,6 @@ def _labels(frame: pd.DataFrame) -> pd.Series:
     return period_labels(frame["period_kind"], frame["period_end"])
 
 
-def _download_html(fig: go.Figure, name: str, key: str) -> None:
-    """HTML built only when clicked; it embeds plotly.js so it opens offline."""
-
-    def build() -> bytes:
-        return fig.to_html(include_plotlyjs=True, full_html=True).encode("utf-8")
-
-    st.download_button(
-        tr("chart.download_html"),
-        data=build,
-        file_name=f"{name}.html",
-        mime="text/html",
-        key=key,
-        on_click="ignore",
-        icon=":material/download:",
-    )
-
-
 # --- the page -----------------------------------------------------------------------------------
 
 lng = lang()
@@ -309,7 +300,7 @@ if len(actual) and bool(actual["summed"].any()):
     st.caption(tr("ind.summed_note"))
 d1, d2 = st.columns([1, 3], vertical_alignment="center")
 with d1:
-    _download_html(figure, indicator_id, "ind_dl_fig")
+    download_html(figure, indicator_id, "ind_dl_fig")
 d2.caption(tr("chart.png_hint"))
 
 # --- counties ---
@@ -333,7 +324,7 @@ if county_codes:
         )
         fig_regions = charts.region_figure(region_rows, tr("chart.regions", name=name), unit, lng)
         st.plotly_chart(fig_regions, key="ind_fig_regions")
-        _download_html(fig_regions, f"{indicator_id}_counties", "ind_dl_regions")
+        download_html(fig_regions, f"{indicator_id}_counties", "ind_dl_regions")
 
 # --- values and their history ---
 st.subheader(tr("ind.values"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from metrics.catalog import DOMAINS, Catalog
@@ -20,7 +19,7 @@ from metrics.i18n import TEXT
 from metrics.progress import STATUS_ORDER, rollup
 from metrics.values import format_value
 from views import charts
-from views.common import data_version, get_db, lang, lang_key, status, tr
+from views.common import data_version, download_html, get_db, lang, lang_key, status, tr
 
 TEXT.update(
     {
@@ -212,24 +211,6 @@ def _plan_label(catalog: Catalog, plan_id: str, lng: str) -> str:
     plan = catalog.plans[plan_id]
     title = plan.title_en if lng == "en" and plan.title_en else plan.title
     return f"{plan.doc_no} {title}".strip()
-
-
-def _download_html(fig: go.Figure, name: str, key: str) -> None:
-    """An HTML download built only when clicked (the file embeds plotly.js, ~5 MB, so it
-    opens offline)."""
-
-    def build() -> bytes:
-        return fig.to_html(include_plotlyjs=True, full_html=True).encode("utf-8")
-
-    st.download_button(
-        tr("chart.download_html"),
-        data=build,
-        file_name=f"{name}.html",
-        mime="text/html",
-        key=key,
-        on_click="ignore",
-        icon=":material/download:",
-    )
 
 
 # --- the page -----------------------------------------------------------------------------------
@@ -445,10 +426,10 @@ fig_unit = charts.status_bars(
 left, right = st.columns(2)
 with left:
     st.plotly_chart(fig_city, key="ov_fig_city")
-    _download_html(fig_city, "status_by_city", "ov_dl_city")
+    download_html(fig_city, "status_by_city", "ov_dl_city")
 with right:
     st.plotly_chart(fig_unit, key="ov_fig_unit")
-    _download_html(fig_unit, "status_by_unit", "ov_dl_unit")
+    download_html(fig_unit, "status_by_unit", "ov_dl_unit")
 st.caption(tr("chart.png_hint"))
 
 # --- the same kind of indicator across cities ---
@@ -483,7 +464,7 @@ else:
     )
     fig_cmp = charts.comparison_figure(cmp_rows, tr("chart.compare", group=keyword), lng)
     st.plotly_chart(fig_cmp, key="ov_fig_cmp")
-    _download_html(fig_cmp, "comparison", "ov_dl_cmp")
+    download_html(fig_cmp, "comparison", "ov_dl_cmp")
 
 # --- export of the filtered table ---
 st.subheader(tr("ov.export"))
