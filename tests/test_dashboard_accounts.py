@@ -1,0 +1,160 @@
+"""Accounts in the dashboard (AppTest): the login form, the pages each role may open,
+lockout, idle expiry, and a shared deployment that allows no anonymous reading."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from db import accounts
+from db.engine import Database, open_database
+from metrics.catalog import load_catalog
+from tests.conftest import CONFIG, ROOT
+
+PASSWORD = "correct horse battery"
+PAGES = {
+    "views/overview.py": "总览",
+    "views/indicator.py": "指标详情",
+    "views/entry.py": "数据填报",
+    "views/upload.py": "批量导入",
+    "views/users.py": "账号管理",
+    "views/audit.py": "审计日志",
+    "views/extract.py": "规划目标提取",
+}
+LEADER = {"views/overview.py", "views/indicator.py"}
+ANALYST = LEADER | {"views/entry.py", "views/upload.py"}
+ADMIN = set(PAGES)
+
+
+def _database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, login_required: bool) -> Database:
+    config = tmp_path / "config.yaml"
+    shutil.copy(CONFIG, config)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("login_required: false", f"login_required: {str(login_required).lower()}"),
+        encoding="utf-8",
+    )
+    url = f"sqlite:///{tmp_path / 'metrics.db'}"
+    monkeypatch.setenv("METRICS_CONFIG", str(config))
+    monkeypatch.setenv("METRICS_DATABASE_URL", url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    db = open_database(load_catalog(config), url)
+    assert db.catalog.settings.login_required is login_required
+    accounts.add_user(db, "leader", "viewer", PASSWORD)
+    accounts.add_user(db, "bdb", "analyst", PASSWORD, units=["市大数据局"])
+    accounts.add_user(db, "root", "admin", PASSWORD)
+    return db
+
+
+@pytest.fixture
+def open_db(tmp_path, monkeypatch) -> Iterator[Database]:
+    """Anonymous read-only viewing allowed (the embedded default)."""
+    db = _database(tmp_path, monkeypatch, login_required=False)
+    yield db
+    db.engine.dispose()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def closed_db(tmp_path, monkeypatch) -> Iterator[Database]:
+    """A shared deployment: nothing is shown before a login."""
+    db = _database(tmp_path, monkeypatch, login_required=True)
+    yield db
+    db.engine.dispose()
+    st.cache_resource.clear()
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+
+
+def _reachable(at: AppTest) -> set[str]:
+    """The pages the navigation lets this session open (AppTest refuses the others)."""
+    found = set()
+    for path in PAGES:
+        try:
+            at.switch_page(path)
+        except ValueError:
+            continue
+        found.add(path)
+    return found
+
+
+def _to_login(at: AppTest) -> AppTest:
+    """The login page: an entry of the navigation, or the only page when login is required."""
+    with contextlib.suppress(ValueError):  # else the login form is the only page
+        at.switch_page("login")
+    return at.run()
+
+
+def _login(at: AppTest, name: str, password: str) -> AppTest:
+    at = _to_login(at)
+    at.text_input(key="login_name").input(name)
+    at.text_input(key="login_password").input(password)
+    next(b for b in at.button if b.label == "登录").click()
+    return at.run()
+
+
+def test_anonymous_readers_see_the_leaders_pages_only(open_db):
+    at = _app()
+    assert not at.exception
+    assert _reachable(at) == LEADER
+    assert any("只读" in c.value for c in at.sidebar.caption)
+
+
+def test_a_shared_deployment_shows_only_the_login_form(closed_db):
+    at = _app()
+    assert not at.exception
+    assert _reachable(at) == set()
+    assert at.text_input(key="login_name") is not None and not at.title
+
+
+@pytest.mark.parametrize(("name", "pages"), [("leader", LEADER), ("bdb", ANALYST),
+                                             ("root", ADMIN)])
+def test_each_role_opens_only_its_pages(closed_db, name, pages):
+    at = _login(_app(), name, PASSWORD)
+    assert not at.exception and at.session_state["actor"].name == name
+    assert _reachable(at) == pages
+    for path in pages:
+        at.switch_page(path).run()
+        assert not at.exception, (path, at.exception)
+        assert PAGES[path] in {t.value for t in at.title}, path
+    next(b for b in at.sidebar.button if b.key == "logout").click()
+    at.run()
+    assert "actor" not in at.session_state and _reachable(at) == set()
+
+
+def test_wrong_passwords_then_lockout_in_the_form(closed_db):
+    at = _app()
+    for _ in range(closed_db.catalog.settings.max_failed_logins):
+        at = _login(at, "bdb", "wrong password")
+        assert "账号或密码错误" in at.error[0].value and "actor" not in at.session_state
+    at = _login(at, "bdb", PASSWORD)
+    assert "锁定" in at.error[0].value and "locked until" in at.error[0].value
+    assert "actor" not in at.session_state
+
+
+def test_a_session_expires_after_the_idle_time(closed_db):
+    at = _login(_app(), "bdb", PASSWORD)
+    assert _reachable(at) == ANALYST
+    idle = closed_db.catalog.settings.session_idle_minutes
+    at.session_state["last_seen"] = time.time() - idle * 60 - 1
+    at.run()
+    assert "actor" not in at.session_state
+    assert any(f"{idle} 分钟" in w.value for w in at.warning)  # said on the login form
+    assert _reachable(at) == set()
+
+
+def test_a_disabled_account_is_signed_out_at_once(closed_db):
+    at = _login(_app(), "bdb", PASSWORD)
+    accounts.disable_user(closed_db, "bdb")
+    at.run()
+    assert "actor" not in at.session_state and _reachable(at) == set()
