@@ -28,13 +28,19 @@ TEXT.update(
     }
 )
 
-st.set_page_config(page_title="智慧城市目标跟踪 / Smart-city targets", page_icon="📊", layout="wide")
+st.set_page_config(
+    page_title="智慧城市目标跟踪 / Smart-city targets", page_icon="📊", layout="wide"
+)
 
 lang()  # settles the language before any label is drawn
 with st.sidebar:
     choice = st.radio(
-        tr("app.language"), ["zh", "en"], format_func={"zh": "中文", "en": "English"}.get,
-        index=0 if lang() == "zh" else 1, horizontal=True, key="lang_choice",
+        tr("app.language"),
+        ["zh", "en"],
+        format_func={"zh": "中文", "en": "English"}.get,
+        index=0 if lang() == "zh" else 1,
+        horizontal=True,
+        key="lang_choice",
     )
     if choice != st.session_state[LANG_KEY]:
         carry_choices(st.session_state[LANG_KEY], choice)
@@ -53,19 +59,28 @@ sidebar_account(actor)
 allowed = set(allowed_pages(actor))
 
 SECTIONS = [
-    ("nav.leaders", [
-        ("overview", "views/overview.py", "nav.overview"),
-        ("indicator", "views/indicator.py", "nav.indicator"),
-    ]),
-    ("nav.analysts", [
-        ("entry", "views/entry.py", "nav.entry"),
-        ("import", "views/upload.py", "nav.import"),
-    ]),
-    ("nav.admin", [
-        ("users", "views/users.py", "nav.users"),
-        ("audit", "views/audit.py", "nav.audit"),
-        ("extract", "views/extract.py", "nav.extract"),
-    ]),
+    (
+        "nav.leaders",
+        [
+            ("overview", "views/overview.py", "nav.overview"),
+            ("indicator", "views/indicator.py", "nav.indicator"),
+        ],
+    ),
+    (
+        "nav.analysts",
+        [
+            ("entry", "views/entry.py", "nav.entry"),
+            ("import", "views/upload.py", "nav.import"),
+        ],
+    ),
+    (
+        "nav.admin",
+        [
+            ("users", "views/users.py", "nav.users"),
+            ("audit", "views/audit.py", "nav.audit"),
+            ("extract", "views/extract.py", "nav.extract"),
+        ],
+    ),
 ]
 pages: dict[str, list] = {}
 for section, entries in SECTIONS:

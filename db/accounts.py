@@ -49,7 +49,10 @@ TEXT.update(
             "The password needs at least {n} characters",
         ),
         "login.failed": ("账号或密码错误", "Wrong account name or password"),
-        "login.disabled": ("账号已停用，请联系管理员", "This account is disabled: ask an administrator"),
+        "login.disabled": (
+            "账号已停用，请联系管理员",
+            "This account is disabled: ask an administrator",
+        ),
         "login.locked": (
             "登录失败次数过多，账号已锁定至 {until}（UTC）",
             "Too many failed logins: the account is locked until {until} (UTC)",
@@ -63,8 +66,13 @@ class AccountError(Exception):
 
 
 def _row_actor(row) -> Actor:  # type: ignore[no-untyped-def]
-    return Actor(name=row["name"], role=row["role"], units=tuple(row["units"] or ()),
-                 regions=tuple(row["regions"] or ()), disabled=bool(row["disabled"]))
+    return Actor(
+        name=row["name"],
+        role=row["role"],
+        units=tuple(row["units"] or ()),
+        regions=tuple(row["regions"] or ()),
+        disabled=bool(row["disabled"]),
+    )
 
 
 def get_actor(db: Database, name: str) -> Actor | None:
@@ -80,8 +88,15 @@ def _check_password(db: Database, password: str) -> None:
         raise AccountError(both("user.short_password", n=n))
 
 
-def add_user(db: Database, name: str, role: str, password: str, units: list[str] | None = None,
-             regions: list[str] | None = None, actor: Actor = LOCAL_OPERATOR) -> Actor:
+def add_user(
+    db: Database,
+    name: str,
+    role: str,
+    password: str,
+    units: list[str] | None = None,
+    regions: list[str] | None = None,
+    actor: Actor = LOCAL_OPERATOR,
+) -> Actor:
     """Create an account; admins only. Units must be named as the catalog names them."""
     require_admin(actor)
     units, regions = list(units or []), list(regions or [])
@@ -102,12 +117,21 @@ def add_user(db: Database, name: str, role: str, password: str, units: list[str]
     with db.write() as conn:
         if conn.scalar(select(User.id).where(User.name == name)) is not None:
             raise AccountError(both("user.exists", name=name))
-        conn.execute(User.__table__.insert().values(
-            name=name, role=role, units=units, regions=regions,
-            password_hash=HASHER.hash(password), disabled=False, failed_logins=0,
-            created_at=audit.now()))
-        audit.record(conn, actor.name, "user_add", name=name, role=role, units=units,
-                     regions=regions)
+        conn.execute(
+            User.__table__.insert().values(
+                name=name,
+                role=role,
+                units=units,
+                regions=regions,
+                password_hash=HASHER.hash(password),
+                disabled=False,
+                failed_logins=0,
+                created_at=audit.now(),
+            )
+        )
+        audit.record(
+            conn, actor.name, "user_add", name=name, role=role, units=units, regions=regions
+        )
     return Actor(name, role, tuple(units), tuple(regions))
 
 
@@ -131,22 +155,32 @@ def set_password(db: Database, name: str, password: str, actor: Actor = LOCAL_OP
     _check_password(db, password)
     with db.write() as conn:
         _require_user(conn, name)
-        conn.execute(update(User).where(User.name == name).values(
-            password_hash=HASHER.hash(password), failed_logins=0, locked_until=None))
+        conn.execute(
+            update(User)
+            .where(User.name == name)
+            .values(password_hash=HASHER.hash(password), failed_logins=0, locked_until=None)
+        )
         audit.record(conn, actor.name, "user_passwd", name=name)
 
 
 def list_users(db: Database) -> pd.DataFrame:
-    cols = ["name", "role", "units", "regions", "disabled", "failed_logins", "locked_until",
-            "created_at"]
+    cols = [
+        "name",
+        "role",
+        "units",
+        "regions",
+        "disabled",
+        "failed_logins",
+        "locked_until",
+        "created_at",
+    ]
     tbl = User.__table__
     with db.read() as conn:
         rows = conn.execute(select(*[tbl.c[c] for c in cols]).order_by(tbl.c.name)).all()
     return pd.DataFrame(rows, columns=cols)
 
 
-def authenticate(db: Database, name: str, password: str,
-                 now: datetime | None = None) -> Actor:
+def authenticate(db: Database, name: str, password: str, now: datetime | None = None) -> Actor:
     """The account for a name and password, or AccountError saying why not.
 
     An unknown name and a wrong password give the same message, so the form does not
@@ -169,12 +203,19 @@ def authenticate(db: Database, name: str, password: str,
                 HASHER.verify(row["password_hash"] or "", password)
             except (VerifyMismatchError, VerificationError, InvalidHashError):
                 fails = row["failed_logins"] + 1
-                locked = (now + timedelta(minutes=settings.lockout_minutes)
-                          if fails >= settings.max_failed_logins else None)
-                conn.execute(update(User).where(User.name == name).values(
-                    failed_logins=0 if locked else fails, locked_until=locked))
-                audit.record(conn, name, "login_failed", reason="wrong password",
-                             locked=locked is not None)
+                locked = (
+                    now + timedelta(minutes=settings.lockout_minutes)
+                    if fails >= settings.max_failed_logins
+                    else None
+                )
+                conn.execute(
+                    update(User)
+                    .where(User.name == name)
+                    .values(failed_logins=0 if locked else fails, locked_until=locked)
+                )
+                audit.record(
+                    conn, name, "login_failed", reason="wrong password", locked=locked is not None
+                )
                 failure = both("login.failed")
             else:
                 values: dict = {"failed_logins": 0, "locked_until": None}

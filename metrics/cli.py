@@ -55,7 +55,10 @@ TEXT.update(
             "Internal error ({kind}): {detail}. No data was changed; set METRICS_DEBUG=1 "
             "for details",
         ),
-        "cli.bad_date": ("日期“{value}”无效，请写成 2025-06-30", "Invalid date “{value}”: write 2025-06-30"),
+        "cli.bad_date": (
+            "日期“{value}”无效，请写成 2025-06-30",
+            "Invalid date “{value}”: write 2025-06-30",
+        ),
         "cli.demo": (
             "演示数据已写入（导入 #{id}，来源标注为“演示数据”），可用 undo {id} 撤销",
             "Demo data written (import #{id}, source marked as synthetic); undo it with undo {id}",
@@ -124,7 +127,7 @@ def _database(args: argparse.Namespace, sync: bool = True):  # type: ignore[no-u
 
 
 def _actor(db, name: str | None):  # type: ignore[no-untyped-def]
-    from db.accounts import get_actor  # noqa: I001
+    from db.accounts import get_actor
     from db.permissions import LOCAL_OPERATOR
 
     if name is None:
@@ -197,8 +200,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
     )
     for e in report.errors:
-        print(f"  第{e['row']}行 row {e['row']} [{e['column']}] “{_short(e['value'])}”: "
-              f"{e['message']}")
+        print(
+            f"  第{e['row']}行 row {e['row']} [{e['column']}] “{_short(e['value'])}”: "
+            f"{e['message']}"
+        )
     if args.dry_run:
         print(both("cli.import_dry"))
     elif failed:
@@ -281,9 +286,24 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
-STATUS_KEYS = ["indicator", "region", "status", "latest_value", "latest_period",
-               "baseline_value", "expected", "ratio", "progress", "target_value", "deadline",
-               "days_left", "projected_value", "projected_met", "missed_stages", "stale"]
+STATUS_KEYS = [
+    "indicator",
+    "region",
+    "status",
+    "latest_value",
+    "latest_period",
+    "baseline_value",
+    "expected",
+    "ratio",
+    "progress",
+    "target_value",
+    "deadline",
+    "days_left",
+    "projected_value",
+    "projected_met",
+    "missed_stages",
+    "stale",
+]
 
 
 def _plain(value: object) -> object:
@@ -296,8 +316,11 @@ def _plain(value: object) -> object:
 
     if isinstance(value, list | tuple | np.ndarray):
         return [_plain(v) for v in value]
-    if value is None or value is pd.NA or value is pd.NaT or (
-        isinstance(value, float) and math.isnan(value)
+    if (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and math.isnan(value))
     ):
         return None
     if isinstance(value, pd.Timestamp):
@@ -339,8 +362,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     for _, row in frame.iterrows():
         ind = db.catalog.indicators[row.indicator]
         latest = "—" if _plain(row.latest_value) is None else f"{row.latest_value:g}{ind.unit}"
-        print(f"{status_label(row.status, 'zh')}/{row.status}\t{row.indicator}\t{row.region}\t"
-              f"{latest} ({row.latest_period or '—'})\t{ind.name}")
+        print(
+            f"{status_label(row.status, 'zh')}/{row.status}\t{row.indicator}\t{row.region}\t"
+            f"{latest} ({row.latest_period or '—'})\t{ind.name}"
+        )
     return 0
 
 
@@ -352,8 +377,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     db = _database(args)
     frame = demo_frame(db.catalog, _as_of(args.as_of))
     report = import_file(db, to_csv_bytes(frame), "demo.csv", _actor(db, args.user))
-    print(both("cli.import", file=report.file, rows=report.rows, inserted=report.inserted,
-               updated=report.updated, unchanged=report.unchanged, errors=len(report.errors)))
+    print(
+        both(
+            "cli.import",
+            file=report.file,
+            rows=report.rows,
+            inserted=report.inserted,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            errors=len(report.errors),
+        )
+    )
     for e in report.errors[:20]:
         print(f"  row {e['row']} [{e['column']}] “{e['value']}”: {e['message']}", file=sys.stderr)
     if report.errors:
@@ -375,8 +409,9 @@ def cmd_user(args: argparse.Namespace) -> int:
     actor = _actor(db, args.user)
     try:
         if args.action == "add":
-            accounts.add_user(db, args.name, args.role, _password_stdin(args), args.unit,
-                              args.region, actor=actor)
+            accounts.add_user(
+                db, args.name, args.role, _password_stdin(args), args.unit, args.region, actor=actor
+            )
         elif args.action == "passwd":
             accounts.set_password(db, args.name, _password_stdin(args), actor=actor)
         elif args.action == "disable":
@@ -385,8 +420,9 @@ def cmd_user(args: argparse.Namespace) -> int:
             frame = accounts.list_users(db)
             for _, r in frame.iterrows():
                 state = "disabled" if r.disabled else "active"
-                print(f"{r['name']}\t{r.role}\t{state}\t{'、'.join(r.units)}\t"
-                      f"{'、'.join(r.regions)}")
+                print(
+                    f"{r['name']}\t{r.role}\t{state}\t{'、'.join(r.units)}\t{'、'.join(r.regions)}"
+                )
             return 0
     except accounts.AccountError as exc:
         raise UsageError(str(exc)) from None
@@ -452,8 +488,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", help="only this region and its counties")
     p.add_argument("--json", action="store_true")
 
-    p = db_command("demo", "填充演示数据 / fill the database with labelled synthetic data",
-                   cmd_demo)
+    p = db_command(
+        "demo", "填充演示数据 / fill the database with labelled synthetic data", cmd_demo
+    )
     p.add_argument("--as-of", help="YYYY-MM-DD: last quarter to fill (default: today)")
     p.add_argument("--user", help="account whose permissions apply (default: local operator)")
 

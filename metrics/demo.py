@@ -83,9 +83,7 @@ def demo_frame(catalog: Catalog, as_of: date) -> pd.DataFrame:
             rows.append((ind.id, ind.name, region, label, value, ind.unit))
             for i, county in enumerate(counties):
                 weight = (i + 1) / (len(counties) * (len(counties) + 1) / 2)
-                rows.append(
-                    (ind.id, ind.name, county, label, round(value * weight, 4), ind.unit)
-                )
+                rows.append((ind.id, ind.name, county, label, round(value * weight, 4), ind.unit))
     frame = pd.DataFrame(
         rows, columns=["indicator_id", "indicator", "region", "period", "value", "unit"]
     )

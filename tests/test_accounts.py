@@ -29,10 +29,12 @@ ACTORS = {
     "viewer": Actor("leader", "viewer"),
     "analyst_right_unit": Actor("bdb", "analyst", units=("市大数据局",)),
     "analyst_other_unit": Actor("miit", "analyst", units=("市工业和信息化局",)),
-    "county_analyst_right_county": Actor("mudan", "analyst", units=("市工业和信息化局",),
-                                         regions=("371702",)),
-    "county_analyst_other_county": Actor("cao", "analyst", units=("市工业和信息化局",),
-                                         regions=("371721",)),
+    "county_analyst_right_county": Actor(
+        "mudan", "analyst", units=("市工业和信息化局",), regions=("371702",)
+    ),
+    "county_analyst_other_county": Actor(
+        "cao", "analyst", units=("市工业和信息化局",), regions=("371721",)
+    ),
     "disabled_admin": Actor("gone", "admin", disabled=True),
     "admin": Actor("root", "admin"),
 }
@@ -82,8 +84,9 @@ def test_a_rejected_import_row_says_which_permission_is_missing(db):
     [error] = report.errors
     assert error["row"] == 3 and "市大数据局" in error["message"]
     assert "responsible units" in error["message"] and not report.written
-    skipped = import_file(db, sheet.encode(), "q.csv", ACTORS["analyst_other_unit"],
-                          skip_invalid=True)
+    skipped = import_file(
+        db, sheet.encode(), "q.csv", ACTORS["analyst_other_unit"], skip_invalid=True
+    )
     assert skipped.written and skipped.inserted == 1
 
 
@@ -115,14 +118,20 @@ def test_every_write_names_a_real_account_in_the_audit_log(db):
     enter_value(db, actor, SHARE, "371700", "2024Q4", "41")
     with db.read() as conn:
         obs = conn.execute(select(Observation.created_by, Observation.updated_by)).one()
-        log = conn.execute(select(AuditEntry.user_name, AuditEntry.action, AuditEntry.detail)
-                           .where(AuditEntry.action == "entry")).all()
+        log = conn.execute(
+            select(AuditEntry.user_name, AuditEntry.action, AuditEntry.detail).where(
+                AuditEntry.action == "entry"
+            )
+        ).all()
     assert tuple(obs) == ("bdb", "bdb")
     assert [(u, a, d["old"], d["new"]) for u, a, d in log] == [
-        ("bdb", "entry", None, 40.0), ("bdb", "entry", 40.0, 41.0)]
+        ("bdb", "entry", None, 40.0),
+        ("bdb", "entry", 40.0, 41.0),
+    ]
 
 
 # --- accounts and logins ------------------------------------------------------------
+
 
 def test_passwords_are_argon2id_and_never_stored_plain(db):
     accounts.add_user(db, "admin1", "admin", PASSWORD)
@@ -161,8 +170,9 @@ def test_five_failed_logins_lock_the_account(db):
     later = start + timedelta(minutes=db.catalog.settings.lockout_minutes + 1)
     assert accounts.authenticate(db, "wang", PASSWORD, now=later).name == "wang"
     with db.read() as conn:
-        failures = conn.scalar(select(func.count()).select_from(AuditEntry)
-                               .where(AuditEntry.action == "login_failed"))
+        failures = conn.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "login_failed")
+        )
     assert failures == 6
 
 
@@ -192,16 +202,38 @@ def test_outdated_hash_parameters_are_rehashed_on_login(db):
 
 # --- the command line ----------------------------------------------------------------
 
+
 def _cli(tmp_path, config, *args, stdin: str | None = None):
-    env = {**os.environ, "METRICS_CONFIG": str(config),
-           "METRICS_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
-    return subprocess.run([sys.executable, "-m", "metrics", *args], cwd=ROOT, env=env,
-                          input=stdin, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "METRICS_CONFIG": str(config),
+        "METRICS_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "metrics", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_cli_users_and_import_permissions(tmp_path, small_catalog_path):
-    add = _cli(tmp_path, small_catalog_path, "user", "add", "miit", "--role", "analyst",
-               "--unit", "市工业和信息化局", "--password-stdin", stdin=PASSWORD + "\n")
+    add = _cli(
+        tmp_path,
+        small_catalog_path,
+        "user",
+        "add",
+        "miit",
+        "--role",
+        "analyst",
+        "--unit",
+        "市工业和信息化局",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
     assert add.returncode == 0, add.stderr
     listed = _cli(tmp_path, small_catalog_path, "user", "list")
     assert "miit\tanalyst\tactive\t市工业和信息化局" in listed.stdout
@@ -214,8 +246,19 @@ def test_cli_users_and_import_permissions(tmp_path, small_catalog_path):
     assert unknown.returncode == 1 and "Unknown account" in unknown.stderr
     local = _cli(tmp_path, small_catalog_path, "import", str(sheet))  # the local operator
     assert local.returncode == 0
-    viewer = _cli(tmp_path, small_catalog_path, "user", "add", "v", "--role", "viewer",
-                  "--password-stdin", "--user", "miit", stdin=PASSWORD + "\n")
+    viewer = _cli(
+        tmp_path,
+        small_catalog_path,
+        "user",
+        "add",
+        "v",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        "--user",
+        "miit",
+        stdin=PASSWORD + "\n",
+    )
     assert viewer.returncode == 1 and "administrator" in viewer.stderr
     no_stdin = _cli(tmp_path, small_catalog_path, "user", "add", "v", "--role", "viewer")
     assert no_stdin.returncode == 1 and "--password-stdin" in no_stdin.stderr
@@ -223,8 +266,10 @@ def test_cli_users_and_import_permissions(tmp_path, small_catalog_path):
 
 # --- downloads cannot run formulas ------------------------------------------------------
 
-@pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)",
-                                  "\tx", "\rx"])
+
+@pytest.mark.parametrize(
+    "cell", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+)
 def test_formula_cells_are_neutralised(cell):
     frame = pd.DataFrame({"备注": [cell, "普通备注"], "数值": [-5.0, 1.0]})
     safe = neutralise(frame)

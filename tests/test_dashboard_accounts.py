@@ -117,8 +117,7 @@ def test_a_shared_deployment_shows_only_the_login_form(closed_db):
     assert at.text_input(key="login_name") is not None and not at.title
 
 
-@pytest.mark.parametrize(("name", "pages"), [("leader", LEADER), ("bdb", ANALYST),
-                                             ("root", ADMIN)])
+@pytest.mark.parametrize(("name", "pages"), [("leader", LEADER), ("bdb", ANALYST), ("root", ADMIN)])
 def test_each_role_opens_only_its_pages(closed_db, name, pages):
     at = _login(_app(), name, PASSWORD)
     assert not at.exception and at.session_state["actor"].name == name

@@ -21,15 +21,25 @@ TEXT.update(
     }
 )
 
-ACTIONS = ["login", "login_failed", "entry", "import", "undo", "catalog_sync", "user_add",
-           "user_disable", "user_passwd"]
+ACTIONS = [
+    "login",
+    "login_failed",
+    "entry",
+    "import",
+    "undo",
+    "catalog_sync",
+    "user_add",
+    "user_disable",
+    "user_passwd",
+]
 
 db = get_db()
 st.title(tr("audit.title"))
 left, right = st.columns(2)
 user = left.text_input(tr("audit.user"))
-action = right.selectbox(tr("audit.action"), ["", *ACTIONS],
-                         format_func=lambda a: a or tr("audit.all"))
+action = right.selectbox(
+    tr("audit.action"), ["", *ACTIONS], format_func=lambda a: a or tr("audit.all")
+)
 log = queries.audit_log(db, user=user.strip() or None, action=action or None)
 log["detail"] = log["detail"].map(lambda d: json.dumps(d, ensure_ascii=False))
 st.dataframe(log, hide_index=True, use_container_width=True)

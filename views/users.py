@@ -52,7 +52,8 @@ with st.form("add_user", clear_on_submit=True):
     role = st.selectbox(tr("users.role"), accounts.ROLES, format_func=lambda r: tr(f"role.{r}"))
     chosen_units = st.multiselect(tr("users.units"), units)
     chosen_regions = st.multiselect(
-        tr("users.regions"), regions,
+        tr("users.regions"),
+        regions,
         format_func=lambda c: f"{db.catalog.regions[c].name} {c}",
     )
     pw1 = st.text_input(tr("auth.password"), type="password")
@@ -61,9 +62,13 @@ with st.form("add_user", clear_on_submit=True):
         if pw1 != pw2:
             st.error(tr("users.mismatch"))
         else:
-            _run(lambda: accounts.add_user(db, name.strip(), role, pw1, chosen_units,
-                                           chosen_regions, actor=actor),
-                 "users.added", name=name)
+            _run(
+                lambda: accounts.add_user(
+                    db, name.strip(), role, pw1, chosen_units, chosen_regions, actor=actor
+                ),
+                "users.added",
+                name=name,
+            )
 
 names = accounts.list_users(db)["name"].tolist()
 if names:
@@ -78,5 +83,8 @@ if names:
         who = st.selectbox(tr("users.pick"), names, key="reset_pick")
         pw = st.text_input(tr("auth.password"), type="password", key="reset_pw")
         if st.form_submit_button(tr("users.reset")):
-            _run(lambda: accounts.set_password(db, who, pw, actor=actor), "users.reset_done",
-                 name=who)
+            _run(
+                lambda: accounts.set_password(db, who, pw, actor=actor),
+                "users.reset_done",
+                name=who,
+            )
