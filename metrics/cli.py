@@ -168,6 +168,20 @@ def _read_file(path: str) -> bytes:
         raise UsageError(both("cli.file_missing", path=path)) from None
 
 
+def _print_summary(report) -> None:  # type: ignore[no-untyped-def]
+    print(
+        both(
+            "cli.import",
+            file=report.file,
+            rows=report.rows,
+            inserted=report.inserted,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            errors=len(report.errors),
+        )
+    )
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -188,17 +202,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2)
         print()
         return 1 if failed else 0
-    print(
-        both(
-            "cli.import",
-            file=report.file,
-            rows=report.rows,
-            inserted=report.inserted,
-            updated=report.updated,
-            unchanged=report.unchanged,
-            errors=len(report.errors),
-        )
-    )
+    _print_summary(report)
     for e in report.errors:
         print(
             f"  第{e['row']}行 row {e['row']} [{e['column']}] “{_short(e['value'])}”: "
@@ -286,26 +290,6 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
-STATUS_KEYS = [
-    "indicator",
-    "region",
-    "status",
-    "latest_value",
-    "latest_period",
-    "baseline_value",
-    "expected",
-    "ratio",
-    "progress",
-    "target_value",
-    "deadline",
-    "days_left",
-    "projected_value",
-    "projected_met",
-    "missed_stages",
-    "stale",
-]
-
-
 def _plain(value: object) -> object:
     """JSON-ready: NaN → null, dates → ISO text, numpy scalars → Python."""
     import math
@@ -345,7 +329,7 @@ def _as_of(text: str | None):  # type: ignore[no-untyped-def]
 
 def cmd_status(args: argparse.Namespace) -> int:
     from db.queries import status
-    from metrics.progress import status_label
+    from metrics.progress import COLUMNS, status_label
 
     db = _database(args)
     frame = status(db, _as_of(args.as_of))
@@ -355,7 +339,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         codes = {args.region, *db.catalog.children_of(args.region)}
         frame = frame[frame.region.isin(codes)]
     if args.json:
-        records = [{k: _plain(row[k]) for k in STATUS_KEYS} for _, row in frame.iterrows()]
+        records = [{k: _plain(row[k]) for k in COLUMNS} for _, row in frame.iterrows()]
         json.dump(records, sys.stdout, ensure_ascii=False, indent=2)
         print()
         return 0
@@ -377,17 +361,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     db = _database(args)
     frame = demo_frame(db.catalog, _as_of(args.as_of))
     report = import_file(db, to_csv_bytes(frame), "demo.csv", _actor(db, args.user))
-    print(
-        both(
-            "cli.import",
-            file=report.file,
-            rows=report.rows,
-            inserted=report.inserted,
-            updated=report.updated,
-            unchanged=report.unchanged,
-            errors=len(report.errors),
-        )
-    )
+    _print_summary(report)
     for e in report.errors[:20]:
         print(f"  row {e['row']} [{e['column']}] “{e['value']}”: {e['message']}", file=sys.stderr)
     if report.errors:
