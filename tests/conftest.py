@@ -69,6 +69,27 @@ indicators:
 """
 
 
+def run_cli(tmp_path: Path, config: Path, *args: str, stdin: str | None = None):
+    """`python -m metrics …` as a user runs it: this catalog, a SQLite file in tmp_path."""
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "METRICS_CONFIG": str(config),
+        "METRICS_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "metrics", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def requires_seeds() -> Path:
     """The plan texts; CI must have them, a bare checkout may not."""
     if not SEEDS.is_dir():

@@ -3,9 +3,6 @@ every interface; logins lock after repeated failures; downloads cannot run formu
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pandas as pd
@@ -19,7 +16,7 @@ from db.permissions import Actor, PermissionDenied
 from db.sync import sync_catalog
 from db.writes import enter_value, import_file, undo_import
 from metrics.exports import neutralise, to_csv_bytes, to_xlsx_bytes
-from tests.conftest import ROOT
+from tests.conftest import run_cli
 
 SHARE = "heze-2023-digital-gov.data-service-share"  # 市大数据局, city level
 STATIONS = "heze-2023-digital-gov.base-stations"  # 市工业和信息化局, adds up over counties
@@ -203,25 +200,8 @@ def test_outdated_hash_parameters_are_rehashed_on_login(db):
 # --- the command line ----------------------------------------------------------------
 
 
-def _cli(tmp_path, config, *args, stdin: str | None = None):
-    env = {
-        **os.environ,
-        "METRICS_CONFIG": str(config),
-        "METRICS_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "metrics", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_cli_users_and_import_permissions(tmp_path, small_catalog_path):
-    add = _cli(
+    add = run_cli(
         tmp_path,
         small_catalog_path,
         "user",
@@ -235,18 +215,18 @@ def test_cli_users_and_import_permissions(tmp_path, small_catalog_path):
         stdin=PASSWORD + "\n",
     )
     assert add.returncode == 0, add.stderr
-    listed = _cli(tmp_path, small_catalog_path, "user", "list")
+    listed = run_cli(tmp_path, small_catalog_path, "user", "list")
     assert "miit\tanalyst\tactive\t市工业和信息化局" in listed.stdout
     assert PASSWORD not in listed.stdout
     sheet = tmp_path / "q.csv"
     sheet.write_text(f"指标编码,统计期,数值\n{SHARE},2024Q4,50\n", encoding="utf-8")
-    refused = _cli(tmp_path, small_catalog_path, "import", str(sheet), "--user", "miit")
+    refused = run_cli(tmp_path, small_catalog_path, "import", str(sheet), "--user", "miit")
     assert refused.returncode == 1 and "市大数据局" in refused.stdout
-    unknown = _cli(tmp_path, small_catalog_path, "import", str(sheet), "--user", "nobody")
+    unknown = run_cli(tmp_path, small_catalog_path, "import", str(sheet), "--user", "nobody")
     assert unknown.returncode == 1 and "Unknown account" in unknown.stderr
-    local = _cli(tmp_path, small_catalog_path, "import", str(sheet))  # the local operator
+    local = run_cli(tmp_path, small_catalog_path, "import", str(sheet))  # the local operator
     assert local.returncode == 0
-    viewer = _cli(
+    viewer = run_cli(
         tmp_path,
         small_catalog_path,
         "user",
@@ -260,7 +240,7 @@ def test_cli_users_and_import_permissions(tmp_path, small_catalog_path):
         stdin=PASSWORD + "\n",
     )
     assert viewer.returncode == 1 and "administrator" in viewer.stderr
-    no_stdin = _cli(tmp_path, small_catalog_path, "user", "add", "v", "--role", "viewer")
+    no_stdin = run_cli(tmp_path, small_catalog_path, "user", "add", "v", "--role", "viewer")
     assert no_stdin.returncode == 1 and "--password-stdin" in no_stdin.stderr
 
 

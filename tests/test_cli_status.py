@@ -3,34 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import run_cli
 
 SHARE = (
     "heze-2023-digital-gov.data-service-share"  # baseline 20 (2022-12-31), 35 by 2023, 70 by 2025
 )
-
-
-def _cli(tmp_path: Path, config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "METRICS_CONFIG": str(config),
-        "METRICS_DATABASE_URL": f"sqlite:///{tmp_path / 'status.db'}",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "metrics", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_status_json_contract_and_filters(tmp_path, small_catalog_path):
@@ -38,9 +18,9 @@ def test_status_json_contract_and_filters(tmp_path, small_catalog_path):
     sheet.write_text(
         f"指标编码,统计期,数值\n{SHARE},2023Q4,36%\n{SHARE},2024Q4,40%\n", encoding="utf-8"
     )
-    assert _cli(tmp_path, small_catalog_path, "import", str(sheet)).returncode == 0
+    assert run_cli(tmp_path, small_catalog_path, "import", str(sheet)).returncode == 0
 
-    out = _cli(tmp_path, small_catalog_path, "status", "--as-of", "2025-01-15", "--json")
+    out = run_cli(tmp_path, small_catalog_path, "status", "--as-of", "2025-01-15", "--json")
     assert out.returncode == 0, out.stderr
     rows = {r["indicator"]: r for r in json.loads(out.stdout)}
     assert set(rows[SHARE]) == {
@@ -75,11 +55,11 @@ def test_status_json_contract_and_filters(tmp_path, small_catalog_path):
     assert rows["heze-2023-digital-gov.base-stations"]["status"] == "no_data"
 
     before = json.loads(
-        _cli(tmp_path, small_catalog_path, "status", "--as-of", "2023-06-30", "--json").stdout
+        run_cli(tmp_path, small_catalog_path, "status", "--as-of", "2023-06-30", "--json").stdout
     )
     assert {r["indicator"]: r["status"] for r in before}[SHARE] == "no_data"
 
-    table = _cli(
+    table = run_cli(
         tmp_path,
         small_catalog_path,
         "status",
@@ -89,7 +69,7 @@ def test_status_json_contract_and_filters(tmp_path, small_catalog_path):
         "2025-01-15",
     )
     assert table.returncode == 0 and "存在风险/at_risk" in table.stdout
-    today = _cli(tmp_path, small_catalog_path, "status", "--json")  # default: today
+    today = run_cli(tmp_path, small_catalog_path, "status", "--json")  # default: today
     assert {r["indicator"]: r["status"] for r in json.loads(today.stdout)}[SHARE] == "missed"
-    bad = _cli(tmp_path, small_catalog_path, "status", "--as-of", "2025-13-01")
+    bad = run_cli(tmp_path, small_catalog_path, "status", "--as-of", "2025-13-01")
     assert bad.returncode == 1 and "2025-13-01" in bad.stderr

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -21,7 +17,7 @@ from db.queries import observation_table
 from db.writes import enter_value, import_file, undo_import
 from metrics.exports import observations_sheet, to_csv_bytes, to_xlsx_bytes
 from metrics.importer import ImportFileError
-from tests.conftest import ROOT
+from tests.conftest import run_cli
 
 SHARE = "heze-2023-digital-gov.data-service-share"  # %, 2023–2025
 STATIONS = "heze-2023-digital-gov.base-stations"  # 万个, adds up over counties
@@ -323,32 +319,16 @@ def test_export_round_trips_through_import_unchanged(db, fmt):
 # --- the command line -------------------------------------------------------------------
 
 
-def _cli(tmp_path: Path, small_catalog_path: Path, *args: str):
-    env = {
-        **os.environ,
-        "METRICS_CONFIG": str(small_catalog_path),
-        "METRICS_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "metrics", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_cli_import_json_contract_and_exit_codes(tmp_path, small_catalog_path):
     good = tmp_path / "q.csv"
     good.write_bytes(QUARTERLY_SHEET.encode("gbk"))
     bad = tmp_path / "bad.csv"
     bad.write_bytes((QUARTERLY_SHEET + f"{SHARE},,2024Q4,200%,,\n").encode("gbk"))
 
-    assert _cli(tmp_path, small_catalog_path, "init").returncode == 0
-    dry = _cli(tmp_path, small_catalog_path, "import", str(good), "--dry-run", "--json")
+    assert run_cli(tmp_path, small_catalog_path, "init").returncode == 0
+    dry = run_cli(tmp_path, small_catalog_path, "import", str(good), "--dry-run", "--json")
     assert dry.returncode == 0 and json.loads(dry.stdout)["inserted"] == 4
-    refused = _cli(tmp_path, small_catalog_path, "import", str(bad), "--json")
+    refused = run_cli(tmp_path, small_catalog_path, "import", str(bad), "--json")
     out = json.loads(refused.stdout)
     assert refused.returncode == 1 and out["written"] is False
     assert set(out) == {"file", "rows", "inserted", "updated", "unchanged", "errors", "written"}
@@ -358,25 +338,25 @@ def test_cli_import_json_contract_and_exit_codes(tmp_path, small_catalog_path):
         "value",
         "message",
     }
-    ok = _cli(tmp_path, small_catalog_path, "import", str(good), "--json")
+    ok = run_cli(tmp_path, small_catalog_path, "import", str(good), "--json")
     assert ok.returncode == 0 and json.loads(ok.stdout)["written"] is True
-    again = _cli(tmp_path, small_catalog_path, "import", str(good))
+    again = run_cli(tmp_path, small_catalog_path, "import", str(good))
     assert again.returncode == 0 and "unchanged 4" in again.stdout
 
     exported = tmp_path / "all.xlsx"
-    assert _cli(tmp_path, small_catalog_path, "export", "--out", str(exported)).returncode == 0
-    round_trip = _cli(tmp_path, small_catalog_path, "import", str(exported), "--json")
+    assert run_cli(tmp_path, small_catalog_path, "export", "--out", str(exported)).returncode == 0
+    round_trip = run_cli(tmp_path, small_catalog_path, "import", str(exported), "--json")
     assert json.loads(round_trip.stdout)["unchanged"] == 4
 
-    undo = _cli(tmp_path, small_catalog_path, "undo", "1")
+    undo = run_cli(tmp_path, small_catalog_path, "undo", "1")
     assert undo.returncode == 0 and "deleted 4" in undo.stdout
-    assert _cli(tmp_path, small_catalog_path, "undo", "1").returncode == 1
-    missing = _cli(tmp_path, small_catalog_path, "import", str(tmp_path / "nope.csv"))
+    assert run_cli(tmp_path, small_catalog_path, "undo", "1").returncode == 1
+    missing = run_cli(tmp_path, small_catalog_path, "import", str(tmp_path / "nope.csv"))
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
-    assert _cli(tmp_path, small_catalog_path, "import").returncode == 2
+    assert run_cli(tmp_path, small_catalog_path, "import").returncode == 2
 
     backup = tmp_path / "backup.db"
-    assert _cli(tmp_path, small_catalog_path, "backup", str(backup)).returncode == 0
+    assert run_cli(tmp_path, small_catalog_path, "backup", str(backup)).returncode == 0
     import sqlite3
 
     with sqlite3.connect(backup) as conn:
