@@ -48,6 +48,10 @@ TEXT.update(
             "Import #{id} undone: restored {restored}, deleted {deleted}, "
             "kept {kept} changed since",
         ),
+        "cli.xlsx_needs_out": (
+            "Excel 格式需要用 --out 指定文件名（如 --out 数据.xlsx）",
+            "The xlsx format needs a file: add --out FILE (e.g. --out data.xlsx)",
+        ),
         "cli.wrote": ("已写入 {path}（{rows}行）", "Wrote {path} ({rows} rows)"),
         "cli.backup": ("备份完成：{path}", "Backup written: {path}"),
         "cli.internal": (
@@ -237,42 +241,45 @@ def cmd_undo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_sheet(frame, out: str | None, fmt: str) -> None:  # type: ignore[no-untyped-def]
-    from metrics.exports import to_csv_bytes, to_xlsx_bytes
-
-    data = to_xlsx_bytes(frame) if fmt == "xlsx" else to_csv_bytes(frame)
-    if out is None:
-        sys.stdout.buffer.write(data)
-        return
-    with open(out, "wb") as fh:
-        fh.write(data)
-    print(both("cli.wrote", path=out, rows=len(frame)), file=sys.stderr)
-
-
 def _format(args: argparse.Namespace) -> str:
     if args.format:
         return args.format
     return "xlsx" if (args.out or "").lower().endswith(".xlsx") else "csv"
 
 
+def _check_sheet_args(args: argparse.Namespace) -> None:
+    """Excel is binary: it goes to a file, never to the terminal."""
+    if _format(args) == "xlsx" and args.out is None:
+        raise UsageError(both("cli.xlsx_needs_out"))
+
+
+def _write_sheet(frame, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
+    from metrics.exports import to_csv_bytes, to_xlsx_bytes
+
+    data = to_xlsx_bytes(frame) if _format(args) == "xlsx" else to_csv_bytes(frame)
+    if args.out is None:
+        sys.stdout.buffer.write(data)
+        return
+    with open(args.out, "wb") as fh:
+        fh.write(data)
+    print(both("cli.wrote", path=args.out, rows=len(frame)), file=sys.stderr)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from db.queries import observation_table
     from metrics.exports import observations_sheet
 
+    _check_sheet_args(args)
     db = _database(args)
-    if _format(args) == "xlsx" and args.out is None:
-        raise UsageError("--format xlsx needs --out FILE / xlsx 格式需要 --out 文件名")
-    _write_sheet(observations_sheet(observation_table(db), db.catalog), args.out, _format(args))
+    _write_sheet(observations_sheet(observation_table(db), db.catalog), args)
     return 0
 
 
 def cmd_template(args: argparse.Namespace) -> int:
     from metrics.exports import template_sheet
 
-    catalog = _catalog(args.config)
-    if _format(args) == "xlsx" and args.out is None:
-        raise UsageError("--format xlsx needs --out FILE / xlsx 格式需要 --out 文件名")
-    _write_sheet(template_sheet(catalog), args.out, _format(args))
+    _check_sheet_args(args)
+    _write_sheet(template_sheet(_catalog(args.config)), args)
     return 0
 
 

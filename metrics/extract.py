@@ -1070,8 +1070,9 @@ def _entry(plan_id: str, n: int, p: Proposal) -> dict[str, Any]:
 # --- the extractor --------------------------------------------------------------------------
 
 
-def _sentences(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
-    """Sentence spans in text[lo:hi], split at 。!?; outside parentheses."""
+def _spans(text: str, lo: int, hi: int, marks: str) -> list[tuple[int, int]]:
+    """Spans of text[lo:hi] split at any of `marks` outside parentheses (the last span
+    always included, even when empty)."""
     spans: list[tuple[int, int]] = []
     depth, start = 0, lo
     for i in range(lo, hi):
@@ -1080,29 +1081,21 @@ def _sentences(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
             depth += 1
         elif ch == ")":
             depth = max(0, depth - 1)
-        elif depth == 0 and ch in "。!?;":
-            spans.append((start, i))
-            start = i + 1
-    if start < hi:
-        spans.append((start, hi))
-    return [(a, b) for a, b in spans if b > a]
-
-
-def _clauses(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
-    """Clause spans split at commas and colons outside parentheses."""
-    spans: list[tuple[int, int]] = []
-    depth, start = 0, lo
-    for i in range(lo, hi):
-        ch = text[i]
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth = max(0, depth - 1)
-        elif depth == 0 and ch in ",:":
+        elif depth == 0 and ch in marks:
             spans.append((start, i))
             start = i + 1
     spans.append((start, hi))
     return spans
+
+
+def _sentences(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Non-empty sentence spans in text[lo:hi], split at 。!?; outside parentheses."""
+    return [(a, b) for a, b in _spans(text, lo, hi, "。!?;") if b > a]
+
+
+def _clauses(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Clause spans split at commas and colons outside parentheses."""
+    return _spans(text, lo, hi, ",:")
 
 
 def _goal_year(paragraphs: list[Paragraph]) -> int | None:

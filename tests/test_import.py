@@ -361,6 +361,13 @@ def test_cli_import_json_contract_and_exit_codes(tmp_path, small_catalog_path):
 
     with sqlite3.connect(backup) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    again = run_cli(tmp_path, small_catalog_path, "backup", str(backup))
+    assert again.returncode == 1 and "already exists" in again.stderr  # never overwritten
+
+    no_out = run_cli(tmp_path, small_catalog_path, "export", "--format", "xlsx")
+    assert no_out.returncode == 1 and "--out" in no_out.stderr and "需要" in no_out.stderr
+    template = run_cli(tmp_path, small_catalog_path, "template")
+    assert template.returncode == 0 and "指标编码" in template.stdout
 
 
 def test_excel_percent_cells_are_read_as_shown(db):

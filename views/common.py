@@ -86,6 +86,16 @@ def _observations(version: tuple[int, int, int]) -> pd.DataFrame:
     return queries.observation_table(get_db())
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _revisions(indicator_id: str, version: tuple[int, int, int]) -> pd.DataFrame:
+    return queries.revisions(get_db(), indicator_id)
+
+
+def revisions(indicator_id: str) -> pd.DataFrame:
+    """One indicator's corrections, newest first, cached until the data changes."""
+    return _revisions(indicator_id, data_version())
+
+
 def observations() -> pd.DataFrame:
     """Stored observations with who and when, cached until the data changes."""
     return _observations(data_version())

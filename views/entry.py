@@ -16,19 +16,19 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from db import queries
 from db.engine import DatabaseBusy
 from db.writes import WriteReport, enter_value
 from metrics.catalog import Catalog, Indicator
 from metrics.demo import DEMO_NOTE, DEMO_SOURCE
 from metrics.exports import period_labels
-from metrics.i18n import TEXT, t
+from metrics.i18n import TEXT
 from metrics.importer import COLUMNS
 from metrics.periods import KINDS, Period, PeriodError, parse_period
 from metrics.progress import explain, status_label
 from metrics.values import format_value
+from views import charts
 from views.auth import acting_actor
-from views.common import data_version, get_db, lang, observations, plain, status, tr
+from views.common import get_db, lang, observations, plain, revisions, status, tr
 
 TEXT.update(
     {
@@ -237,21 +237,15 @@ def _when(x: object) -> str:
 
 
 def _stage_texts(ind: Indicator) -> list[str]:
-    """The catalog's stages in words, as the plan states them."""
-    texts = []
-    for stage in ind.targets:
-        if stage.op == "between":
-            target = t(
-                "target.between",
-                lang(),
-                low=format_value(stage.low, "", lang()),  # type: ignore[arg-type]
-                high=_value(stage.high, ind.unit),
-            )
-        else:
-            op_key = {">=": "target.ge", "<=": "target.le", "==": "target.eq"}[stage.op]
-            target = t(op_key, lang(), v=_value(stage.value, ind.unit))
-        texts.append(tr("entry.stage", by=stage.by.isoformat(), target=target))
-    return texts
+    """The catalog's stages in words, as the plan states them (worded as on every page)."""
+    return [
+        tr(
+            "entry.stage",
+            by=s.by.isoformat(),
+            target=charts.target_text(s.op, s.value, s.low, s.high, ind.unit, lang()),
+        )
+        for s in ind.targets
+    ]
 
 
 def _status_row(indicator_id: str, region: str) -> pd.Series | None:
@@ -275,11 +269,6 @@ def _stored(indicator_id: str, region: str) -> pd.DataFrame:
     rows = rows.sort_values(["period_end", "rank"], ascending=[True, False])
     rows["period"] = period_labels(rows.period_kind, rows.period_end) if len(rows) else []
     return rows
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _revisions(indicator_id: str, version: tuple[int, int, int]) -> pd.DataFrame:
-    return queries.revisions(get_db(), indicator_id)
 
 
 def _parsed_period(text: str) -> Period | None:
@@ -406,7 +395,7 @@ def _tables(ind: Indicator, region: str, values: pd.DataFrame) -> None:
             width="stretch",
         )
     st.subheader(tr("entry.history"))
-    revs = _revisions(ind.id, data_version())
+    revs = revisions(ind.id)
     revs = revs[revs.region_code == region]
     if revs.empty:
         st.caption(tr("entry.no_history"))

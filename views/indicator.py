@@ -14,19 +14,18 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from db import queries
 from metrics.exports import period_labels
 from metrics.i18n import TEXT
 from metrics.progress import actual_series, explain, projection_line, trajectory
 from metrics.values import format_value
 from views import charts
 from views.common import (
-    data_version,
     download_html,
     get_db,
     lang,
     lang_key,
     observations,
+    revisions,
     status,
     tr,
 )
@@ -113,12 +112,6 @@ _BOX = {
     "missed": st.error,
     "no_data": st.info,
 }
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _revisions(indicator_id: str, version: tuple[int, int, int]) -> pd.DataFrame:
-    """One indicator's revisions, cached until the data changes (version)."""
-    return queries.revisions(get_db(), indicator_id)
 
 
 def _seed_from_url(ids: list[str]) -> list[str]:
@@ -354,7 +347,7 @@ else:
     )
 
 st.subheader(tr("ind.revisions"))
-revs = _revisions(indicator_id, data_version())
+revs = revisions(indicator_id)
 if revs.empty:
     st.caption(tr("ind.revisions_none"))
 else:

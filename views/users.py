@@ -31,7 +31,8 @@ TEXT.update(
 db = get_db()
 actor = current_actor()
 st.title(tr("users.title"))
-st.dataframe(accounts.list_users(db), hide_index=True, use_container_width=True)
+users = accounts.list_users(db)
+st.dataframe(users, hide_index=True, use_container_width=True)
 
 units = sorted({u for i in db.catalog.indicators.values() for u in i.responsible})
 regions = list(db.catalog.regions)
@@ -70,7 +71,7 @@ with st.form("add_user", clear_on_submit=True):
                 name=name,
             )
 
-names = accounts.list_users(db)["name"].tolist()
+names = users["name"].tolist()
 if names:
     left, right = st.columns(2)
     with left, st.form("disable_user"):
