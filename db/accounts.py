@@ -33,8 +33,14 @@ TEXT.update(
             "账号名须为1–50个字符，不含空格",
             "An account name must be 1–50 characters without spaces",
         ),
-        "user.exists": ("账号“{name}”已存在", "Account “{name}” already exists"),
-        "user.unknown": ("未知账号“{name}”", "Unknown account “{name}”"),
+        "user.exists": (
+            "账号“{name}”已存在，请换一个名称",
+            "Account “{name}” already exists: choose another name",
+        ),
+        "user.unknown": (
+            "未知账号“{name}”，可用 python -m metrics user list 查看现有账号",
+            "Unknown account “{name}”: python -m metrics user list shows the accounts",
+        ),
         "user.unknown_unit": (
             "责任单位“{unit}”不在目录中，请按目录中的写法填写（如 市大数据局）",
             "Unit “{unit}” is not in the catalog: write it as the catalog does (e.g. 市大数据局)",

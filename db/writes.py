@@ -26,7 +26,10 @@ from metrics.importer import ERROR_COLUMNS, CheckedRows, check_entry, check_file
 
 TEXT.update(
     {
-        "undo.unknown": ("找不到第 {id} 号导入记录", "Import #{id} does not exist"),
+        "undo.unknown": (
+            "找不到第 {id} 号导入记录，请在“批量导入”页的导入历史中查看编号",
+            "Import #{id} does not exist: see the numbers in the import history (Import page)",
+        ),
         "undo.already": ("第 {id} 号导入已于 {at} 撤销", "Import #{id} was already undone at {at}"),
     }
 )
