@@ -7,26 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.i18n import TEXT
 from views.auth import allowed_pages, current_actor, login_form, sidebar_account
 from views.common import LANG_KEY, carry_choices, get_db, lang, tr
-
-TEXT.update(
-    {
-        "nav.overview": ("总览", "Overview"),
-        "nav.indicator": ("指标详情", "Indicator"),
-        "nav.entry": ("数据填报", "Data entry"),
-        "nav.import": ("批量导入", "Import"),
-        "nav.users": ("账号管理", "Accounts"),
-        "nav.audit": ("审计日志", "Audit log"),
-        "nav.extract": ("规划文本提取", "Extract from a plan"),
-        "nav.login": ("登录", "Log in"),
-        "nav.leaders": ("领导看板", "For leaders"),
-        "nav.analysts": ("数据报送", "For analysts"),
-        "nav.admin": ("系统管理", "Administration"),
-        "nav.account": ("账号", "Account"),
-    }
-)
 
 st.set_page_config(
     page_title="智慧城市目标跟踪 / Smart-city targets", page_icon="📊", layout="wide"

@@ -18,53 +18,10 @@ from db import audit
 from db.engine import Database
 from db.models import User
 from db.permissions import LOCAL_OPERATOR, Actor, require_admin
-from metrics.i18n import TEXT, both
+from metrics.i18n import both
 
 ROLES = ("viewer", "analyst", "admin")
 HASHER = PasswordHasher()  # argon2-cffi's defaults are Argon2id (RFC 9106 low-memory)
-
-TEXT.update(
-    {
-        "user.bad_role": (
-            "角色“{role}”无效，可选 viewer（只读）、analyst（填报）、admin（管理）",
-            "Role “{role}” is not valid: choose viewer, analyst or admin",
-        ),
-        "user.bad_name": (
-            "账号名须为1–50个字符，不含空格",
-            "An account name must be 1–50 characters without spaces",
-        ),
-        "user.exists": (
-            "账号“{name}”已存在，请换一个名称",
-            "Account “{name}” already exists: choose another name",
-        ),
-        "user.unknown": (
-            "未知账号“{name}”，可用 python -m metrics user list 查看现有账号",
-            "Unknown account “{name}”: python -m metrics user list shows the accounts",
-        ),
-        "user.unknown_unit": (
-            "责任单位“{unit}”不在目录中，请按目录中的写法填写（如 市大数据局）",
-            "Unit “{unit}” is not in the catalog: write it as the catalog does (e.g. 市大数据局)",
-        ),
-        "user.unknown_region": ("未知地区编码“{code}”", "Unknown region code “{code}”"),
-        "user.analyst_units": (
-            "填报员（analyst）至少需要一个责任单位（--unit）",
-            "An analyst needs at least one responsible unit (--unit)",
-        ),
-        "user.short_password": (
-            "密码至少需要 {n} 个字符",
-            "The password needs at least {n} characters",
-        ),
-        "login.failed": ("账号或密码错误", "Wrong account name or password"),
-        "login.disabled": (
-            "账号已停用，请联系管理员",
-            "This account is disabled: ask an administrator",
-        ),
-        "login.locked": (
-            "登录失败次数过多，账号已锁定至 {until}（UTC）",
-            "Too many failed logins: the account is locked until {until} (UTC)",
-        ),
-    }
-)
 
 
 class AccountError(Exception):

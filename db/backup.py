@@ -11,26 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from db.engine import Database
-from metrics.i18n import TEXT, both
-
-TEXT.update(
-    {
-        "backup.exists": (
-            "目标文件 {path} 已存在，请换一个文件名",
-            "{path} already exists: choose another file name",
-        ),
-        "backup.no_pg_dump": (
-            "PostgreSQL 备份需要 pg_dump，请安装 postgresql-client",
-            "Backing up PostgreSQL needs pg_dump: install postgresql-client",
-        ),
-        "backup.failed": ("备份失败：{detail}", "Backup failed: {detail}"),
-        "backup.damaged": (
-            "备份副本未通过完整性检查（{detail}），已删除；原数据库未改动，请重试",
-            "The backup copy failed its integrity check ({detail}) and was removed; the "
-            "database is untouched, try again",
-        ),
-    }
-)
+from metrics.i18n import both
 
 
 class BackupError(Exception):

@@ -21,17 +21,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from metrics.catalog import Catalog
-from metrics.i18n import TEXT, both
-
-TEXT.update(
-    {
-        "db.busy": (
-            "数据库正忙：另一项写入已占用 {seconds} 秒仍未结束，本次未写入任何数据，请稍后重试",
-            "The database is busy: another write has held it for {seconds} s; nothing was "
-            "written, try again later",
-        ),
-    }
-)
+from metrics.i18n import both
 
 log = logging.getLogger(__name__)
 

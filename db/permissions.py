@@ -6,29 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from metrics.catalog import Catalog
-from metrics.i18n import TEXT, both
-
-TEXT.update(
-    {
-        "perm.viewer": (
-            "账号“{user}”为只读角色，不能写入数据",
-            "Account “{user}” is read-only and cannot write data",
-        ),
-        "perm.disabled": ("账号“{user}”已停用", "Account “{user}” is disabled"),
-        "perm.unit": (
-            "账号“{user}”不属于该指标的责任单位（{units}），不能填报",
-            "Account “{user}” is not in this indicator's responsible units ({units})",
-        ),
-        "perm.region": (
-            "账号“{user}”只能填报地区 {regions}，不能填报 {region}",
-            "Account “{user}” may only write regions {regions}, not {region}",
-        ),
-        "perm.admin": (
-            "该操作需要管理员账号，“{user}”不是管理员",
-            "This needs an administrator; “{user}” is not one",
-        ),
-    }
-)
+from metrics.i18n import both
 
 
 class PermissionDenied(Exception):

@@ -21,18 +21,8 @@ from db import audit, queries
 from db.engine import Database
 from db.models import Import, Observation, Revision
 from db.permissions import LOCAL_OPERATOR, Actor, PermissionDenied, write_problem
-from metrics.i18n import TEXT, both
+from metrics.i18n import both
 from metrics.importer import ERROR_COLUMNS, CheckedRows, check_entry, check_file
-
-TEXT.update(
-    {
-        "undo.unknown": (
-            "找不到第 {id} 号导入记录，请在“批量导入”页的导入历史中查看编号",
-            "Import #{id} does not exist: see the numbers in the import history (Import page)",
-        ),
-        "undo.already": ("第 {id} 号导入已于 {at} 撤销", "Import #{id} was already undone at {at}"),
-    }
-)
 
 KEY = ["indicator_id", "region_code", "period_kind", "period_end"]
 OBS = Observation.__table__

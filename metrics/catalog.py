@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from metrics.i18n import TEXT, both
+from metrics.i18n import both
 
 DOMAINS: dict[str, str] = {
     "总体目标": "Overall goals",
@@ -34,120 +34,6 @@ DOMAINS: dict[str, str] = {
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REGION_RE = re.compile(r"^\d{6}$")
 
-TEXT.update(
-    {
-        "catalog.file_missing": (
-            "找不到目录文件 {path}，请检查路径或设置 METRICS_CONFIG",
-            "Catalog file {path} not found: check the path or set METRICS_CONFIG",
-        ),
-        "catalog.yaml_syntax": (
-            "YAML 语法错误：{detail}，请检查缩进、冒号和引号",
-            "YAML syntax error: {detail}; check indentation, colons and quotes",
-        ),
-        "catalog.too_deep": (
-            "YAML 嵌套层次过深，目录不应超过十余层缩进",
-            "The YAML is nested too deep: a catalog needs no more than a dozen levels",
-        ),
-        "catalog.too_large": (
-            "目录展开后超过 {n} 个节点（可能是别名 &/* 层层引用），请去掉别名后重试",
-            "The catalog expands to more than {n} nodes (aliases &/* nested in each other?): "
-            "remove the aliases",
-        ),
-        "catalog.not_mapping": (
-            "目录顶层应为包含 regions、plans、indicators 的映射",
-            "The catalog's top level must be a mapping with regions, plans and indicators",
-        ),
-        "catalog.section_list": ("“{section}”应为列表", "“{section}” must be a list"),
-        "catalog.duplicate_key": (
-            "键“{key}”在同一处重复出现，请删除其中一个",
-            "Key “{key}” appears twice in the same mapping: remove one",
-        ),
-        "catalog.missing": ("缺少必填字段", "This required field is missing"),
-        "catalog.extra": (
-            "未知字段，请检查拼写（可用字段见 docs/catalog.md）",
-            "Unknown field: check its spelling (fields are listed in docs/catalog.md)",
-        ),
-        "catalog.bad_value": ("字段值无效：{detail}", "Invalid value: {detail}"),
-        "catalog.bad_date": (
-            "日期无效，请写成 2025-12-31",
-            "Invalid date: write it as 2025-12-31",
-        ),
-        "catalog.bad_number": ("应为数字", "Must be a number"),
-        "catalog.no_responsible": (
-            "请至少填写一个责任单位（按方案原文）",
-            "Name at least one responsible unit (as the plan names it)",
-        ),
-        "catalog.bad_op": (
-            '比较方式应为 ">="、"<="、"==" 或 "between"',
-            'The op must be ">=", "<=", "==" or "between"',
-        ),
-        "catalog.bad_kind": (
-            "类型应为 quantity（数量）或 milestone（任务节点）",
-            "The kind must be quantity or milestone",
-        ),
-        "catalog.bad_id": (
-            "编码“{value}”只能包含小写字母、数字和连字符",
-            "Id “{value}” may contain only lowercase letters, digits and hyphens",
-        ),
-        "catalog.indicator_id": (
-            "指标编码“{value}”应写成“{plan}.<英文短名>”",
-            "Indicator id “{value}” must be “{plan}.<short-name>”",
-        ),
-        "catalog.duplicate_id": (
-            "编码“{value}”重复（首次出现在第{line}行），编码必须唯一",
-            "Id “{value}” is used twice (first at line {line}); ids must be unique",
-        ),
-        "catalog.region_code": (
-            "地区编码“{value}”应为6位 GB/T 2260 编码，并加引号",
-            "Region code “{value}” must be a quoted six-digit GB/T 2260 code",
-        ),
-        "catalog.unknown_region": (
-            "未知地区编码“{value}”，请先在 regions 中登记",
-            "Unknown region code “{value}”: add it under regions first",
-        ),
-        "catalog.unknown_plan": (
-            "未知规划“{value}”，请使用 plans 中的 id",
-            "Unknown plan “{value}”: use an id from plans",
-        ),
-        "catalog.unknown_domain": (
-            "领域“{value}”不在固定词表中，可选：{choices}",
-            "Domain “{value}” is not in the fixed vocabulary; choose one of: {choices}",
-        ),
-        "catalog.between_bounds": (
-            "between 需要 low 和 high，且不写 value",
-            "between needs low and high, and no value",
-        ),
-        "catalog.between_order": (
-            "区间下限 low（{low}）大于上限 high（{high}）",
-            "The range's low ({low}) is above its high ({high})",
-        ),
-        "catalog.stage_value": (
-            "“{op}”需要 value，且不写 low/high",
-            "“{op}” needs a value, and no low/high",
-        ),
-        "catalog.no_targets": ("至少需要一个目标阶段", "At least one target stage is needed"),
-        "catalog.stage_order": (
-            "目标阶段应按截止日期先后排列，且日期不重复（{by} 不晚于前一阶段）",
-            "Stages must be in deadline order with distinct dates ({by} is not after the one before)",
-        ),
-        "catalog.stage_before_baseline": (
-            "截止日期 {by} 早于基期日期 {baseline}",
-            "Deadline {by} is before the baseline date {baseline}",
-        ),
-        "catalog.milestone_unit": (
-            '任务节点（milestone）的单位必须是 "%"（完成百分比），当前为“{unit}”',
-            'A milestone\'s unit must be "%" (percent complete), not “{unit}”',
-        ),
-        "catalog.percent_range": (
-            "百分比目标须在0到100之间，当前为{value}",
-            "A percentage target must be between 0 and 100; got {value}",
-        ),
-        "catalog.percent_aggregate": (
-            "百分比指标不能按区县求和（aggregate: sum），请删除该字段",
-            "A percentage cannot be summed over counties (aggregate: sum): remove it",
-        ),
-    }
-)
 
 Op = Literal[">=", "<=", "==", "between"]
 

@@ -12,69 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from metrics.catalog import Catalog, CatalogError, load_catalog
-from metrics.i18n import TEXT, both
-
-TEXT.update(
-    {
-        "cli.valid": (
-            "目录有效：{plans}个规划，{indicators}个指标，{regions}个地区",
-            "Catalog is valid: {plans} plans, {indicators} indicators, {regions} regions",
-        ),
-        "cli.problems": ("目录有 {n} 处问题：", "The catalog has {n} problem(s):"),
-        "cli.init": (
-            "数据库已就绪（{url}，结构版本 {version}）；目录同步：新增{added}，修改{changed}，"
-            "停用{retired}，未变{unchanged}",
-            "Database ready ({url}, schema version {version}); catalog sync: added {added}, "
-            "changed {changed}, retired {retired}, unchanged {unchanged}",
-        ),
-        "cli.import": (
-            "{file}：共{rows}行，新增{inserted}，更新{updated}，未变{unchanged}，错误{errors}",
-            "{file}: {rows} rows, inserted {inserted}, updated {updated}, "
-            "unchanged {unchanged}, errors {errors}",
-        ),
-        "cli.import_refused": (
-            "有错误行，未写入任何数据（可用 --skip-invalid 只写入有效行）",
-            "Rows were rejected, nothing was written (--skip-invalid writes the valid rows)",
-        ),
-        "cli.import_dry": ("试运行：未写入任何数据", "Dry run: nothing was written"),
-        "cli.import_written": ("已写入，导入编号 #{id}", "Written as import #{id}"),
-        "cli.import_nothing": (
-            "数据与库中一致，无需写入",
-            "Every row matches what is stored: nothing to write",
-        ),
-        "cli.file_missing": ("找不到文件 {path}", "File {path} not found"),
-        "cli.undo": (
-            "已撤销导入 #{id}：恢复{restored}，删除{deleted}，之后已被修改而保留{kept}",
-            "Import #{id} undone: restored {restored}, deleted {deleted}, "
-            "kept {kept} changed since",
-        ),
-        "cli.xlsx_needs_out": (
-            "Excel 格式需要用 --out 指定文件名（如 --out 数据.xlsx）",
-            "The xlsx format needs a file: add --out FILE (e.g. --out data.xlsx)",
-        ),
-        "cli.wrote": ("已写入 {path}（{rows}行）", "Wrote {path} ({rows} rows)"),
-        "cli.backup": ("备份完成：{path}", "Backup written: {path}"),
-        "cli.internal": (
-            "内部错误（{kind}）：{detail}。数据未改变；设置 METRICS_DEBUG=1 可查看详情",
-            "Internal error ({kind}): {detail}. No data was changed; set METRICS_DEBUG=1 "
-            "for details",
-        ),
-        "cli.bad_date": (
-            "日期“{value}”无效，请写成 2025-06-30",
-            "Invalid date “{value}”: write 2025-06-30",
-        ),
-        "cli.demo": (
-            "演示数据已写入（导入 #{id}，来源标注为“演示数据”），可用 undo {id} 撤销",
-            "Demo data written (import #{id}, source marked as synthetic); undo it with undo {id}",
-        ),
-        "cli.password_stdin": (
-            "请用 --password-stdin 从标准输入提供密码（不在命令行中明文书写）",
-            "Give the password on standard input with --password-stdin (never on the command line)",
-        ),
-        "cli.user_done": ("账号操作 {action} 已完成：{name}", "Account {action} done: {name}"),
-        "cli.unknown_user": ("未知账号“{user}”", "Unknown account “{user}”"),
-    }
-)
+from metrics.i18n import both
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -1,46 +1,58 @@
 """The one translation table: every user-facing sentence, in Chinese and English.
 
-Code refers to a sentence by key; `t()` gives one language (the dashboard),
-`both()` gives "中文 / English" (CLI output, import reports, stored messages).
+The sentences are data (`metrics/locale/zh.yaml`, `en.yaml`), read once when this module is
+first imported, so every key exists whichever module asks first and a duplicate key is an
+error instead of silently replacing another. Code refers to a sentence by key; `t()` gives one
+language (the dashboard), `both()` gives "中文 / English" (CLI output, import reports, stored
+messages).
 """
 
 from __future__ import annotations
 
-LANGS = ("zh", "en")
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
 
-TEXT: dict[str, tuple[str, str]] = {
-    # --- periods and values (import, entry) ---
-    "period.empty": (
-        "统计期为空，请填写如 2024Q3 的统计期",
-        "The period is empty: enter one such as 2024Q3",
-    ),
-    "period.invalid": (
-        "无法识别的统计期“{raw}”，请写成 2024Q3、2024年第三季度、2024-09-30 或 2024年",
-        "Unrecognised period “{raw}”: write it as 2024Q3, 2024年第三季度, 2024-09-30 or 2024",
-    ),
-    "value.empty": ("数值为空，请填写数值", "The value is empty: enter a number"),
-    "value.invalid": (
-        "无法识别的数值“{raw}”，请写成 1234、1,234、6.5万 或 35%",
-        "Unrecognised value “{raw}”: write it as 1234, 1,234, 6.5万 or 35%",
-    ),
-    "value.not_finite": ("数值“{raw}”不是有限数", "The value “{raw}” is not a finite number"),
-    "value.unit_mismatch": (
-        "数值“{raw}”的单位与指标单位“{unit}”不符，请按“{unit}”填写",
-        "The unit in “{raw}” does not match the indicator's unit “{unit}”: enter it in {unit}",
-    ),
-    "value.percent_not_allowed": (
-        "数值“{raw}”带有%，但指标单位是“{unit}”",
-        "The value “{raw}” has a % sign but the indicator's unit is “{unit}”",
-    ),
-    "value.percent_range": (
-        "百分比须在0到100之间，实际为{value}",
-        "A percentage must be between 0 and 100; got {value}",
-    ),
-    "value.negative": (
-        "数值不能为负数，实际为{value}",
-        "The value cannot be negative; got {value}",
-    ),
-}
+import yaml
+
+LANGS = ("zh", "en")
+LOCALE_DIR = Path(__file__).with_name("locale")
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_Loader):  # type: ignore[misc, valid-type]
+    """A YAML loader that refuses a key written twice in one mapping."""
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ValueError(f"{node.start_mark.name}: key {key!r} appears twice")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_language(lang: str, directory: Path = LOCALE_DIR) -> dict[str, str]:
+    """One language's sentences, key → sentence, refusing duplicate keys and non-text values."""
+    path = directory / f"{lang}.yaml"
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader) or {}
+    bad = [key for key, value in data.items() if not isinstance(value, str)]
+    if bad:
+        raise ValueError(f"{path}: not a sentence: {', '.join(map(str, bad))}")
+    return data
+
+
+def _load() -> Mapping[str, tuple[str, str]]:
+    zh, en = (load_language(lang) for lang in LANGS)
+    missing = sorted(set(zh) ^ set(en))
+    if missing:
+        raise ValueError(f"{LOCALE_DIR}: keys in one language only: {', '.join(missing)}")
+    return MappingProxyType({key: (zh[key], en[key]) for key in zh})
+
+
+TEXT: Mapping[str, tuple[str, str]] = _load()
 
 
 def t(key: str, lang: str = "zh", /, **kwargs: object) -> str:

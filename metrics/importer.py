@@ -20,77 +20,9 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalog import Catalog
-from metrics.i18n import TEXT, both
+from metrics.i18n import both
 from metrics.periods import column_cells, factorize_cells, parse_periods
 from metrics.values import parse_values
-
-TEXT.update(
-    {
-        "import.empty_file": (
-            "文件为空，没有表头和数据",
-            "The file is empty: no header and no rows",
-        ),
-        "import.no_rows": ("文件只有表头，没有数据行", "The file has a header but no data rows"),
-        "import.format": (
-            "不支持的文件类型“{name}”，请上传 .csv 或 .xlsx",
-            "Unsupported file type “{name}”: upload a .csv or .xlsx file",
-        ),
-        "import.encoding": (
-            "无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV",
-            "The file's encoding is not recognised: save it as CSV in UTF-8 or GBK",
-        ),
-        "import.bad_xlsx": (
-            "无法读取 Excel 文件：{detail}。请在 Excel/WPS 中另存为 .xlsx 后重试",
-            "Cannot read the Excel file: {detail}. Save it again as .xlsx in Excel/WPS",
-        ),
-        "import.bad_csv": (
-            "无法读取 CSV 文件：{detail}",
-            "Cannot read the CSV file: {detail}",
-        ),
-        "import.missing_column": (
-            "缺少“{column}”列（可用表头：{aliases}）；文件中的表头为：{found}",
-            "Column “{column}” is missing (accepted headers: {aliases}); the file has: {found}",
-        ),
-        "import.no_indicator_column": (
-            "缺少指标列：请提供“指标编码”或“指标名称”；文件中的表头为：{found}",
-            "No indicator column: provide 指标编码/indicator_id or 指标名称/indicator; "
-            "the file has: {found}",
-        ),
-        "import.too_many_rows": (
-            "文件有 {rows} 行，超过上限 {limit} 行，请拆分后分批导入",
-            "The file has {rows} rows, above the limit of {limit}: split it and import in parts",
-        ),
-        "import.too_large": (
-            "文件大小 {size} MB 超过上限 {limit} MB，请拆分后分批导入",
-            "The file is {size} MB, above the limit of {limit} MB: split it into smaller files",
-        ),
-        "row.unknown_indicator": (
-            "未知指标“{raw}”，请使用模板中的指标编码或完整指标名称",
-            "Unknown indicator “{raw}”: use an indicator id or the exact name from the template",
-        ),
-        "row.ambiguous_indicator": (
-            "指标名称“{raw}”对应多个指标，请改用指标编码",
-            "Indicator name “{raw}” matches several indicators: use the indicator id instead",
-        ),
-        "row.empty_indicator": ("指标为空，请填写指标编码或名称", "The indicator is empty"),
-        "row.unknown_region": (
-            "未知地区“{raw}”，请填写地区编码（如 371700）或名称（如 菏泽市）",
-            "Unknown region “{raw}”: enter a region code (e.g. 371700) or name (e.g. 菏泽市)",
-        ),
-        "row.region_outside": (
-            "地区“{raw}”不在该指标所属规划的范围（{plan_region}）内",
-            "Region “{raw}” is outside the area of this indicator's plan ({plan_region})",
-        ),
-        "row.period_outside": (
-            "统计期“{raw}”不在规划期限内（{start} 至 {end}）",
-            "Period “{raw}” is outside the plan's life ({start} to {end})",
-        ),
-        "row.duplicate": (
-            "同一指标、地区、统计期在文件中出现多次（第{rows}行），请只保留一行",
-            "The same indicator, region and period appears more than once (rows {rows}): keep one",
-        ),
-    }
-)
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "indicator_id": ("指标编码", "indicator_id"),
@@ -168,24 +100,6 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
 
     # A 200,000-row sheet inflates to about 100 MB at 15:1; deflate bombs reach 1000:1.
     max_unpacked_mb, max_ratio, max_cells = 512, 100, 10_000_000
-    TEXT.setdefault(
-        "import.xlsx_bomb",
-        (
-            "Excel 文件解压后约 {size} MB（压缩比 {ratio}:1），超过上限（{limit} MB，{max_ratio}:1），"
-            "可能已损坏或是恶意文件；请在 Excel/WPS 中另存为 CSV 或拆分后导入",
-            "The Excel file expands to about {size} MB (ratio {ratio}:1), above the limit "
-            "({limit} MB, {max_ratio}:1): it may be damaged or malicious. Save it as CSV in "
-            "Excel/WPS, or split it",
-        ),
-    )
-    TEXT.setdefault(
-        "import.xlsx_cells",
-        (
-            "Excel 工作表超过 {limit} 个单元格（或行），请删除多余的行列或拆分后导入",
-            "The Excel sheet has more than {limit} cells (or rows): delete unused rows and "
-            "columns, or split it",
-        ),
-    )
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ImportFileError(both("import.bad_xlsx", detail="not a zip/xlsx file"))
     try:

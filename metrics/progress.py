@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalog import Catalog, Indicator, Stage
-from metrics.i18n import TEXT, t
+from metrics.i18n import t
 from metrics.periods import KINDS, period_from_end
 
 STATUS_ORDER: tuple[str, ...] = (
@@ -95,61 +95,6 @@ _DAY_OFF = 1 << 22
 _FAR = 1 << 40  # a padding deadline, never reached
 _EPS = 1e-9  # relative float noise allowed in every comparison
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-
-TEXT.update(
-    {
-        "status.achieved": ("已完成", "Achieved"),
-        "status.on_track": ("进展正常", "On track"),
-        "status.at_risk": ("存在风险", "At risk"),
-        "status.off_track": ("进度滞后", "Off track"),
-        "status.missed": ("未完成", "Missed"),
-        "status.no_data": ("暂无数据", "No data"),
-        "target.ge": ("不低于{v}", "at least {v}"),
-        "target.le": ("不高于{v}", "at most {v}"),
-        "target.eq": ("{v}左右", "about {v}"),
-        "target.between": ("{low}至{high}", "{low} to {high}"),
-        "explain.no_data": (
-            "尚无实际数据，目标为{deadline}前{target}，{label}",
-            "No actual value yet; the target is {target} by {deadline}: {label}",
-        ),
-        "explain.achieved": (
-            "{period} 实际 {a}，已达到最终目标（{deadline}前{target}），{label}",
-            "{period} actual {a} meets the final target ({target} by {deadline}): {label}",
-        ),
-        "explain.missed": (
-            "{period} 实际 {a}，未达到最终目标（{deadline}前{target}），{label}",
-            "{period} actual {a} did not meet the final target ({target} by {deadline}): {label}",
-        ),
-        "explain.ratio": (
-            "{period} 实际 {a}，按计划应达 {e}，完成计划进度的 {r}，{label}",
-            "{period} actual {a} against {e} planned, {r} of planned progress: {label}",
-        ),
-        "explain.ratio_yearly": (
-            "{period} 本年累计 {a}，按全年目标{stage}的时间进度应达 {e}，完成计划进度的 {r}，{label}",
-            "{period} year-to-date {a} against {e} due by now for the year's target of {stage}, {r} of planned progress: {label}",
-        ),
-        "explain.stage_met": (
-            "{period} 实际 {a}，已达到阶段目标（{stage_deadline}前{stage}），{label}",
-            "{period} actual {a} already meets the stage target ({stage} by {stage_deadline}): {label}",
-        ),
-        "explain.at_baseline": (
-            "{period} 实际 {a}，按计划此时尚无须超过基期值 {b}，{label}",
-            "{period} actual {a}; the plan expects no change from the baseline {b} yet: {label}",
-        ),
-        "explain.regressed": (
-            "{period} 实际 {a}，基期值 {b} 已达到阶段目标{stage}，现已不再达到，{label}",
-            "{period} actual {a} no longer meets the stage target of {stage} that the baseline {b} met: {label}",
-        ),
-        "explain.missed_stages": (
-            "；另有{n}个阶段目标未按期完成（{dates}）",
-            "; {n} earlier stage(s) missed ({dates})",
-        ),
-        "explain.stale": (
-            "；数据已超过两个报告期未更新",
-            "; the data is more than two reporting periods old",
-        ),
-    }
-)
 
 
 # --- small helpers ------------------------------------------------------------------------

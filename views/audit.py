@@ -8,18 +8,7 @@ import streamlit as st
 
 from db import queries
 from metrics.exports import to_csv_bytes
-from metrics.i18n import TEXT
 from views.common import get_db, tr
-
-TEXT.update(
-    {
-        "audit.title": ("审计日志", "Audit log"),
-        "audit.user": ("账号", "Account"),
-        "audit.action": ("操作", "Action"),
-        "audit.all": ("全部", "All"),
-        "audit.export": ("导出 CSV", "Export CSV"),
-    }
-)
 
 ACTIONS = [
     "login",

@@ -12,32 +12,7 @@ import streamlit as st
 
 from db import accounts
 from db.permissions import Actor
-from metrics.i18n import TEXT
 from views.common import get_db, tr
-
-TEXT.update(
-    {
-        "auth.login": ("登录", "Log in"),
-        "auth.logout": ("退出登录", "Log out"),
-        "auth.name": ("账号", "Account"),
-        "auth.password": ("密码", "Password"),
-        "auth.signed_in": ("当前账号：{name}（{role}）", "Signed in as {name} ({role})"),
-        "auth.anonymous": ("未登录：只读浏览", "Not signed in: read-only"),
-        "auth.expired": (
-            "超过 {minutes} 分钟未操作，已自动退出，请重新登录",
-            "Signed out after {minutes} minutes without activity: please log in again",
-        ),
-        "auth.required": ("请先登录", "Please log in first"),
-        "auth.sso": ("使用单位统一身份认证登录", "Log in with single sign-on"),
-        "auth.sso_no_account": (
-            "统一身份认证账号“{name}”尚未开通，请联系管理员",
-            "Single sign-on identity “{name}” has no account here: ask an administrator",
-        ),
-        "role.viewer": ("只读", "viewer"),
-        "role.analyst": ("填报员", "analyst"),
-        "role.admin": ("管理员", "admin"),
-    }
-)
 
 ACTOR_KEY = "actor"
 SEEN_KEY = "last_seen"

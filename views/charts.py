@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from metrics.catalog import Catalog, Indicator
-from metrics.i18n import TEXT, t
+from metrics.i18n import t
 from metrics.periods import KINDS
 from metrics.progress import STATUS_ORDER, status_label
 from metrics.values import format_value
@@ -34,40 +34,6 @@ STATUS_COLORS: dict[str, str] = {
 
 _STAGE_SYMBOLS = {">=": "triangle-up", "<=": "triangle-down", "==": "diamond", "between": "square"}
 _KIND_RANK = {k: i for i, k in enumerate(KINDS)}
-
-TEXT.update(
-    {
-        "chart.actual": ("实际值", "Actual"),
-        "chart.baseline": ("基期值", "Baseline"),
-        "chart.trajectory": ("计划进度", "Planned trajectory"),
-        "chart.stage": ("阶段目标", "Target stage"),
-        "chart.projection": ("趋势预测", "Projection"),
-        "chart.as_of": ("截至 {date}", "As of {date}"),
-        "chart.date": ("日期", "Date"),
-        "chart.value": ("数值（{unit}）", "Value ({unit})"),
-        "chart.value_plain": ("数值", "Value"),
-        "chart.count": ("目标数", "Targets"),
-        "chart.by_city": ("各城市目标状态", "Target status by city"),
-        "chart.by_unit": ("各责任单位目标状态", "Target status by responsible unit"),
-        "chart.by_unit_top": (
-            "各责任单位目标状态（目标最多的前{n}个单位）",
-            "Target status by responsible unit (the {n} units with most targets)",
-        ),
-        "chart.regions": ("{name}：各区县最新值", "{name}: latest value by county"),
-        "chart.county_target": ("分摊目标", "Share of the target"),
-        "chart.compare": ("同类指标对比：{group}", "Similar indicators compared: {group}"),
-        "chart.progress_pct": ("完成最终目标的进度（%）", "Progress towards the final target (%)"),
-        "chart.hover_target": ("目标", "Target"),
-        "chart.hover_status": ("状态", "Status"),
-        "chart.hover_progress": ("进度", "Progress"),
-        "chart.empty": ("暂无数据", "No data"),
-        "chart.png_hint": (
-            "HTML 图表可离线打开并交互；如需图片，请点击图表右上角工具栏的相机按钮保存 PNG。",
-            "The HTML chart opens offline and stays interactive; for an image, use the camera "
-            "button in the chart's toolbar to save a PNG.",
-        ),
-    }
-)
 
 
 # --- small helpers --------------------------------------------------------------------------

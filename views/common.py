@@ -16,20 +16,7 @@ import streamlit as st
 from db import queries
 from db.engine import Database, open_database
 from metrics.catalog import load_catalog
-from metrics.i18n import TEXT, t
-
-TEXT.update(
-    {
-        "app.title": ("智慧城市目标跟踪", "Smart-city target tracker"),
-        "app.language": ("语言 / Language", "语言 / Language"),
-        "chart.download_html": ("下载图表（HTML）", "Download chart (HTML)"),
-        "app.db_error": (
-            "无法打开数据库：{detail}。请检查 config.yaml 中的 database_url 或 METRICS_DATABASE_URL",
-            "Cannot open the database: {detail}. Check database_url in config.yaml or "
-            "METRICS_DATABASE_URL",
-        ),
-    }
-)
+from metrics.i18n import t
 
 LANG_KEY = "lang"
 

@@ -21,7 +21,6 @@ from db.writes import WriteReport, enter_value
 from metrics.catalog import Catalog, Indicator
 from metrics.demo import DEMO_NOTE, DEMO_SOURCE
 from metrics.exports import period_labels
-from metrics.i18n import TEXT
 from metrics.importer import COLUMNS
 from metrics.periods import KINDS, Period, PeriodError, parse_period
 from metrics.progress import explain, status_label
@@ -29,107 +28,6 @@ from metrics.values import format_value
 from views import charts
 from views.auth import acting_actor
 from views.common import get_db, lang, observations, plain, revisions, status, tr
-
-TEXT.update(
-    {
-        "entry.title": ("数据填报", "Data entry"),
-        "entry.intro": (
-            "逐条填报指标实际值，与批量导入使用相同的校验规则。更正已有数值时，原值保留在修改记录中。",
-            "Enter actual values one at a time; the same checks as a file import apply. "
-            "Correcting a stored value keeps the old one in the revision history.",
-        ),
-        "entry.acting": ("填报账号：{user}", "Entering as: {user}"),
-        "entry.plan": ("规划", "Plan"),
-        "entry.unit": ("责任单位", "Responsible unit"),
-        "entry.all": ("全部", "All"),
-        "entry.indicator": (
-            "指标（可输入名称或编码搜索）",
-            "Indicator (type a name or id to search)",
-        ),
-        "entry.no_match": (
-            "没有符合筛选条件的指标，请放宽规划或责任单位筛选",
-            "No indicator matches these filters: widen the plan or unit filter",
-        ),
-        "entry.region": ("地区", "Region"),
-        "entry.period": ("统计期", "Period"),
-        "entry.period_placeholder": ("如 {example}", "e.g. {example}"),
-        "entry.period_help": (
-            "可写 2025Q3、2025年第三季度、2025-09、2025-09-30 或 2025（全年）",
-            "Write 2025Q3, 2025年第三季度, 2025-09, 2025-09-30 or 2025 (a whole year)",
-        ),
-        "entry.period_read": ("识别为统计期 {label}", "Read as period {label}"),
-        "entry.period_stored": (
-            "该统计期已有数值 {value}（{user}，{at}）。提交新数值将更新它，原值保留在修改记录中。",
-            "This period already holds {value} ({user}, {at}). A new value updates it; the "
-            "old one stays in the revision history.",
-        ),
-        "entry.value": ("数值（单位：{unit}）", "Value (unit: {unit})"),
-        "entry.value_placeholder": ("如 52%、6.5万、1,234", "e.g. 52%, 6.5万, 1,234"),
-        "entry.value_help": (
-            "可带千分位、%、万/亿，全角数字亦可；数值按指标单位“{unit}”保存",
-            "Thousands separators, %, 万/亿 and full-width digits are accepted; the value is "
-            "stored in the indicator's unit “{unit}”",
-        ),
-        "entry.note": ("备注", "Note"),
-        "entry.source": ("来源", "Source"),
-        "entry.reason": ("修改原因", "Reason for the correction"),
-        "entry.reason_placeholder": (
-            "更正已有数值时填写，如：统计局修订",
-            "When correcting a stored value, e.g. revised by the statistics bureau",
-        ),
-        "entry.submit": ("提交", "Submit"),
-        "entry.targets": ("目标：{stages}", "Targets: {stages}"),
-        "entry.sep": ("；", "; "),
-        "entry.stage": ("{by} 前{target}", "{target} by {by}"),
-        "entry.baseline": ("基期值 {value}（{date}）", "Baseline {value} ({date})"),
-        "entry.responsible": ("责任单位：{units}", "Responsible: {units}"),
-        "entry.latest": (
-            "最近一次数值：{period} {value}（{user}，{at}）",
-            "Last value: {period} {value} ({user}, {at})",
-        ),
-        "entry.no_value": ("该地区尚未填报数值", "No value has been entered for this region yet"),
-        "entry.status": ("当前状态：{label}", "Current status: {label}"),
-        "entry.status_none": (
-            "该地区尚无数据，暂不评估状态",
-            "No data for this region yet, so it has no status",
-        ),
-        "entry.done_insert": (
-            "已保存：{what} 新增数值 {new}",
-            "Saved: {what} added with {new}",
-        ),
-        "entry.done_update": (
-            "已保存：{what} 由 {old} 改为 {new}，原值已保留在修改记录中",
-            "Saved: {what} changed from {old} to {new}; the old value is kept in the history",
-        ),
-        "entry.done_note": (
-            "已保存：{what} 的备注或来源已更新，数值仍为 {new}",
-            "Saved: the note or source of {what} was updated; the value stays {new}",
-        ),
-        "entry.done_unchanged": (
-            "未做修改：{what} 已是 {new}",
-            "Nothing changed: {what} already holds {new}",
-        ),
-        "entry.new_status": ("新状态：{label}。{explain}", "New status: {label}. {explain}"),
-        "entry.not_saved": (
-            "未保存：请按标出的提示修改后重新提交",
-            "Not saved: fix what is marked and submit again",
-        ),
-        "entry.toast": ("已保存 {what}", "Saved {what}"),
-        "entry.values": ("已填报数值", "Stored values"),
-        "entry.history": ("修改记录", "Revision history"),
-        "entry.no_history": ("该地区暂无修改记录", "No revisions for this region yet"),
-        "entry.col.period": ("统计期", "Period"),
-        "entry.col.value": ("数值", "Value"),
-        "entry.col.old": ("原值", "Old value"),
-        "entry.col.new": ("新值", "New value"),
-        "entry.col.note": ("备注", "Note"),
-        "entry.col.source": ("来源", "Source"),
-        "entry.col.by": ("操作人", "By"),
-        "entry.col.at": ("时间", "When"),
-        "entry.col.import": ("导入批次", "Import"),
-        "entry.col.reason": ("原因", "Reason"),
-    }
-)
 
 PREFIX = "entry."
 ALL = ""

@@ -28,59 +28,7 @@ from metrics.extract import (
     review_problems,
     rows_entries,
 )
-from metrics.i18n import TEXT
 from views.common import tr
-
-TEXT.update(
-    {
-        "extract.title": ("规划目标提取", "Extract targets from a plan"),
-        "extract.intro": (
-            "上传或粘贴新规划的正文，系统按规则提出指标草稿（数值、单位、比较方式、期限、责任单位、"
-            "原文引用）。请逐条核对原文后勾选“已审核”，校验通过后下载 YAML 并粘贴到 config.yaml。",
-            "Upload or paste a new plan's text: the rules propose draft indicators (value, unit, "
-            "comparison, deadline, responsible units, verbatim quote). Check each against the "
-            "quote, tick “reviewed”, validate, then download the YAML and paste it into config.yaml.",
-        ),
-        "extract.upload": (
-            "上传规划文本（.txt，UTF-8 或 GBK）",
-            "Upload the plan text (.txt, UTF-8 or GBK)",
-        ),
-        "extract.paste": ("或粘贴正文", "Or paste the text"),
-        "extract.plan_id": (
-            "规划编码（如 heze-2025-smart-city）",
-            "Plan id (e.g. heze-2025-smart-city)",
-        ),
-        "extract.region": ("地区编码（6位，如 371700）", "Region code (six digits, e.g. 371700)"),
-        "extract.run": ("提取目标", "Extract targets"),
-        "extract.need_text": ("请先上传文件或粘贴正文", "Upload a file or paste the text first"),
-        "extract.counts": (
-            "提取到 {quantity} 个数量指标、{milestone} 个任务节点；方案期限 {horizon}",
-            "Found {quantity} quantity targets and {milestone} milestones; plan horizon {horizon}",
-        ),
-        "extract.no_horizon": ("未识别", "not found"),
-        "extract.plan_header": ("规划信息（请核对）", "Plan details (check them)"),
-        "extract.table": ("指标草稿", "Draft indicators"),
-        "extract.table_help": (
-            "“保留”取消勾选即丢弃该条；“已审核”勾选后去掉 draft 标记。earlier 列为更早的阶段，"
-            "如 >=35@2023-12-31；责任单位用“；”分隔。",
-            "Untick “keep” to drop an entry; tick “reviewed” to remove its draft mark. The "
-            "earlier column holds earlier stages such as >=35@2023-12-31; separate units with “；”.",
-        ),
-        "extract.validate": ("校验", "Validate"),
-        "extract.valid": (
-            "校验通过：可粘贴到 config.yaml",
-            "Valid: ready to paste into config.yaml",
-        ),
-        "extract.problems": ("还有 {n} 处需要处理：", "{n} thing(s) still to fix:"),
-        "extract.download": ("下载 YAML", "Download YAML"),
-        "extract.catalog_missing": (
-            "找不到当前目录文件 {path}，校验时不与现有规划和地区比对",
-            "The current catalog {path} was not found: validation cannot check plans and regions",
-        ),
-        "extract.col.reviewed": ("已审核", "reviewed"),
-        "extract.col.keep": ("保留", "keep"),
-    }
-)
 
 STATE = "extract.draft"  # the last extraction: {"plan": …, "rows": …, "horizon": …}
 

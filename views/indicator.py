@@ -15,7 +15,6 @@ import pandas as pd
 import streamlit as st
 
 from metrics.exports import period_labels
-from metrics.i18n import TEXT
 from metrics.progress import actual_series, explain, projection_line, trajectory
 from metrics.values import format_value
 from views import charts
@@ -28,77 +27,6 @@ from views.common import (
     revisions,
     status,
     tr,
-)
-
-TEXT.update(
-    {
-        "ind.title": ("指标详情", "Indicator"),
-        "ind.choose": ("指标", "Indicator"),
-        "ind.region": ("地区", "Region"),
-        "ind.as_of": ("截至日期", "As of"),
-        "ind.unknown_id": (
-            "链接中的指标编码“{id}”不在目录中，已改为显示第一个指标。",
-            "The indicator id “{id}” in the link is not in the catalog; showing the first "
-            "indicator instead.",
-        ),
-        "ind.unknown_param": (
-            "链接中的{what}“{value}”无法识别，已忽略。",
-            "The {what} “{value}” in the link was not recognised and is ignored.",
-        ),
-        "ind.back": ("返回总览", "Back to the overview"),
-        "ind.status": ("状态", "Status"),
-        "ind.latest": ("最新值", "Latest value"),
-        "ind.expected": ("按计划此时应达", "Planned by now"),
-        "ind.target": ("最终目标", "Final target"),
-        "ind.days": ("还有 {n} 天", "{n} days left"),
-        "ind.overdue": ("已过 {n} 天", "{n} days past"),
-        "ind.projection": ("按趋势预计到期达到", "Projected at the deadline"),
-        "ind.chart_title": ("{name} · {region}", "{name} · {region}"),
-        "ind.chart_note": (
-            "虚线为计划进度（从基期值到各阶段目标）；点线为按已有数据拟合的趋势；"
-            "竖线为截至日期，其后的数值不计入状态。",
-            "Dashed: the planned trajectory (baseline to each stage); dotted: the trend fitted "
-            "to the values so far; the vertical line is the as-of date (later values are not "
-            "counted).",
-        ),
-        "ind.summed_note": (
-            "带“区县合计”的点为各区县数值之和（本级未直接填报时使用）。",
-            "Points marked “county sum” add up the counties (used where the city itself has "
-            "no value).",
-        ),
-        "ind.summed": ("区县合计", "county sum"),
-        "ind.regions": ("各区县情况", "By county"),
-        "ind.regions_none": ("暂无区县数据。", "No county values yet."),
-        "ind.values": ("数值", "Values"),
-        "ind.values_all": ("显示所有地区", "Show every region"),
-        "ind.values_none": ("暂无数值。", "No values yet."),
-        "ind.revisions": ("修改记录", "Revision history"),
-        "ind.revisions_none": ("暂无修改记录。", "No revisions yet."),
-        "ind.source": ("规划依据", "Source in the plan"),
-        "ind.plan": ("规划", "Plan"),
-        "ind.doc_no": ("文号", "Document no."),
-        "ind.issued": ("印发", "Issued"),
-        "ind.clause": ("条款", "Clause"),
-        "ind.quote": ("原文", "Verbatim"),
-        "ind.responsible": ("责任单位", "Responsible units"),
-        "ind.stages": ("目标阶段", "Target stages"),
-        "ind.note": ("说明", "Note"),
-        "vcol.region": ("地区", "Region"),
-        "vcol.period": ("统计期", "Period"),
-        "vcol.value": ("数值", "Value"),
-        "vcol.note": ("备注", "Note"),
-        "vcol.source": ("来源", "Source"),
-        "vcol.by": ("填报人", "Entered by"),
-        "vcol.at": ("更新时间", "Updated at"),
-        "vcol.import": ("导入批次", "Import"),
-        "vcol.old": ("原值", "Old value"),
-        "vcol.new": ("新值", "New value"),
-        "vcol.old_note": ("原备注", "Old note"),
-        "vcol.new_note": ("新备注", "New note"),
-        "vcol.changed_by": ("修改人", "Changed by"),
-        "vcol.changed_at": ("修改时间", "Changed at"),
-        "vcol.reason": ("原因", "Reason"),
-    }
 )
 
 ID_KEY, REGION_KEY, AS_OF_KEY = lang_key("ind_id"), lang_key("ind_region"), lang_key("ind_as_of")

@@ -15,100 +15,10 @@ import streamlit as st
 
 from metrics.catalog import DOMAINS, Catalog
 from metrics.exports import to_csv_bytes, to_xlsx_bytes
-from metrics.i18n import TEXT
 from metrics.progress import STATUS_ORDER, rollup
 from metrics.values import format_value
 from views import charts
 from views.common import data_version, download_html, get_db, lang, lang_key, status, tr
-
-TEXT.update(
-    {
-        "ov.title": ("总览", "Overview"),
-        "ov.caption": (
-            "截至 {date}：共 {n} 个目标（每个指标在其规划所属地区计一次）",
-            "As of {date}: {n} targets (each indicator counted once, at its plan's region)",
-        ),
-        "ov.city": ("城市", "City"),
-        "ov.plan": ("规划", "Plan"),
-        "ov.domain": ("领域", "Domain"),
-        "ov.resp": ("责任单位", "Responsible unit"),
-        "ov.status": ("状态", "Status"),
-        "ov.as_of": ("截至日期", "As of"),
-        "ov.all": ("全部", "All"),
-        "ov.share_hint": (
-            "筛选条件保存在网址中，复制浏览器地址即可分享当前视图。",
-            "The filters are kept in the address: copy it to share this view.",
-        ),
-        "ov.ignored": (
-            "链接中有无法识别的筛选值，已忽略：{values}",
-            "Some filter values in the link were not recognised and are ignored: {values}",
-        ),
-        "ov.total": ("目标总数", "All targets"),
-        "ov.empty_hint": (
-            "数据库中还没有实际数据，因此所有目标都显示为“暂无数据”。"
-            "录入数据：在左侧“数据填报”页面逐项填写，或在“批量导入”页面上传 CSV / Excel 统计表；"
-            "也可以在命令行运行 `python -m metrics import 文件名`。"
-            "想先看看效果，可运行 `python -m metrics demo` 填入带标记的演示数据。",
-            "The database has no actual values yet, so every target shows “No data”. "
-            "To add data, use the “Data entry” page for single values or the “Import” page "
-            "to upload a CSV / Excel sheet, or run `python -m metrics import FILE`. "
-            "To try the dashboard first, `python -m metrics demo` fills in labelled "
-            "synthetic data.",
-        ),
-        "ov.no_match": ("没有符合筛选条件的目标。", "No target matches the filters."),
-        "ov.table": ("指标列表", "Indicators"),
-        "ov.table_hint": (
-            "点击表格左侧选中一行，即可打开该指标的详情；也可以在下方选择指标。",
-            "Select a row (left edge of the table) to open the indicator, or choose one below.",
-        ),
-        "ov.choose": ("选择指标", "Choose an indicator"),
-        "ov.open": ("打开指标详情", "Open the indicator's details"),
-        "ov.missed": ("未完成（已过最终期限）", "Missed (final deadline passed)"),
-        "ov.off_track": ("进度滞后", "Off track"),
-        "ov.due": ("未来90天内到期的阶段目标", "Stage deadlines in the next 90 days"),
-        "ov.none": ("无", "None"),
-        "ov.charts": ("状态分布", "Status breakdown"),
-        "ov.compare": ("同类指标跨城市对比", "Similar indicators across cities"),
-        "ov.compare_group": ("对比类别", "Kind of indicator"),
-        "ov.compare_group_item": ("{zh}（{n}个指标）", "{en} ({n} indicators)"),
-        "ov.compare_kw": ("或输入名称关键词", "Or type a keyword of the name"),
-        "ov.compare_rule": (
-            "规则：指标名称（中文或英文）包含“{kw}”，不受上方筛选影响。"
-            "各城市单位不同，条形表示完成最终目标的进度（从基期值到目标值），悬停可见实际数值。",
-            "Rule: the indicator's name (Chinese or English) contains “{kw}”; the filters "
-            "above do not apply. Units differ between cities, so the bars show progress "
-            "towards each final target (from baseline to target); hover for the numbers.",
-        ),
-        "ov.compare_none": ("没有名称包含“{kw}”的指标。", "No indicator's name contains “{kw}”."),
-        "ov.export": ("导出", "Export"),
-        "ov.export_hint": (
-            "导出当前筛选后的指标列表（{n}行）。",
-            "Exports the filtered table ({n} rows).",
-        ),
-        "ov.csv": ("下载 CSV", "Download CSV"),
-        "ov.xlsx": ("下载 Excel", "Download Excel"),
-        "col.status": ("状态", "Status"),
-        "col.indicator": ("指标", "Indicator"),
-        "col.city": ("城市", "City"),
-        "col.plan": ("规划", "Plan"),
-        "col.domain": ("领域", "Domain"),
-        "col.latest": ("最新值", "Latest value"),
-        "col.value": ("数值", "Value"),
-        "col.unit": ("单位", "Unit"),
-        "col.period": ("统计期", "Period"),
-        "col.target": ("目标", "Target"),
-        "col.deadline": ("截止日期", "Deadline"),
-        "col.stage_deadline": ("阶段截止", "Stage deadline"),
-        "col.days_left": ("剩余天数", "Days left"),
-        "col.progress": ("进度", "Progress"),
-        "col.progress_help": (
-            "从基期值到最终目标已完成的比例（进度条最多显示100%）",
-            "Share of the way from the baseline to the final target (the bar stops at 100%)",
-        ),
-        "col.responsible": ("责任单位", "Responsible"),
-        "col.id": ("指标编码", "Indicator id"),
-    }
-)
 
 # query parameter -> widget key; the parameters are the shareable part of the URL
 PARAMS = {

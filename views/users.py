@@ -6,27 +6,8 @@ import streamlit as st
 
 from db import accounts
 from db.permissions import PermissionDenied
-from metrics.i18n import TEXT
 from views.auth import current_actor
 from views.common import get_db, tr
-
-TEXT.update(
-    {
-        "users.title": ("账号管理", "Accounts"),
-        "users.add": ("新增账号", "Add an account"),
-        "users.role": ("角色", "Role"),
-        "users.units": ("责任单位（填报员必填）", "Responsible units (analysts)"),
-        "users.regions": ("限定地区（可选，县区填报员）", "Regions (optional, county analysts)"),
-        "users.password2": ("再次输入密码", "Repeat the password"),
-        "users.mismatch": ("两次输入的密码不一致", "The two passwords differ"),
-        "users.added": ("已新增账号 {name}", "Account {name} added"),
-        "users.disable": ("停用账号", "Disable account"),
-        "users.disabled": ("已停用 {name}", "{name} disabled"),
-        "users.reset": ("重置密码", "Reset password"),
-        "users.reset_done": ("已为 {name} 设置新密码", "New password set for {name}"),
-        "users.pick": ("选择账号", "Account"),
-    }
-)
 
 db = get_db()
 actor = current_actor()
