@@ -141,7 +141,7 @@ def measure_raw_limit(syn: Synthetic, work: Path, key_order: bool = False) -> fl
 
 
 def open_db(syn: Synthetic, url: str):  # type: ignore[no-untyped-def]
-    from db.engine import open_database
+    from db.connect import open_database
     from metrics.catalog import load_catalog
 
     return open_database(load_catalog(syn.catalog_path), url)

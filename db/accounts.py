@@ -18,13 +18,14 @@ from db import audit
 from db.engine import Database
 from db.models import User
 from db.permissions import LOCAL_OPERATOR, Actor, require_admin
+from metrics.errors import MetricsError
 from metrics.i18n import both
 
 ROLES = ("viewer", "analyst", "admin")
 HASHER = PasswordHasher()  # argon2-cffi's defaults are Argon2id (RFC 9106 low-memory)
 
 
-class AccountError(Exception):
+class AccountError(MetricsError):
     """A user-management or login request that cannot be done; the text says why."""
 
 

@@ -11,11 +11,12 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from db.engine import Database
+from metrics.errors import MetricsError
 from metrics.i18n import both
 
 
-class BackupError(Exception):
-    pass
+class BackupError(MetricsError):
+    """A backup that was not made; the text says why and nothing was overwritten."""
 
 
 def backup(db: Database, target: Path) -> Path:

@@ -21,6 +21,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from metrics.catalog import Catalog
+from metrics.errors import Busy
 from metrics.i18n import both
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ BACKOFF_FIRST_S = 0.01
 BACKOFF_MAX_S = 0.5
 
 
-class DatabaseBusy(Exception):
+class DatabaseBusy(Busy):
     """The write lock stayed taken for longer than WRITE_LOCK_WAIT_S; nothing was written."""
 
 
@@ -178,16 +179,3 @@ class Database:
         """Call `callback` after each committed write that changed observations (the
         dashboard clears its caches)."""
         self._listeners.append(callback)
-
-
-def open_database(catalog: Catalog, url: str | None = None, sync: bool = True) -> Database:
-    """Create or migrate the schema and (by default) sync the catalog into it."""
-    from db.migrations import migrate
-    from db.sync import sync_catalog
-
-    url = url or database_url(catalog)
-    db = Database(make_engine(url), catalog, url)
-    migrate(db)
-    if sync:
-        sync_catalog(db)
-    return db

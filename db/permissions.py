@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from metrics.catalog import Catalog
+from metrics.errors import PermissionDenied
 from metrics.i18n import both
 
-
-class PermissionDenied(Exception):
-    """A write the account may not make; the message says which permission is missing."""
+__all__ = ["LOCAL_OPERATOR", "Actor", "PermissionDenied", "write_problem"]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from db import audit, queries
 from db.engine import Database
 from db.models import Import, Observation, Revision
 from db.permissions import LOCAL_OPERATOR, Actor, PermissionDenied, write_problem
+from metrics.errors import Conflict, NotFound
 from metrics.i18n import both
 from metrics.importer import ERROR_COLUMNS, CheckedRows, check_entry, check_file
 
@@ -430,9 +431,9 @@ def undo_import(db: Database, import_id: int, actor: Actor = LOCAL_OPERATOR) -> 
         Database.mark_changed(conn)
         imp = conn.execute(select(Import).where(Import.id == import_id)).mappings().first()
         if imp is None:
-            raise LookupError(both("undo.unknown", id=import_id))
+            raise NotFound(both("undo.unknown", id=import_id))
         if imp["status"] == "undone":
-            raise LookupError(both("undo.already", id=import_id, at=imp["undone_at"]))
+            raise Conflict(both("undo.already", id=import_id, at=imp["undone_at"]))
         current = pd.DataFrame(
             conn.execute(
                 select(OBS.c.id, *[OBS.c[k] for k in KEY], OBS.c.value, OBS.c.note).where(

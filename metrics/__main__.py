@@ -1,7 +1,8 @@
-"""`python -m metrics …`: the command line over the same functions as the dashboard."""
+"""`python -m metrics …`: a shim kept for the documented command; the command line lives in
+the `cli` package beside `dashboard.py` and `views/`."""
 
 import sys
 
-from metrics.cli import main
+from cli import main
 
 sys.exit(main())

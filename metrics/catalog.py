@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from metrics.errors import InvalidInput
 from metrics.i18n import both
 
 DOMAINS: dict[str, str] = {
@@ -159,7 +160,7 @@ class Problem:
         return f"{self.file}:{self.line}: {self.field}: {self.message}"
 
 
-class CatalogError(Exception):
+class CatalogError(InvalidInput):
     """Raised with every problem found; its text lists them one per line."""
 
     def __init__(self, problems: list[Problem]):

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalog import Catalog
+from metrics.errors import InvalidInput
 from metrics.i18n import both
 from metrics.periods import column_cells, factorize_cells, parse_periods
 from metrics.values import parse_values
@@ -48,7 +49,7 @@ EXPORT_HEADERS = {
 }
 
 
-class ImportFileError(Exception):
+class ImportFileError(InvalidInput):
     """The file as a whole cannot be read; nothing in it is checked row by row."""
 
 

@@ -19,6 +19,7 @@ from numbers import Integral, Number, Real
 import numpy as np
 import pandas as pd
 
+from metrics.errors import InvalidInput
 from metrics.i18n import both
 
 __all__ = [
@@ -55,7 +56,7 @@ _DAY_RE = re.compile(
 _ZH_DAY_RE = re.compile(r"([0-9]{4})\s*年\s*([0-9]{1,2})\s*月\s*([0-9]{1,2})\s*[日号]?")
 
 
-class PeriodError(ValueError):
+class PeriodError(InvalidInput):
     """A period that cannot be understood; str() is the bilingual message for the user."""
 
     def __init__(self, key: str, raw: object = None) -> None:

@@ -18,6 +18,7 @@ from numbers import Number
 import numpy as np
 import pandas as pd
 
+from metrics.errors import InvalidInput
 from metrics.i18n import both
 from metrics.periods import column_cells, factorize_cells
 
@@ -54,7 +55,7 @@ _EMPTY_MARK = "—"
 _DECIMAL_CONTEXT = decimal.Context(prec=34, traps=[])
 
 
-class ValueParseError(ValueError):
+class ValueParseError(InvalidInput):
     """A value that cannot be used; str() is the bilingual message for the user."""
 
     def __init__(self, key: str, **kwargs: object) -> None:

@@ -159,7 +159,7 @@ def small_catalog(small_catalog_path: Path):
 @pytest.fixture
 def db(db_url: str, small_catalog):
     """A fresh database of each backend, synced with the small catalog."""
-    from db.engine import open_database
+    from db.connect import open_database
 
     database = open_database(small_catalog, db_url)
     yield database

@@ -289,7 +289,8 @@ def concurrent_writer(
 
         if busy_timeout_ms is not None:
             engine_module.BUSY_TIMEOUT_MS = busy_timeout_ms
-        from db.engine import LOCK_STATS, open_database
+        from db.connect import open_database
+        from db.engine import LOCK_STATS
         from db.permissions import LOCAL_OPERATOR
         from db.writes import enter_value, import_file
         from metrics.catalog import load_catalog
@@ -486,7 +487,7 @@ def load_writer(url: str, catalog_path: str, p: int, batch: int, stop, results) 
     an earlier one (a revision), over and over. Reports counts or the exception."""
     out: dict = {"p": p, "error": None, "imports": 0, "entries": 0, "corrections": 0}
     try:
-        from db.engine import open_database
+        from db.connect import open_database
         from db.permissions import LOCAL_OPERATOR
         from db.writes import enter_value, import_file
         from metrics.catalog import load_catalog

@@ -292,7 +292,7 @@ def indicator_state(page: Any, base: str, indicator_id: str) -> tuple[str, str]:
 def engine_status(server: Server, indicator_id: str) -> str:
     """The progress engine's status of an indicator at its plan's region, read directly."""
     from db import queries
-    from db.engine import open_database
+    from db.connect import open_database
     from metrics.catalog import load_catalog
 
     catalog = load_catalog(Path(server.env["METRICS_CONFIG"]))

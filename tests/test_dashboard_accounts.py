@@ -14,7 +14,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from db import accounts
-from db.engine import Database, open_database
+from db.connect import open_database
+from db.engine import Database
 from metrics.catalog import load_catalog
 from tests.conftest import CONFIG, ROOT
 

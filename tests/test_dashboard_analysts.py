@@ -21,7 +21,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from db import accounts, queries
-from db.engine import Database, open_database
+from db.connect import open_database
+from db.engine import Database
 from db.permissions import Actor
 from db.writes import undo_import
 from metrics.catalog import load_catalog

@@ -371,7 +371,7 @@ def test_changing_the_indicator_updates_the_url(app_env: Path) -> None:
 
 
 def test_a_write_by_another_process_is_seen_on_the_next_rerun(app_env: Path) -> None:
-    from db.engine import open_database
+    from db.connect import open_database
     from db.permissions import LOCAL_OPERATOR
     from db.writes import enter_value
 

@@ -14,7 +14,7 @@ from tests.conftest import CONFIG
 
 
 def test_demo_shows_every_status_and_is_labelled(tmp_path):
-    from db.engine import open_database
+    from db.connect import open_database
 
     db = open_database(load_catalog(CONFIG), f"sqlite:///{tmp_path / 'demo.db'}")
     frame = demo_frame(db.catalog, date(2026, 11, 23))

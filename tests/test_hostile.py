@@ -82,7 +82,7 @@ def _report_tried(figures):
 
 @pytest.fixture(scope="module")
 def hostile_db(tmp_path_factory):
-    from db.engine import open_database
+    from db.connect import open_database
     from metrics.catalog import load_catalog
 
     folder = tmp_path_factory.mktemp("hostile")
@@ -894,7 +894,7 @@ def check_catalog_text(text_: str) -> None:
 
 def check_validate_cli(path: Path) -> None:
     """`python -m metrics validate FILE` (in-process): exit 0 or 1, no traceback."""
-    from metrics.cli import main
+    from cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with time_bound(TIME_BOUND_S), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -1021,10 +1021,7 @@ def _validate_in_subprocess(
     path = tmp_path / "config.yaml"
     path.write_text(text_, encoding="utf-8")
     limit = "import resource; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)); "
-    code = (
-        limit
-        + "import sys; from metrics.cli import main; sys.exit(main(['validate', sys.argv[1]]))"
-    )
+    code = limit + "import sys; from cli import main; sys.exit(main(['validate', sys.argv[1]]))"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("METRICS_DEBUG", None)
     try:

@@ -15,6 +15,7 @@ from db.models import Import, Observation, Revision
 from db.permissions import LOCAL_OPERATOR
 from db.queries import observation_table
 from db.writes import enter_value, import_file, undo_import
+from metrics.errors import Conflict
 from metrics.exports import observations_sheet, to_csv_bytes, to_xlsx_bytes
 from metrics.importer import ImportFileError
 from tests.conftest import run_cli
@@ -275,7 +276,7 @@ def test_undo_restores_the_values_before_the_import(db):
         status = conn.scalar(select(Import.status).where(Import.id == second.import_id))
         reasons = conn.scalars(select(Revision.reason)).all()
     assert status == "undone" and sum("undo" in r for r in reasons) == 2
-    with pytest.raises(LookupError, match="already undone"):
+    with pytest.raises(Conflict, match="already undone"):
         undo_import(db, second.import_id)
     undo_import(db, first.import_id)
     assert stored(db).empty and not after_first.empty

@@ -228,7 +228,7 @@ def _hold_write_lock(path: Path, seconds: float, held: threading.Event) -> threa
 def small_sqlite(tmp_path, monkeypatch):
     """A SQLite database whose busy timeout is 20 ms, so only the retry can wait longer."""
     import db.engine as engine_module
-    from db.engine import open_database
+    from db.connect import open_database
     from metrics.catalog import load_catalog
 
     monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 20)
@@ -346,7 +346,7 @@ def crash_setup(tmp_path_factory):
     to the end, for their complete results and timings."""
     from types import SimpleNamespace
 
-    from db.engine import open_database
+    from db.connect import open_database
     from db.permissions import LOCAL_OPERATOR
     from db.writes import enter_value, import_file
     from metrics.catalog import load_catalog
@@ -473,7 +473,7 @@ def _backup_under_load(url: str, tmp_path: Path, figures, label: str, restore) -
     mid-way (neither empty nor the final state)."""
     import multiprocessing
 
-    from db.engine import open_database
+    from db.connect import open_database
     from metrics.catalog import load_catalog
 
     catalog = write_catalog(tmp_path, indicators=LOAD_WRITERS)
@@ -577,7 +577,7 @@ def test_backup_under_load_postgres(postgres_url, tmp_path, figures):
 
 def test_the_snapshot_check_sees_a_half_copied_import(tmp_path):
     """The backup check is not vacuous: a copy missing part of one import fails it."""
-    from db.engine import open_database
+    from db.connect import open_database
     from db.writes import import_file
     from metrics.catalog import load_catalog
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from db.engine import database_url, open_database
+from db.connect import open_database
+from db.engine import database_url
 from db.migrations import LATEST, current_version
 from db.models import AuditEntry, Indicator, Observation, TargetStage
 from db.permissions import LOCAL_OPERATOR

@@ -14,7 +14,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from db import queries
-from db.engine import Database, open_database
+from db.connect import open_database
+from db.engine import Database
 from metrics.catalog import load_catalog
 from metrics.i18n import t
 

@@ -20,9 +20,9 @@ import streamlit as st
 
 from db import queries
 from db.engine import DatabaseBusy
-from db.permissions import PermissionDenied
 from db.writes import UndoReport, WriteReport, import_file, undo_import
 from metrics.catalog import Catalog
+from metrics.errors import MetricsError
 from metrics.exports import template_sheet, to_csv_bytes, to_xlsx_bytes
 from metrics.i18n import TEXT
 from metrics.importer import ERROR_COLUMNS, ImportFileError, read_table
@@ -241,7 +241,7 @@ def _undo(import_id: int) -> None:
     """Revert one import (callback)."""
     try:
         report = undo_import(get_db(), import_id, acting_actor())
-    except (LookupError, PermissionDenied, DatabaseBusy) as exc:
+    except MetricsError as exc:
         st.session_state[_key("undo_result")] = {"error": str(exc.args[0] if exc.args else exc)}
         return
     st.session_state[_key("undo_result")] = {"report": report}
