@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from metrics.errors import InvalidInput
 from metrics.i18n import both
+from metrics.schedule import Reporting
 
 DOMAINS: dict[str, str] = {
     "总体目标": "Overall goals",
@@ -82,6 +83,8 @@ class Indicator(_Model):
     note: str = ""
     region: str | None = None
     draft: bool = False
+    # Reporting schedule (frequency, due rule); keys left out come from the plan's.
+    reporting: Reporting | None = None
 
     @field_validator("region", mode="before")
     @classmethod
@@ -99,6 +102,8 @@ class Plan(_Model):
     region: str
     source: str = ""
     status: str = ""
+    # Reporting schedule default for the plan's indicators (metrics.schedule).
+    reporting: Reporting | None = None
 
     @field_validator("region", mode="before")
     @classmethod
@@ -135,6 +140,8 @@ class Settings(BaseModel):
     # Uploads
     upload_max_mb: float = Field(default=20, gt=0)
     upload_max_rows: int = Field(default=200_000, gt=0)
+    # Leaders' pages: "all" values (unapproved ones marked) or only "approved" ones.
+    chart_values: Literal["all", "approved"] = "all"
 
 
 @dataclass(frozen=True)
@@ -339,6 +346,8 @@ def _pydantic_message(err: dict[str, Any]) -> str:
         return both("catalog.bad_op")
     if err["type"] == "literal_error" and loc and loc[-1] == "kind":
         return both("catalog.bad_kind")
+    if err["type"] == "literal_error" and loc and loc[-1] == "frequency":
+        return both("catalog.bad_frequency")
     if err["type"] == "too_short" and loc and loc[-1] == "responsible":
         return both("catalog.no_responsible")
     key = _PYDANTIC_KEYS.get(err["type"])
