@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     users = p.add_subparsers(dest="action", required=True)
     u = users.add_parser("add", help="add an account")
     u.add_argument("name")
-    u.add_argument("--role", required=True, choices=["viewer", "analyst", "admin"])
+    u.add_argument("--role", required=True, choices=["viewer", "analyst", "reviewer", "admin"])
     u.add_argument("--unit", action="append", default=[], help="responsible unit (repeatable)")
     u.add_argument("--region", action="append", default=[], help="region code (repeatable)")
     u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")

@@ -21,7 +21,7 @@ from db.permissions import LOCAL_OPERATOR, Actor, require_admin
 from metrics.errors import MetricsError
 from metrics.i18n import both
 
-ROLES = ("viewer", "analyst", "admin")
+ROLES = ("viewer", "analyst", "reviewer", "admin")  # reviewer: db/cycle.py
 HASHER = PasswordHasher()  # argon2-cffi's defaults are Argon2id (RFC 9106 low-memory)
 
 

@@ -34,8 +34,16 @@ def _v1_initial(conn: Connection) -> None:
     Base.metadata.create_all(conn, tables=tables, checkfirst=True)
 
 
+def _v5_reviews(conn: Connection) -> None:
+    """Review states and locks of the reporting cycle (issue 15; table in db/cycle.py)."""
+    from db.cycle import create_tables
+
+    create_tables(conn)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
+    (5, "reporting cycle: reviews and locks", _v5_reviews),
 ]
 
 LATEST = MIGRATIONS[-1][0]

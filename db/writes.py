@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection, bindparam, select, update
 
 from db import audit, queries
+from db.cycle import with_lock_errors
 from db.engine import Database
 from db.models import Import, Observation, Revision
 from db.permissions import LOCAL_OPERATOR, Actor, PermissionDenied, write_problem
@@ -329,7 +330,7 @@ def import_file(
     Raises ImportFileError when the file as a whole cannot be read."""
     report = WriteReport(file=filename, dry_run=dry_run)
     checked = check_file(data, filename, db.catalog, max_rows=max_rows)
-    denied = _permission_errors(db, actor, checked)
+    denied = with_lock_errors(db, checked, _permission_errors(db, actor, checked))
     errors = pd.concat(
         [e for e in (checked.errors, denied) if not e.empty]
         or [pd.DataFrame(columns=ERROR_COLUMNS)],
@@ -390,7 +391,7 @@ def enter_value(
 ) -> WriteReport:
     """One value from the entry form; errors come back in the report, nothing raised."""
     checked = check_entry(db.catalog, indicator_id, region, period, value, note, source)
-    denied = _permission_errors(db, actor, checked)
+    denied = with_lock_errors(db, checked, _permission_errors(db, actor, checked))
     report = WriteReport(rows=1, errors=checked.error_list() + denied.to_dict("records"))
     if report.errors:
         return report

@@ -1,0 +1,173 @@
+"""The reporting cycle in the database: submit (a stored value), approve, return with a
+reason, lock, the write path refusing locked rows one by one, admin unlock (audited), and
+wrong roles refused. Runs on SQLite and, when configured, PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from db import cycle, queries
+from db.permissions import Actor
+from db.writes import enter_value, import_file
+from metrics.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+
+SHARE = "heze-2023-digital-gov.data-service-share"  # 市大数据局, %
+STATIONS = "heze-2023-digital-gov.base-stations"  # 市工业和信息化局, 万个
+ANALYST = Actor("bdb", "analyst", units=("市大数据局",))
+MIIT = Actor("miit", "analyst", units=("市工业和信息化局",))
+BUREAU = Actor("coord", "reviewer")  # the coordinating bureau: every unit
+UNIT_REVIEWER = Actor("bdb-lead", "reviewer", units=("市大数据局",))
+ADMIN = Actor("root", "admin")
+VIEWER = Actor("leader", "viewer")
+
+
+def csv(rows: list[tuple[str, str, str]]) -> bytes:
+    lines = ["indicator_id,region,period,value"] + [f"{i},371700,{p},{v}" for i, p, v in rows]
+    return "\n".join(lines).encode()
+
+
+def state(db, indicator: str, period_end: str) -> pd.Series:  # type: ignore[no-untyped-def]
+    sub = cycle.submissions(db)
+    row = sub[(sub.indicator_id == indicator) & (sub.period_end == pd.Timestamp(period_end))]
+    assert len(row) == 1
+    return row.iloc[0]
+
+
+@pytest.fixture
+def filled(db):  # type: ignore[no-untyped-def]
+    """Q3 2025 of both indicators entered by their units."""
+    assert enter_value(db, ANALYST, SHARE, "371700", "2025Q3", "40").written
+    assert enter_value(db, MIIT, STATIONS, "371700", "2025Q3", "1.0").written
+    return db
+
+
+def test_a_stored_value_is_submitted(filled) -> None:  # type: ignore[no-untyped-def]
+    assert state(filled, SHARE, "2025-09-30").review_state == "submitted"
+
+
+def test_approve_then_lock_then_writes_refused_row_by_row(filled) -> None:  # type: ignore[no-untyped-def]
+    db = filled
+    assert cycle.approve(db, BUREAU, [(SHARE, "371700", "2025Q3")]) == 1
+    assert state(db, SHARE, "2025-09-30").review_state == "approved"
+    locked, pending = cycle.lock_period(db, BUREAU, "2025Q3")
+    assert (locked, pending) == (1, 1)  # the stations' value is not approved yet
+    assert bool(state(db, SHARE, "2025-09-30").locked)
+
+    # An entry is refused with the reason; the value stays.
+    report = enter_value(db, ANALYST, SHARE, "371700", "2025Q3", "55")
+    assert not report.written
+    assert "锁定" in report.errors[0]["message"] and "locked" in report.errors[0]["message"]
+    # An import: the locked row is named by its row number; the unlocked row alone is
+    # written only with skip_invalid; without it nothing is written.
+    data = csv([(SHARE, "2025Q3", "56"), (STATIONS, "2025Q3", "1.1")])
+    refused = import_file(db, data, "q3.csv", ADMIN)
+    assert not refused.written
+    assert [(e["row"], e["column"]) for e in refused.errors] == [(2, "value")]
+    assert SHARE in refused.errors[0]["message"] and "2025Q3" in refused.errors[0]["message"]
+    partial = import_file(db, data, "q3.csv", ADMIN, skip_invalid=True)
+    assert partial.written and partial.updated == 1
+    obs = queries.observation_table(db).set_index("indicator_id")
+    assert obs.loc[SHARE, "value"] == 40 and obs.loc[STATIONS, "value"] == 1.1
+    # Re-importing the unchanged locked value is not an error.
+    same = import_file(db, csv([(SHARE, "2025Q3", "40")]), "same.csv", ADMIN)
+    assert same.errors == [] and same.unchanged == 1
+
+
+def test_return_with_reason_and_correction_resubmits(filled) -> None:  # type: ignore[no-untyped-def]
+    db = filled
+    with pytest.raises(InvalidInput):
+        cycle.return_values(db, BUREAU, [(SHARE, "371700", "2025Q3")], "  ")
+    assert (
+        cycle.return_values(db, BUREAU, [(SHARE, "371700", "2025Q3")], "口径不对，应为累计值") == 1
+    )
+    row = state(db, SHARE, "2025-09-30")
+    assert row.review_state == "returned" and row.reason == "口径不对，应为累计值"
+    owed = cycle.owed_by(db, ANALYST, date(2025, 10, 20))
+    q3 = owed[owed.period == "2025Q3"]
+    assert q3.state.tolist() == ["returned"]
+    # The analyst corrects: the value is submitted again, the reason gone.
+    assert enter_value(db, ANALYST, SHARE, "371700", "2025Q3", "41").written
+    row = state(db, SHARE, "2025-09-30")
+    assert row.review_state == "submitted" and row.reason == ""
+    log = queries.audit_log(db, action="review_return")
+    assert log.detail.iloc[0]["reason"] == "口径不对，应为累计值"
+
+
+def test_admin_unlock_is_audited_and_reopens(filled) -> None:  # type: ignore[no-untyped-def]
+    db = filled
+    cycle.approve(db, BUREAU, [(SHARE, "371700", "2025Q3")])
+    cycle.lock_period(db, BUREAU, "2025Q3")
+    with pytest.raises(PermissionDenied):
+        cycle.unlock(db, BUREAU, [(SHARE, "371700", "2025Q3")], "统计局修订")
+    with pytest.raises(InvalidInput):
+        cycle.unlock(db, ADMIN, [(SHARE, "371700", "2025Q3")], "")
+    assert cycle.unlock(db, ADMIN, [(SHARE, "371700", "2025Q3")], "统计局修订") == 1
+    entry = queries.audit_log(db, action="unlock").iloc[0]
+    assert entry.user == "root" and entry.detail["reason"] == "统计局修订"
+    assert entry.detail["items"] == [[SHARE, "371700", "2025Q3"]]
+    assert enter_value(db, ANALYST, SHARE, "371700", "2025Q3", "45").written
+    assert state(db, SHARE, "2025-09-30").review_state == "submitted"
+    with pytest.raises(NotFound):
+        cycle.unlock(db, ADMIN, [(SHARE, "371700", "2025Q3")], "again")
+
+
+@pytest.mark.parametrize(
+    ("actor", "allowed"),
+    [
+        (BUREAU, True),
+        (UNIT_REVIEWER, True),
+        (ADMIN, True),
+        (Actor("miit-lead", "reviewer", units=("市工业和信息化局",)), False),
+        (ANALYST, False),
+        (VIEWER, False),
+        (Actor("gone", "reviewer", disabled=True), False),
+    ],
+)
+def test_who_may_review(filled, actor: Actor, allowed: bool) -> None:  # type: ignore[no-untyped-def]
+    keys = [(SHARE, "371700", "2025Q3")]
+    if allowed:
+        assert cycle.approve(filled, actor, keys) == 1
+    else:
+        with pytest.raises(PermissionDenied):
+            cycle.approve(filled, actor, keys)
+        assert state(filled, SHARE, "2025-09-30").review_state == "submitted"
+        assert queries.audit_log(filled, action="review_approve").empty
+
+
+def test_review_of_nothing_stored_or_locked(filled) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(NotFound):
+        cycle.approve(filled, BUREAU, [(SHARE, "371700", "2025Q2")])
+    cycle.approve(filled, BUREAU, [(SHARE, "371700", "2025Q3")])
+    cycle.lock_period(filled, BUREAU, "2025Q3")
+    with pytest.raises(Conflict):
+        cycle.return_values(filled, BUREAU, [(SHARE, "371700", "2025Q3")], "late change")
+
+
+def test_form_saves_in_one_transaction(db) -> None:  # type: ignore[no-untyped-def]
+    grid = pd.DataFrame(
+        {
+            "indicator_id": [SHARE, "heze-2023-digital-gov.platform-launch"],
+            "region": ["371700", "371700"],
+            "value": ["38", "150"],  # a milestone over 100 %: refused, nothing written
+        }
+    )
+    report = cycle.save_form(db, ANALYST, "2025Q3", grid)
+    assert not report.written and report.errors[0]["row"] == 3
+    assert queries.observation_table(db).empty
+    grid.loc[1, "value"] = "90"
+    report = cycle.save_form(db, ANALYST, "2025Q3", grid)
+    assert report.written and report.inserted == 2
+
+
+def test_completeness_states(filled) -> None:  # type: ignore[no-untyped-def]
+    frame = cycle.completeness(filled, date(2025, 10, 20), period="2025Q3")
+    states = dict(zip(frame.indicator, frame.state, strict=True))
+    # Entered today, long after 2025-10-10: late.
+    assert states[SHARE] == "late" and states[STATIONS] == "late"
+    q2 = cycle.completeness(filled, date(2025, 10, 20), period="2025年第二季度")
+    assert set(q2.state) == {"missing"}
+    with pytest.raises(InvalidInput):
+        cycle.completeness(filled, date(2025, 10, 20), period="2025Q9")
