@@ -1,4 +1,5 @@
-"""The argument parser and the one place where errors become messages and exit codes.
+"""The argument parser and the last guard: every error becomes its message and exit code
+through `cli.errors.report_error`.
 
 Exit codes, for every command (extract included): 0 success; 1 invalid input, a refused
 permission, a conflict or a busy database (the reason is printed on stderr); 2 a usage error
@@ -13,28 +14,9 @@ import sys
 from collections.abc import Callable, Sequence
 
 from cli import commands
-from metrics.catalog import CatalogError
-from metrics.errors import MetricsError
-from metrics.i18n import both
+from cli.errors import report_error
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-def report_error(exc: BaseException) -> int:
-    """Print why a command failed and return its exit code; a bug keeps its traceback only
-    under METRICS_DEBUG."""
-    if isinstance(exc, CatalogError):
-        print(both("cli.problems", n=len(exc.problems)), file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return exc.exit_code
-    if isinstance(exc, MetricsError):
-        print(str(exc), file=sys.stderr)
-        return exc.exit_code
-    if os.environ.get("METRICS_DEBUG"):
-        raise exc
-    print(both("cli.internal", kind=type(exc).__name__, detail=exc), file=sys.stderr)
-    return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

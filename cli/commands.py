@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cli.extract import extract_file
 from db import accounts
 from db.backup import backup
 from db.connect import open_database
@@ -26,7 +27,6 @@ from metrics.catalog import Catalog, load_catalog
 from metrics.demo import demo_frame
 from metrics.errors import InvalidInput
 from metrics.exports import observations_sheet, template_sheet, to_csv_bytes, to_xlsx_bytes
-from metrics.extract import run_extract
 from metrics.i18n import both
 from metrics.progress import COLUMNS, status_label
 
@@ -320,4 +320,5 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 def cmd_extract(args: argparse.Namespace) -> int:
 
-    return run_extract(args.file, args.plan_id, args.region, args.out)
+    extract_file(args.file, args.plan_id, args.region, args.out)
+    return 0

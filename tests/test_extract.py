@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 import yaml
 
+from cli.extract import run_extract
 from metrics.catalog import parse_catalog
 from metrics.extract import (
     TODO_EN,
@@ -40,7 +41,6 @@ from metrics.extract import (
     parse_stage_text,
     review_problems,
     rows_entries,
-    run_extract,
     split_paragraphs,
     stage_text,
 )
@@ -914,8 +914,8 @@ def test_cli_writes_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         (None, None, None, None, 1, "找不到文件"),
         (b"", None, None, None, 1, "没有正文"),
         (b"\xff\xff\xff", None, None, None, 1, "编码"),
-        (SMALL_PLAN.encode(), "Bad_ID", None, None, 2, "规划编码"),
-        (SMALL_PLAN.encode(), None, "37", None, 2, "地区编码"),
+        (SMALL_PLAN.encode(), "Bad_ID", None, None, 1, "规划编码"),
+        (SMALL_PLAN.encode(), None, "37", None, 1, "地区编码"),
         (SMALL_PLAN.encode(), None, None, "missing-dir/out.yaml", 1, "无法写入"),
     ],
 )

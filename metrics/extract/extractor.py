@@ -1,0 +1,646 @@
+"""Finding the targets: paragraphs → sentences → clauses → proposals.
+
+Rules, not a model: Chinese policy plans state their targets in a small number of fixed
+wordings ("到2027年，…达到6.5万个", "2025年年底前…不少于100个", "（牵头单位：…）"), so a
+reviewer can read why each proposal was made. A number with a unit and a deadline is a
+quantity target; a dated deliverable without a number is a milestone; a present value stated
+for the same measure ("截至2023年底，已建成…") becomes a baseline. Each proposal records in
+its notes what was assumed (a year taken from the plan's horizon, 全覆盖 read as 100%, a bare
+count read as a floor).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from metrics.extract.lexicon import (
+    CONTEXT_VERBS,
+    DateMention,
+    Quantity,
+    find_dates,
+    find_quantities,
+    is_date_paren,
+    is_deadline,
+    is_measure,
+    op_before,
+    plain_number,
+    time_limit,
+)
+from metrics.extract.naming import (
+    clean_name,
+    guess_domain,
+    indicator_name,
+    milestone_name,
+    parse_responsible,
+    plan_header,
+    shorten,
+    similar,
+)
+from metrics.extract.text import (
+    MASK,
+    RESPONSIBLE_HINT,
+    Paragraph,
+    Paren,
+    clauses,
+    mask_quotes,
+    parentheticals,
+    sentences,
+    split_paragraphs,
+)
+from metrics.extract.writer import draft_yaml, proposal_entry
+
+PLACEHOLDER_PLAN = "new-plan"
+
+
+_PRINCIPLE_SECTIONS = ("指导思想", "基本原则", "工作原则", "发展思路")
+# sections that report where the city stands: their numbers are baselines, not targets
+_STATUS_SECTIONS = (
+    "发展基础",
+    "发展现状",
+    "现状",
+    "基础条件",
+    "工作基础",
+    "取得成效",
+    "主要成效",
+    "建设成效",
+    "面临形势",
+    "发展形势",
+    "发展环境",
+    "现实基础",
+    "回顾",
+)
+_STATUS_WORDS = re.compile(r"已|同比|比上年|较上年")
+_GROWTH = re.compile(r"增长|下降|增速|提高|降低")  # rates of change have no level to start from
+
+
+@dataclass
+class StageDraft:
+    op: str
+    by: date
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass
+class Proposal:
+    """One draft indicator, before it is written as YAML."""
+
+    kind: str
+    name: str
+    unit: str
+    stages: list[StageDraft]
+    para: int
+    start: int
+    end: int
+    quote_start: int
+    clause: str
+    heading: str
+    cumulative: bool = False
+    recurring: bool = False
+    responsible: list[str] = field(default_factory=list)
+    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    domain: str = ""
+    quote: str = ""
+    deadline_source: str = ""
+    baseline: tuple[float, date] | None = None
+
+
+@dataclass
+class Draft:
+    """The extractor's result: an optional plan header and the proposals, in text order."""
+
+    plan: dict[str, Any] | None
+    plan_id: str
+    goal_year: int | None
+    proposals: list[Proposal]
+    original: str
+
+    @property
+    def quantities(self) -> list[Proposal]:
+        return [p for p in self.proposals if p.kind == "quantity"]
+
+    @property
+    def milestones(self) -> list[Proposal]:
+        return [p for p in self.proposals if p.kind == "milestone"]
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Catalog indicator dicts, in the config.yaml schema, each marked draft: true."""
+        return [proposal_entry(self.plan_id, i + 1, p) for i, p in enumerate(self.proposals)]
+
+    def to_yaml(self) -> str:
+        return draft_yaml(self)
+
+
+def _goal_year(paragraphs: list[Paragraph]) -> int | None:
+    """The plan's horizon: the first deadline stated under a goals heading, else the commonest."""
+    for strong_only in (True, False):
+        for para in paragraphs:
+            if not any("目标" in t for t in para.titles):
+                continue
+            for d in find_dates(para.text):
+                if (d.strong or not strong_only) and not d.in_paren and not d.as_of:
+                    return d.by.year
+    years = Counter(
+        d.by.year
+        for para in paragraphs
+        for d in find_dates(para.text)
+        if d.strong and not d.in_paren and not d.as_of
+    )
+    if not years:
+        return None
+    top = max(years.values())
+    return max(y for y, c in years.items() if c == top)
+
+
+class _Extractor:
+    """One pass over a plan: paragraphs → sentences → clauses → proposals.
+
+    Kept as a class because the rules need the whole document at hand: the plan's
+    horizon, the parenthetical that follows a target (possibly a paragraph later) and
+    present values stated elsewhere that become baselines.
+    """
+
+    def __init__(self, original: str):
+        self.original = original
+        self.paragraphs = split_paragraphs(original)
+        self.goal_year = _goal_year(self.paragraphs)
+        self.proposals: list[Proposal] = []
+        self.present: list[tuple[str, str, float, date]] = []  # name, unit, value, as of
+
+    # -- helpers
+    def quote(self, para: Paragraph, a: int, b: int) -> str:
+        """The original text behind para.text[a:b], whitespace removed."""
+        a = max(a, 0)
+        b = min(b, len(para.text))
+        while a < b and para.text[a] in ",;:、。":
+            a += 1
+        while b > a and para.text[b - 1] in ",;:、":
+            b -= 1
+        if a >= b:
+            return ""
+        raw = self.original[para.offs[a] : para.offs[b - 1] + 1]
+        return re.sub(r"\s+", "", raw)
+
+    def rest_of_clause(self, index: int, pos: int) -> Iterator[tuple[Paragraph, int]]:
+        """(paragraph, where to read from) from pos to the end of its clause: a responsibility
+        note or a 完成时限 may come a paragraph or two after the target it belongs to."""
+        clause = self.paragraphs[index].clause
+        for j in range(index, len(self.paragraphs)):
+            para = self.paragraphs[j]
+            if j > index and (para.clause != clause or para.level):
+                return
+            yield para, pos if j == index else 0
+
+    def responsible_after(self, index: int, pos: int) -> list[str]:
+        """Units of the first responsibility parenthetical after pos, within the same clause."""
+        for para, start in self.rest_of_clause(index, pos):
+            for p in parentheticals(para.text):
+                if p.start >= start and RESPONSIBLE_HINT.search(p.inner):
+                    return parse_responsible(p.inner)
+        return []
+
+    def time_limit_after(self, index: int, pos: int) -> date | None:
+        """A 完成时限 stated after pos in the same clause, in a parenthetical or inline."""
+        for para, start in self.rest_of_clause(index, pos):
+            for m in re.finditer(r"完成时限", para.text):
+                if m.start() >= start and (
+                    limit := time_limit(para.text[m.start() : m.start() + 30])
+                ):
+                    return limit
+        return None
+
+    # -- main
+    def run(self) -> list[Proposal]:
+        first_heading = next((i for i, p in enumerate(self.paragraphs) if p.level), 0)
+        for index, para in enumerate(self.paragraphs):
+            if index < first_heading:
+                continue
+            if any(t.startswith(_PRINCIPLE_SECTIONS) for t in para.titles):
+                continue
+            self.paragraph(index, para)
+        self.merge_stages()
+        self.attach_baselines()
+        self.proposals.sort(key=lambda p: (p.para, p.start))
+        for p in self.proposals:
+            p.name = p.name or p.heading
+            p.domain = p.domain or guess_domain(p.name, p.heading, self.paragraphs[p.para].titles)
+            if not p.responsible:
+                p.notes.append(("extract.note_no_unit", {}))
+        return self.proposals
+
+    def attach_baselines(self) -> None:
+        """A present value stated for the same measure before the first deadline is its baseline."""
+        for p in self.proposals:
+            if p.kind != "quantity" or len(p.name) <= 2:
+                continue
+            found = [
+                (as_of, value)
+                for name, unit, value, as_of in self.present
+                if unit == p.unit
+                and as_of < p.stages[0].by
+                and similar(p.name, name)
+                and not _GROWTH.search(name + p.name)
+            ]
+            if found:
+                as_of, value = max(found)
+                p.baseline = (value, as_of)
+                p.notes.append(
+                    ("extract.note_baseline", {"value": plain_number(value), "date": as_of})
+                )
+
+    def paragraph(self, index: int, para: Paragraph) -> None:
+        text = para.text
+        status = any(w in t for t in para.titles for w in _STATUS_SECTIONS)
+        quotes_masked = mask_quotes(text)
+        parens = parentheticals(text)
+        mentions = find_dates(text)
+        dates = [d for d in mentions if not d.in_paren or is_date_paren(text, d, parens)]
+        scan = list(quotes_masked)
+        for p in parens:
+            for k in range(p.start + 1, p.end - 1):
+                scan[k] = MASK
+        for d in mentions:
+            for k in range(d.start, d.end):
+                if scan[k].isdigit():
+                    scan[k] = MASK
+        masked = "".join(scan)
+        para_has_dates = bool(dates) or any(
+            time_limit(p.inner) for p in parens if RESPONSIBLE_HINT.search(p.inner)
+        )
+        found_in: dict[tuple[int, int], list[int]] = {}
+        for s0, s1 in sentences(text, para.body, len(text)):
+            qs = self.sentence_targets(masked, text, dates, (s0, s1), para_has_dates, status)
+            if qs:
+                found_in[(s0, s1)] = [q.start for _, q in qs]
+            for clause_span, q in qs:
+                self.add_quantity(index, para, masked, dates, (s0, s1), clause_span, q, qs)
+        if not status:
+            self.milestones(index, para, masked, dates, parens, found_in)
+
+    def sentence_targets(
+        self,
+        masked: str,
+        text: str,
+        dates: list[DateMention],
+        sentence: tuple[int, int],
+        para_has_dates: bool,
+        status: bool = False,
+    ) -> list[tuple[tuple[int, int], Quantity]]:
+        """The sentence's targets, clause by clause, with the filters for non-targets.
+
+        Numberless wordings ("全覆盖", "所有…") count when the sentence is dated, follows a
+        date in its paragraph, or the paragraph has no date at all; an undated "…全覆盖"
+        before the paragraph's dated targets describes the work, it is not a target.
+        """
+        s0, s1 = sentence
+        out: list[tuple[tuple[int, int], Quantity]] = []
+        sentence_dated = any(s0 <= d.start < s1 and is_deadline(text, d, s0) for d in dates)
+        dated_before = any(d.start < s0 and is_deadline(text, d) for d in dates)
+        numberless_ok = sentence_dated or dated_before or not para_has_dates
+        for c0, c1 in clauses(masked, s0, s1):
+            clause = masked[c0:c1]
+            if c1 < len(masked) and masked[c1] == ":" and len(clause) <= 12:
+                continue  # a list label: "三个坚持：…"
+            qs = find_quantities(masked, c0, c1)
+            kept: list[Quantity] = []
+            for q in qs:
+                head = masked[c0 : q.start]
+                if any(v in head for v in CONTEXT_VERBS):
+                    continue
+                rest = masked[q.end : c1]
+                if (
+                    q.unit != "%"
+                    and rest.startswith("的")
+                    and q.op_word in ("以上", "及以上", "以下")
+                ):
+                    if is_measure(q.unit) and sentence_dated:
+                        kept.append(_scope_target(q, masked))
+                    continue  # "3万平方米以上的建筑": a scope, not a target
+                if q.unit == "%" and rest.startswith("的"):
+                    q.rule = "share"  # "50%的二级公立医院实现…": the share of those that do
+                if q.unit == "分钟" and re.match(r"^[^,;。]{0,12}圈", rest):
+                    q.op, q.op_word, q.rule = "<=", "", "circle"
+                kept.append(q)
+            # "所有三级公立医院…实现…": all of them, 100%
+            for m in re.finditer(r"所有(?!权|制|者)", clause):
+                if not numberless_ok or not _PREDICATE.search(clause, m.end()):
+                    continue
+                kept.append(
+                    Quantity(
+                        c0 + m.start(),
+                        c0 + m.end(),
+                        100.0,
+                        None,
+                        None,
+                        "%",
+                        ">=",
+                        "",
+                        "所有",
+                        rule="all",
+                    )
+                )
+            m = re.search(r"全覆盖$", clause)
+            if m and numberless_ok and not any(v in clause for v in CONTEXT_VERBS):
+                kept.append(
+                    Quantity(
+                        c0 + m.start(), c1, 100.0, None, None, "%", ">=", "", "全覆盖", rule="full"
+                    )
+                )
+            for q in kept:
+                q.status = status or bool(_STATUS_WORDS.search(masked[c0 : q.start]))
+            kept.sort(key=lambda q: q.start)
+            kept = [q for i, q in enumerate(kept) if not _qualifies_next(masked, q, kept[i + 1 :])]
+            out.extend(((c0, c1), q) for q in kept)
+        return out
+
+    def deadline(
+        self, index: int, para: Paragraph, dates: list[DateMention], s0: int, pos: int
+    ) -> tuple[date | None, str]:
+        own = [d for d in dates if s0 <= d.start < pos and is_deadline(para.text, d, s0)]
+        if own:
+            return own[-1].by, "sentence"
+        limit = self.time_limit_after(index, pos)
+        if limit:
+            return limit, "time_limit"
+        earlier = [d for d in dates if d.start < s0 and is_deadline(para.text, d)]
+        if earlier:
+            return earlier[-1].by, "paragraph"
+        if self.goal_year:
+            return date(self.goal_year, 12, 31), "horizon"
+        return None, "none"
+
+    def add_quantity(
+        self,
+        index: int,
+        para: Paragraph,
+        masked: str,
+        dates: list[DateMention],
+        sentence: tuple[int, int],
+        clause: tuple[int, int],
+        q: Quantity,
+        siblings: list[tuple[tuple[int, int], Quantity]],
+    ) -> None:
+        s0, s1 = sentence
+        c0, c1 = clause
+        by, source = self.deadline(index, para, dates, s0, q.start)
+        if by is None:
+            return
+        notes: list[tuple[str, dict[str, Any]]] = []
+        op = q.op
+        if q.rule in ("number", "share", "unitless") and not op:
+            before_op, _ = op_before(masked[c0 : q.start])
+            op = before_op or ">="
+            if not before_op:
+                notes.append(("extract.note_floor", {}))
+        if op == "==" and q.op_word == "左右":
+            notes.append(("extract.note_about", {}))
+        if q.rule == "full":
+            notes.append(("extract.note_full", {}))
+        elif q.rule == "all":
+            notes.append(("extract.note_all", {}))
+        elif q.rule == "scope":
+            notes.append(("extract.note_scope", {"scope": q.scope}))
+        elif q.rule == "circle":
+            notes.append(("extract.note_circle", {"n": plain_number(q.value)}))
+        elif q.rule == "unitless":
+            notes.append(("extract.note_unitless", {}))
+        if q.numeral.endswith("大"):
+            notes.append(("extract.note_ordinal", {"word": q.numeral, "n": plain_number(q.value)}))
+        if source == "horizon":
+            notes.insert(0, ("extract.note_horizon", {"year": by.year}))
+        elif source == "paragraph":
+            notes.insert(0, ("extract.note_paragraph_year", {"year": by.year}))
+        elif source == "time_limit":
+            notes.insert(0, ("extract.note_time_limit", {}))
+
+        # the part of the clause that belongs to this number: enumerations split at 、
+        same = sorted((x for (span, x) in siblings if span == clause), key=lambda x: x.start)
+        k = same.index(q)
+        seg0 = _boundary(masked, same[k - 1], q) + 1 if k > 0 else c0
+        seg1 = _boundary(masked, q, same[k + 1]) if k + 1 < len(same) else c1
+        tail = ""
+        if q.rule in ("all", "share"):
+            last = same[-1]
+            m = _PREDICATE.search(masked, last.end, c1)
+            tail = para.text[m.start() : c1] if m else ""
+        elif q.rule == "scope":
+            tail = clean_name(para.text[c1 + 1 : s1])
+            seg1 = c1
+        name = indicator_name(para, q, seg0, seg1, dates, tail)
+        if q.status:
+            if source == "sentence" and q.value is not None:
+                self.present.append((name, q.unit, q.value, by))
+            return
+        head = masked[c0 : q.start]
+        responsible = self.responsible_after(index, q.end)
+        quote_start = s0
+        end = {"full": c1, "scope": s1}.get(q.rule, seg1)
+        if q.rule == "all":
+            end = c1
+        proposal = Proposal(
+            kind="quantity",
+            name=name,
+            unit=q.unit,
+            stages=[StageDraft(op if q.low is None else "between", by, q.value, q.low, q.high)],
+            para=index,
+            start=q.start,
+            end=end,
+            quote_start=quote_start,
+            clause=para.clause,
+            heading=para.heading,
+            cumulative="累计" in masked[c0:seg1],
+            recurring="每年" in head,
+            responsible=responsible,
+            notes=notes,
+            deadline_source=source,
+        )
+        proposal.quote = self.quote(para, quote_start, max(proposal.end, q.end))
+        self.proposals.append(proposal)
+
+    def milestones(
+        self,
+        index: int,
+        para: Paragraph,
+        masked: str,
+        dates: list[DateMention],
+        parens: list[Paren],
+        found_in: dict[tuple[int, int], list[int]],
+    ) -> None:
+        """Dated deliverables without a number: one per dated sentence, or per 完成时限.
+
+        In a sentence that also holds a target, each dated part without a number is one
+        ("2023年完成市级平台建设，2024年实现区县全覆盖"). A date standing alone
+        ("完成时限：2024年12月底前。", "系统规划期（至2020年12月）。") dates the sentence
+        before it, else the one after it.
+        """
+        text = para.text
+        items: list[dict[str, Any]] = []
+        for s0, s1 in sentences(text, para.body, len(text)):
+            own = [d for d in dates if s0 <= d.start < s1 and is_deadline(text, d, s0)]
+            if _STATUS_WORDS.search(masked[s0:s1]):
+                own = []  # "截至2023年底，已建成…" reports, it does not set a task
+            numbers = found_in.get((s0, s1))
+            if numbers is None:
+                d = own[0] if own else None
+                items.append(
+                    {
+                        "s0": s0,
+                        "s1": s1,
+                        "date": d,
+                        "name": milestone_name(text, masked, d.end if d else s0, s1),
+                        "q": False,
+                        "q0": _clause_start(masked, s0, d.start) if d else s0,
+                    }
+                )
+                continue
+            items.append({"s0": s0, "s1": s1, "date": None, "name": "", "q": True, "q0": s0})
+            starts = [_clause_start(masked, s0, d.start) for d in own] + [s1]
+            for k, d in enumerate(own):
+                seg0, seg1 = starts[k], starts[k + 1]
+                if seg1 > seg0 and not any(seg0 <= n < seg1 for n in numbers):
+                    name = milestone_name(text, masked, d.end, seg1)
+                    items.append(
+                        {"s0": seg0, "s1": seg1, "date": d, "name": name, "q": False, "q0": seg0}
+                    )
+        for i, item in enumerate(items):
+            if item["date"] is None or len(item["name"]) >= 4 or item["q"]:
+                continue
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(items) and items[j]["date"] is None and not items[j]["q"]:
+                    items[j]["date"], item["date"] = item["date"], None
+                    items[j]["q0"] = items[j]["s0"]
+                    items[j]["s1"] = max(items[j]["s1"], item["s1"]) if j < i else items[j]["s1"]
+                    break
+        covered = bool(found_in)
+        for item in items:
+            d = item["date"]
+            if d is None or item["q"] or len(item["name"]) < 4:
+                continue
+            covered = True
+            responsible = self.responsible_after(index, item["s0"])
+            self.proposals.append(
+                Proposal(
+                    kind="milestone",
+                    name=shorten(item["name"], 60),
+                    unit="%",
+                    stages=[StageDraft(">=", d.by, 100.0)],
+                    para=index,
+                    start=item["s0"],
+                    end=item["s1"],
+                    quote_start=item["q0"],
+                    clause=para.clause,
+                    heading=para.heading,
+                    responsible=responsible,
+                    notes=[("extract.note_milestone", {})],
+                    quote=self.quote(para, item["q0"], item["s1"]),
+                    deadline_source="sentence",
+                )
+            )
+        if covered:
+            return
+        for p in parens:
+            limit = time_limit(p.inner) if RESPONSIBLE_HINT.search(p.inner) else None
+            if limit is None:
+                continue
+            sents = [s for s in sentences(text, para.body, p.start) if s[1] - s[0] > 4]
+            if not sents:
+                continue
+            s0 = sents[-1][0]
+            title = para.titles[-1] if para.titles else ""
+            self.proposals.append(
+                Proposal(
+                    kind="milestone",
+                    name=(title or clean_name(text[s0 : sents[-1][1]]))[:60],
+                    unit="%",
+                    stages=[StageDraft(">=", limit, 100.0)],
+                    para=index,
+                    start=p.start,
+                    end=p.end,
+                    quote_start=s0,
+                    clause=para.clause,
+                    heading=para.heading,
+                    responsible=parse_responsible(p.inner),
+                    notes=[("extract.note_time_limit", {}), ("extract.note_milestone", {})],
+                    quote=self.quote(para, s0, p.end),
+                    deadline_source="time_limit",
+                )
+            )
+
+    def merge_stages(self) -> None:
+        """Two dated values of one measure in one paragraph become one indicator's stages.
+
+        "2023年年底前…比例达到35%以上。2025年年底前，…达到70%以上" → stages 35 then 70.
+        """
+        merged: list[Proposal] = []
+        for p in self.proposals:
+            prev = merged[-1] if merged else None
+            if (
+                prev is not None
+                and p.kind == prev.kind == "quantity"
+                and p.para == prev.para
+                and p.unit == prev.unit
+                and p.stages[0].op == prev.stages[-1].op
+                and p.stages[0].by > prev.stages[-1].by
+                and p.deadline_source == "sentence"
+                and similar(p.name, prev.name)
+            ):
+                prev.stages.append(p.stages[0])
+                prev.end = p.end
+                prev.quote = self.quote(self.paragraphs[p.para], prev.quote_start, p.end)
+                continue
+            merged.append(p)
+        self.proposals = merged
+
+
+def _clause_start(masked: str, s0: int, pos: int) -> int:
+    """Start of the clause holding pos (a milestone's quote starts at its date's clause)."""
+    cut = max(masked.rfind(",", s0, pos), masked.rfind(":", s0, pos))
+    return cut + 1 if cut >= 0 else s0
+
+
+_PREDICATE = re.compile(r"实现|完成|具备|接入|开展|提交|建成|使用|应用|上线|纳入|配备|建立")
+
+
+def _qualifies_next(masked: str, q: Quantity, rest: list[Quantity]) -> bool:
+    """ "营收超十亿元企业15家": an amount right before a count describes what is counted."""
+    if not rest or q.rule != "number" or not is_measure(q.unit):
+        return False
+    nxt = rest[0]
+    between = masked[q.end : nxt.start]
+    return (
+        nxt.unit not in ("%", "") and not is_measure(nxt.unit) and not re.search(r"[、,;]", between)
+    )
+
+
+def _boundary(masked: str, left: Quantity, right: Quantity) -> int:
+    """Where the left item of an enumeration ends: the last 、 between two numbers."""
+    cut = masked.rfind("、", left.end, right.start)
+    return cut if cut >= 0 else left.end
+
+
+def _scope_target(q: Quantity, masked: str) -> Quantity:
+    """ "新建3万平方米以上的公共建筑…提交BIM模型": the requirement holds for all of that scope."""
+    scope = masked[q.start : q.end]
+    return Quantity(
+        q.start, q.end, 100.0, None, None, "%", ">=", "", scope, rule="scope", scope=scope
+    )
+
+
+def extract(
+    text: str,
+    plan_id: str | None = None,
+    region: str | None = None,
+    source: str | None = None,
+) -> Draft:
+    """Read a plan's text and propose its targets; see the module docstring for the rules."""
+    ex = _Extractor(text)
+    proposals = ex.run()
+    pid = plan_id or PLACEHOLDER_PLAN
+    header = plan_header(text, pid, region, source) if (plan_id or region) else None
+    return Draft(header, pid, ex.goal_year, proposals, text)

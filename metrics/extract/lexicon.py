@@ -1,0 +1,467 @@
+"""The wordings plans state targets in: numerals, deadlines, units and comparison words.
+
+Chinese and Arabic numerals (三, 二十五, 6.5), deadline-like dates (到2027年, 2025年年底前,
+完成时限：…), the units and magnitudes that follow a number (万个, 平方公里, %) and the words
+that make it a floor, a ceiling or an estimate (不少于, 控制在, 左右). Everything here reads
+text already normalised and masked by `text`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from metrics.extract.text import MASK, Paren, mask_quotes, parentheticals
+
+_CJK_DIGITS = "零〇一二两三四五六七八九"
+_CN_NUM_CHARS = "零〇一二两三四五六七八九十百千万亿"
+_CN_VALUES = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
+
+
+def parse_chinese_number(text: str) -> float | None:
+    """三 → 3, 十大 → 10 (the caller strips 大), 二十五 → 25, 一百二十 → 120, 三千 → 3000.
+
+    Returns None for text that is not a well-formed numeral (a bare 千 in 千家万户).
+    """
+    if not text or any(c not in _CN_NUM_CHARS for c in text):
+        return None
+    if not any(c in _CJK_DIGITS or c == "十" for c in text):
+        return None
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in _CN_VALUES:
+            if digit is not None and ch not in "零〇":
+                # 一二三 written digit by digit is not a numeral we expect in a target
+                return None
+            digit = _CN_VALUES[ch]
+        elif ch in _CN_SMALL_UNITS:
+            section += (1 if digit is None else digit) * _CN_SMALL_UNITS[ch]
+            digit = None
+        else:  # 万 亿
+            section += digit or 0
+            total += (section or 1) * _CN_BIG_UNITS[ch]
+            section, digit = 0, None
+    return float(total + section + (digit or 0))
+
+
+def parse_number(text: str) -> float | None:
+    """An Arabic or Chinese numeral, as written in a plan: "6.5", "1000", "三", "十".
+
+    Magnitudes (万, 千 after Arabic digits) are left to the unit: "2千家" is 2 with unit 千家.
+    """
+    text = unicodedata.normalize("NFKC", text).replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        return parse_chinese_number(text)
+
+
+_DATE = re.compile(
+    r"(?P<pre>力争到|力争至|力争在|截止到|截至|截止|到|至|力争|于|在)?"
+    r"(?P<y>(?:19|20)\d{2})年"
+    r"(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日)?|(?P<half>上半年|下半年)"
+    r"|第?(?P<q>[一二三四1-4])季度)?"
+    r"(?P<suf>年底以前|年底前|年末前|年底|年末|底以前|底前|末前|底|末|以前|前)?"
+)
+_DASHES = "-—–~～至到"  # between the two ends of a range
+_NO_DASHES = str.maketrans("", "", _DASHES)
+
+
+@dataclass
+class DateMention:
+    start: int
+    end: int
+    by: date
+    strong: bool  # 到/至/底/前/a month, or followed by a comma
+    in_paren: bool = False
+    as_of: bool = False  # 截至2023年底: where things stand, not a goal
+
+
+def _last_day(y: int, m: int) -> date:
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _date_of(m: re.Match[str]) -> date | None:
+    y = int(m.group("y"))
+    try:
+        if m.group("d"):
+            return date(y, int(m.group("m")), int(m.group("d")))
+        if m.group("m"):
+            return _last_day(y, int(m.group("m")))
+    except ValueError:
+        return None
+    if m.group("half"):
+        return date(y, 6, 30) if m.group("half") == "上半年" else date(y, 12, 31)
+    if m.group("q"):
+        q = "一二三四".find(m.group("q")) + 1 if m.group("q") in "一二三四" else int(m.group("q"))
+        return _last_day(y, q * 3)
+    return date(y, 12, 31)
+
+
+def find_dates(text: str) -> list[DateMention]:
+    """Deadline-like dates: 到2027年, 2025年年底前, 2024年12月底前, 2020年底前, 2027年,…
+
+    A full date without 前 (an issue date, "2023年3月31日市政府常务会议") is not a deadline,
+    and the first half of a range ("2020年12月—2021年6月") is not either.
+    """
+    found: list[DateMention] = []
+    masked = mask_quotes(text)
+    parens = parentheticals(text)
+    for m in _DATE.finditer(masked):
+        by = _date_of(m)
+        if by is None:
+            continue
+        after = masked[m.end() : m.end() + 1]
+        if after and after in _DASHES and _DATE.match(masked, m.end() + 1):
+            continue  # the start of a range
+        suf, pre = m.group("suf") or "", m.group("pre") or ""
+        if m.group("d") and not (suf.endswith("前") or pre in ("到", "至", "截至", "截止到")):
+            continue
+        if after == "度" or masked[m.start() - 1 : m.start()] in ("〔", "["):
+            continue  # 2023年度 budgets and document numbers
+        strong = bool(
+            pre in ("到", "至", "截至", "截止", "截止到", "力争到", "力争至", "力争在", "力争")
+            or suf
+            or m.group("m")
+            or m.group("half")
+            or m.group("q")
+            or after in (",", ":", "")
+        )
+        before = masked[m.start() - 1 : m.start()] if m.start() else ""
+        if before and before in _DASHES:
+            strong = True  # the end of a range
+        in_paren = any(p.start < m.start() < p.end for p in parens)
+        as_of = pre.startswith(("截至", "截止"))
+        found.append(DateMention(m.start(), m.end(), by, strong, in_paren, as_of))
+    return found
+
+
+_COUNT_UNITS = [
+    "%",
+    "‰",
+    "个百分点",
+    "百分点",
+    "人次",
+    "户次",
+    "件次",
+    "次",
+    "家",
+    "个",
+    "项",
+    "户",
+    "人",
+    "名",
+    "所",
+    "座",
+    "条",
+    "台",
+    "套",
+    "部",
+    "处",
+    "件",
+    "类",
+    "种",
+    "批",
+    "块",
+    "张",
+    "份",
+    "路",
+    "辆",
+    "栋",
+    "间",
+    "场",
+    "床",
+    "支",
+    "根",
+    "杆",
+    "款",
+    "方面",
+    "倍",
+]
+_MEASURE_UNITS = [
+    "平方公里",
+    "平方米",
+    "公里",
+    "千米",
+    "千瓦时",
+    "千瓦",
+    "兆瓦",
+    "吉瓦",
+    "公顷",
+    "亩",
+    "吨",
+    "元",
+    "小时",
+    "分钟",
+    "个工作日",
+    "工作日",
+    "天",
+    "秒",
+    "年",
+    "米",
+]
+_ASCII_UNITS = ["Gbps", "Mbps", "EFLOPS", "PFLOPS", "EB", "PB", "TB", "GB", "MW", "GW", "kW", "P"]
+_UNIT_RE = re.compile(
+    "|".join(
+        re.escape(u)
+        for u in sorted(_COUNT_UNITS + _MEASURE_UNITS + _ASCII_UNITS, key=len, reverse=True)
+    )
+)
+_UNIT_ALIASES = {"方面": "项"}  # classifiers the catalog counts in its usual unit
+_NUM_TOKEN = re.compile(r"\d+(?:\.\d+)?|[" + _CN_NUM_CHARS + r"]+")
+_MAGNITUDES = ("万亿", "千万", "百万", "万", "亿", "千")
+
+_OP_AFTER = [("及以上", ">="), ("以上", ">="), ("以下", "<="), ("以内", "<="), ("左右", "==")]
+_OP_BEFORE = [
+    ("不少于", ">="),
+    ("不低于", ">="),
+    ("至少", ">="),
+    ("超过", ">="),
+    ("突破", ">="),
+    ("高于", ">="),
+    ("大于", ">="),
+    ("多于", ">="),
+    ("达到", ">="),
+    ("提高到", ">="),
+    ("提高至", ">="),
+    ("提升到", ">="),
+    ("提升至", ">="),
+    ("增加到", ">="),
+    ("增至", ">="),
+    ("力争", ">="),
+    ("不超过", "<="),
+    ("不高于", "<="),
+    ("不多于", "<="),
+    ("控制在", "<="),
+    ("压缩至", "<="),
+    ("压缩到", "<="),
+    ("缩短至", "<="),
+    ("缩短到", "<="),
+    ("降低到", "<="),
+    ("降低至", "<="),
+    ("下降到", "<="),
+    ("下降至", "<="),
+    ("降至", "<="),
+    ("降到", "<="),
+    ("减少到", "<="),
+    ("减少至", "<="),
+    ("少于", "<="),
+    ("低于", "<="),
+    ("小于", "<="),
+    ("大约", "=="),
+]
+_OP_ADJACENT = [("大约", "=="), ("约", "=="), ("达", ">="), ("超", ">="), ("逾", ">=")]
+OP_WORDS_BEFORE = sorted({w for w, _ in _OP_BEFORE + _OP_ADJACENT} | {"前"}, key=len, reverse=True)
+# verbs that frame a number as context ("聚焦7个细分领域", "围绕三条主线"), not as a goal
+CONTEXT_VERBS = ("聚焦", "围绕", "依托", "立足", "按照", "根据", "针对", "参照", "基于", "对标")
+
+
+@dataclass
+class Quantity:
+    """A number found in a sentence, with what the wording says about it."""
+
+    start: int  # paragraph index of the first digit
+    end: int  # after the unit and any 以上/左右
+    value: float | None
+    low: float | None
+    high: float | None
+    unit: str
+    op: str
+    op_word: str
+    numeral: str  # as written, for notes
+    rule: str = "number"  # number | full | all | share | scope | circle | unitless
+    scope: str = ""
+    status: bool = False  # a present value ("已建成…"), kept as a possible baseline
+
+
+def _read_unit(text: str, pos: int) -> tuple[str, str, int] | None:
+    """(magnitude, unit, end) right after a number, e.g. "万" + "个"."""
+    mag = ""
+    for m in _MAGNITUDES:
+        if text.startswith(m, pos):
+            mag, pos = m, pos + len(m)
+            break
+    if text.startswith(("多", "余"), pos):
+        pos += 1
+    u = _UNIT_RE.match(text, pos)
+    if u:
+        unit, nxt = u.group(0), text[u.end() : u.end() + 1]
+        if unit.isascii() and nxt.isascii() and nxt.isalpha():
+            return None  # "PON" is not the unit P
+        return mag, unit, u.end()
+    if mag:
+        return "", mag, pos  # "38万" with no classifier
+    return None
+
+
+def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
+    """Numbers with units in masked[lo:hi] that could be targets (dates and names are masked)."""
+    found: list[Quantity] = []
+    pos = lo
+    while True:
+        m = _NUM_TOKEN.search(masked, pos, hi)
+        if not m:
+            break
+        pos = m.end()
+        token = m.group(0)
+        start = m.start()
+        before = masked[start - 1] if start > 0 else ""
+        chinese = not token[0].isdigit()
+        if chinese:
+            # keep the numeral, leave a trailing 万/亿/千 to the unit when it is a magnitude
+            while len(token) > 1 and token[-1] in "万亿千" and parse_chinese_number(token[:-1]):
+                token = token[:-1]
+            pos = start + len(token)
+        value = parse_number(token)
+        if value is None:
+            continue
+        if before and (before.isascii() and before.isalpha() or before in "+×第."):
+            continue
+        if chinese and before == "”":
+            continue  # "“需求”+“供给”两张清单": counts the names just quoted
+        after = masked[pos : pos + 1]
+        # 十大应用场景: a Chinese numeral with 大 counts things
+        if chinese and after == "大":
+            if not (2 <= value <= 10) or masked[start - 2 : start] == "党的":
+                continue
+            found.append(Quantity(start, pos + 1, value, None, None, "个", ">=", "", token + "大"))
+            continue
+        low = high = None
+        unit_read = _read_unit(masked, pos)
+        # a range: 8-10家, 2—3个, 3至5项
+        dash_at = pos
+        if unit_read and masked[unit_read[2] : unit_read[2] + 1] in tuple(_DASHES):
+            dash_at = unit_read[2]  # 8家-10家
+        if masked[dash_at : dash_at + 1] and masked[dash_at] in _DASHES:
+            m2 = _NUM_TOKEN.match(masked, dash_at + 1)
+            if m2 and (r := _read_unit(masked, m2.end())):
+                second = parse_number(m2.group(0))
+                if second is not None and second >= value:
+                    low, high = value, second
+                    unit_read, pos = r, m2.end()
+        if unit_read is None:
+            # a ratio without a unit counts only with explicit wording: "PUE值降至1.3以下"
+            op, op_word, end = _op_after(masked, pos)
+            before_op, _ = op_before(masked[max(lo, start - 4) : start])
+            if (op_word in ("以上", "以下", "以内") or before_op) and not chinese:
+                found.append(
+                    Quantity(
+                        start,
+                        end,
+                        value,
+                        None,
+                        None,
+                        "",
+                        op,
+                        op_word,
+                        masked[start:end],
+                        rule="unitless",
+                    )
+                )
+            continue
+        mag, unit, end = unit_read
+        if masked[end : end + 1] in ("+", "×"):
+            continue  # "2+2+3": a name
+        if unit == "年" or (chinese and value == 1 and low is None):
+            continue  # durations (三年行动) and the article 一 (一个平台, 一批)
+        full_unit = f"{mag}{_UNIT_ALIASES.get(unit, unit)}"
+        op, op_word, end = _op_after(masked, end)
+        found.append(
+            Quantity(
+                start,
+                end,
+                None if low is not None else value,
+                low,
+                high,
+                full_unit,
+                "between" if low is not None else op,
+                op_word,
+                masked[start:end],
+            )
+        )
+        pos = end
+    return found
+
+
+def _op_after(text: str, end: int) -> tuple[str, str, int]:
+    for word, op in _OP_AFTER:
+        if text.startswith(word, end):
+            return op, word, end + len(word)
+    return "", "", end
+
+
+def op_before(text: str) -> tuple[str, str]:
+    """The comparison word closest before a number, within its clause.
+
+    One-character words (达, 超, 约) count only right before the number: "达" is also in
+    发达 and 直达, "约" in 集约.
+    """
+    text = text.replace(MASK, "")
+    for word, op in _OP_ADJACENT:
+        if text.endswith(word):
+            return op, word
+    best: tuple[int, int, str, str] | None = None
+    for word, op in _OP_BEFORE:
+        i = text.rfind(word)
+        if i >= 0 and (best is None or (i + len(word), len(word)) > best[:2]):
+            best = (i + len(word), len(word), word, op)
+    return (best[3], best[2]) if best else ("", "")
+
+
+def time_limit(inner: str) -> date | None:
+    m = re.search(r"完成时限[:：]?", inner)
+    if not m:
+        return None
+    dates = find_dates(inner[m.end() :])
+    if dates:
+        return dates[0].by
+    # "完成时限：2021年12月前" is caught above; a bare year is read as its end
+    y = re.search(r"((?:19|20)\d{2})年", inner[m.end() :])
+    return date(int(y.group(1)), 12, 31) if y else None
+
+
+def plain_number(v: float | None) -> float | int | None:
+    """A value as the catalog writes it: 35 rather than 35.0."""
+    if v is None:
+        return None
+    return int(v) if float(v).is_integer() else v
+
+
+def is_date_paren(text: str, d: DateMention, parens: list[Paren]) -> bool:
+    """A parenthetical that is only a date or a date range: "（至2020年12月）"."""
+    for p in parens:
+        if p.start < d.start < p.end:
+            rest = _DATE.sub("", p.inner)
+            return not rest.translate(_NO_DASHES).strip()
+    return False
+
+
+def is_deadline(text: str, d: DateMention, s0: int = 0) -> bool:
+    """Whether a date sets a deadline: a strong wording (到/底/前/a month…), or a bare year
+    opening its sentence or clause at s0 or after a mark ("…，2024年完成…")."""
+    return d.strong or d.start <= s0 or text[d.start - 1] in "。;,:"
+
+
+def is_measure(unit: str) -> bool:
+    """A measure (area, money, time) rather than a count: "3万平方米", "十亿元"."""
+    return unit in _MEASURE_UNITS or any(
+        unit.startswith(m) and unit[len(m) :] in _MEASURE_UNITS for m in _MAGNITUDES
+    )

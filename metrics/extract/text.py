@@ -1,0 +1,226 @@
+"""Normalising a plan's text for matching: paragraphs, clause numbers, masks and spans.
+
+PDF line breaks are joined, spaces between characters removed and NFKC applied (full-width
+digits and punctuation) while every character keeps the position it came from, so a quote
+is always cut from the original text. Quotes and brackets are masked so that names such as
+“1+3+N” and document numbers are never read as numbers or dates.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_SENTENCE_END = "。!?"
+_PAGE_MARK = re.compile(r"^[-—–－]\s*\d{1,3}\s*[-—–－]$")
+_RULE_LINE = re.compile(r"^[-=*_—]{3,}$")
+_CN = "一二三四五六七八九十"
+# clause numbers by level, and how the catalog writes them ("二、（二）6.")
+_HEADINGS: list[tuple[int, re.Pattern[str], str]] = [
+    (0, re.compile(rf"第([{_CN}]{{1,3}})([章篇]|部分)"), "第{0}{1}"),
+    (1, re.compile(rf"([{_CN}]{{1,3}})[、.](?!\d)"), "{0}、"),
+    (2, re.compile(rf"\(([{_CN}]{{1,4}})\)"), "（{0}）"),
+    (3, re.compile(r"(\d{1,2})[.、](?!\d)"), "{0}."),
+    (4, re.compile(r"\(?(\d{1,2})\)"), "（{0}）"),
+]
+RESPONSIBLE_HINT = re.compile(r"责任单位|牵头|负责|配合|完成时限|承办")
+
+
+@dataclass
+class Paragraph:
+    """One logical paragraph: normalised text, each character's place in the original."""
+
+    text: str
+    offs: list[int]
+    clause: str = ""
+    heading: str = ""
+    titles: tuple[str, ...] = ()
+    body: int = 0  # where the text after the heading number starts
+    level: int = 0  # the heading level this paragraph opens (0: none)
+
+
+def _clean_line(line: str, base: int) -> list[tuple[str, int]]:
+    """NFKC each character; drop markdown markers and spaces between CJK characters."""
+    chars: list[tuple[str, int]] = []
+    for i, ch in enumerate(line):
+        for n in unicodedata.normalize("NFKC", ch):
+            chars.append((n, base + i))
+    text = "".join(c for c, _ in chars)
+    # markdown headings, bold markers and bullets
+    drop: set[int] = set()
+    m = re.match(r"^\s*(?:#+\s*|[•·]\s*)", text)
+    if m:
+        drop.update(range(m.start(), m.end()))
+    for m in re.finditer(r"\*\*", text):
+        drop.update(range(m.start(), m.end()))
+    chars = [c for i, c in enumerate(chars) if i not in drop]
+    out: list[tuple[str, int]] = []
+    for i, (ch, off) in enumerate(chars):
+        if ch.isspace():
+            prev = out[-1][0] if out else ""
+            nxt = next((c for c, _ in chars[i + 1 :] if not c.isspace()), "")
+            keep = prev.isascii() and prev.isalnum() and nxt.isascii() and nxt.isalnum()
+            if keep and out[-1][0] != " ":
+                out.append((" ", off))  # "VR AR", "Produced By": a space between words stays
+            continue
+        out.append((ch, off))
+    return out
+
+
+def _heading_at(text: str, pos: int = 0) -> tuple[int, str, int] | None:
+    """(level, clause number as the catalog writes it, end) when a clause number starts at pos."""
+    for level, pattern, form in _HEADINGS:
+        m = pattern.match(text, pos)
+        if m:
+            return level, form.format(*m.groups()), m.end()
+    return None
+
+
+def _is_heading_only(text: str) -> bool:
+    h = _heading_at(text)
+    return h is not None and len(text) <= 40 and "。" not in text and "," not in text
+
+
+def _open_count(text: str) -> int:
+    """Parentheses still open: a responsibility note may run over lines and sentences."""
+    return text.count("(") - text.count(")")
+
+
+def _ends_paragraph(text: str) -> bool:
+    """Whether a line's text ends its paragraph (else the next line continues it)."""
+    if not text:
+        return True
+    if _open_count(text) > 0:
+        return False
+    last = text[-1]
+    if last in _SENTENCE_END or last in ":;":
+        return last != ";"  # a PDF line may end at a semicolon mid-paragraph
+    if last == ")":
+        start = text.rfind("(")
+        inner = text[start + 1 : -1] if start >= 0 else ""
+        return bool(RESPONSIBLE_HINT.search(inner)) or "公开" in inner or start == 0
+    return False
+
+
+def split_paragraphs(original: str) -> list[Paragraph]:
+    """Logical paragraphs with clause numbers: PDF line breaks joined, headings tracked."""
+    raw: list[list[tuple[str, int]]] = []
+    pos = 0
+    for line in original.splitlines(keepends=True):
+        content = line.rstrip("\r\n")
+        stripped = content.strip()
+        base = pos
+        pos += len(line)
+        if not stripped or _PAGE_MARK.match(stripped) or _RULE_LINE.match(stripped):
+            continue
+        chars = _clean_line(content, base)
+        if not chars:
+            continue
+        text = "".join(c for c, _ in chars)
+        if raw:
+            prev = "".join(c for c, _ in raw[-1])
+            ends = _ends_paragraph(prev) or _is_heading_only(prev)
+            if not ends and not _heading_at(text):
+                raw[-1].extend(chars)
+                continue
+        raw.append(chars)
+
+    paragraphs: list[Paragraph] = []
+    levels: dict[int, tuple[str, str]] = {}
+    for chars in raw:
+        text = "".join(c for c, _ in chars)
+        para = Paragraph(text=text, offs=[o for _, o in chars])
+        h = _heading_at(text)
+        if h:
+            level, number, end = h
+            title = re.split(r"[。]", text[end:], maxsplit=1)[0][:40]
+            levels = {k: v for k, v in levels.items() if k < level}
+            levels[level] = (number, title)
+            para.body, para.level = end, level
+        para.clause = "".join(levels[k][0] for k in sorted(levels))
+        para.titles = tuple(levels[k][1] for k in sorted(levels))
+        last_title = levels[max(levels)][1] if levels else ""
+        para.heading = f"{para.clause} {last_title}".strip()
+        paragraphs.append(para)
+    return paragraphs
+
+
+_QUOTES = {"“": "”", "‘": "’", "《": "》", "〔": "〕", "【": "】", "「": "」", "『": "』"}
+MASK = "□"
+
+
+def mask_quotes(text: str) -> str:
+    """Hide what is inside quotes and brackets: names (“1+3+N”), titles, document numbers."""
+    out = list(text)
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        closer = _QUOTES.get(ch) or ('"' if ch == '"' else None)
+        if closer:
+            j = text.find(closer, i + 1)
+            if 0 < j - i <= 40:
+                for k in range(i + 1, j):
+                    out[k] = MASK
+                i = j + 1
+                continue
+        i += 1
+    return "".join(out)
+
+
+@dataclass
+class Paren:
+    start: int  # index of "("
+    end: int  # index after ")"
+    inner: str
+
+
+def parentheticals(text: str) -> list[Paren]:
+    found: list[Paren] = []
+    stack: list[int] = []
+    for i, ch in enumerate(text):
+        if ch == "(":
+            stack.append(i)
+        elif ch == ")" and stack:
+            start = stack.pop()
+            if not stack:
+                found.append(Paren(start, i + 1, text[start + 1 : i]))
+    return found
+
+
+def _spans(text: str, lo: int, hi: int, marks: str) -> list[tuple[int, int]]:
+    """Spans of text[lo:hi] split at any of `marks` outside parentheses (the last span
+    always included, even when empty)."""
+    spans: list[tuple[int, int]] = []
+    depth, start = 0, lo
+    for i in range(lo, hi):
+        ch = text[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in marks:
+            spans.append((start, i))
+            start = i + 1
+    spans.append((start, hi))
+    return spans
+
+
+def sentences(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Non-empty sentence spans in text[lo:hi], split at 。!?; outside parentheses."""
+    return [(a, b) for a, b in _spans(text, lo, hi, "。!?;") if b > a]
+
+
+def clauses(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Clause spans split at commas and colons outside parentheses."""
+    return _spans(text, lo, hi, ",:")
+
+
+def decode_text(data: bytes) -> str:
+    """Plan files come as UTF-8 (with or without BOM) or GB18030/GBK."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnicodeDecodeError("gb18030", data, 0, 1, "neither UTF-8 nor GB18030")
