@@ -41,9 +41,14 @@ def _v5_reviews(conn: Connection) -> None:
     create_tables(conn)
 
 
+def _v6_remedies(conn: Connection) -> None:
+    Base.metadata.tables["remedies"].create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
     (5, "reporting cycle: reviews and locks", _v5_reviews),
+    (6, "causes and remedies of lagging targets", _v6_remedies),
 ]
 
 LATEST = MIGRATIONS[-1][0]

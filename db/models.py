@@ -170,3 +170,24 @@ class AuditEntry(Base):
     user_name: Mapped[str] = mapped_column(String(100), index=True)
     action: Mapped[str] = mapped_column(String(50), index=True)
     detail: Mapped[dict] = mapped_column(JSON)
+
+
+class Remedy(Base):
+    """Why a target lags and what the responsible unit does about it (落后原因 / 整改措施),
+    with the date it promises to be back on track. Append-only: a new statement is a new
+    row, so the history of what a unit said, and when, is never overwritten."""
+
+    __tablename__ = "remedies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    indicator_id: Mapped[str] = mapped_column(ForeignKey("indicators.id"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    unit: Mapped[str] = mapped_column(String(100))  # the responsible unit that answers
+    status: Mapped[str] = mapped_column(String(20))  # the target's status when recorded
+    as_of: Mapped[date] = mapped_column(Date)  # the date that status was evaluated at
+    cause: Mapped[str] = mapped_column(Text)
+    remedy: Mapped[str] = mapped_column(Text)
+    recover_by: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_remedy_target", "indicator_id", "region_code", "id"),)
