@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from cli import commands
+from cli import cycle as cycle_cli
 from cli.errors import report_error
 
 Handler = Callable[[argparse.Namespace], int]
@@ -119,4 +120,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = db_command("backup", "备份数据库 / consistent copy of the database", commands.cmd_backup)
     p.add_argument("file")
+
+    cycle_cli.add_parsers(sub, db_command)  # the reporting cycle (cli/cycle.py)
     return parser

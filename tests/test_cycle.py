@@ -4,6 +4,7 @@ wrong roles refused. Runs on SQLite and, when configured, PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pandas as pd
@@ -171,3 +172,39 @@ def test_completeness_states(filled) -> None:  # type: ignore[no-untyped-def]
     assert set(q2.state) == {"missing"}
     with pytest.raises(InvalidInput):
         cycle.completeness(filled, date(2025, 10, 20), period="2025Q9")
+
+
+def test_cli_completeness_review_and_lock(tmp_path, small_catalog_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import run_cli
+
+    sheet = tmp_path / "q.csv"
+    sheet.write_bytes(csv([(SHARE, "2023Q1", "30"), (SHARE, "2023Q2", "31")]))
+    assert run_cli(tmp_path, small_catalog_path, "import", str(sheet)).returncode == 0
+    done = run_cli(tmp_path, small_catalog_path, "completeness", "--as-of", "2023-10-01", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    units = {row["unit"]: row for row in result["summary"]}
+    # 市大数据局 owes the share's and the milestone's Q1 and Q2: two reported (late), two missing.
+    assert (units["市大数据局"]["owed"], units["市大数据局"]["late"]) == (4, 2)
+    assert units["市大数据局"]["missing"] == 2
+    assert {i["state"] for i in result["items"]} == {"late", "missing"}
+    approve = run_cli(tmp_path, small_catalog_path, "cycle", "approve", "--period", "2023Q1")
+    assert approve.returncode == 0, approve.stderr
+    lock = run_cli(tmp_path, small_catalog_path, "cycle", "lock", "--period", "2023Q1")
+    assert "1" in lock.stdout
+    sheet.write_bytes(csv([(SHARE, "2023Q1", "99")]))
+    refused = run_cli(tmp_path, small_catalog_path, "import", str(sheet))
+    assert refused.returncode == 1 and "锁定" in refused.stdout + refused.stderr
+    bad = run_cli(
+        tmp_path,
+        small_catalog_path,
+        "cycle",
+        "unlock",
+        "--period",
+        "2023Q1",
+        "--indicator",
+        SHARE,
+        "--reason",
+        "",
+    )
+    assert bad.returncode == 1 and "reason" in bad.stderr
