@@ -151,8 +151,10 @@ def data_version(db: Database) -> tuple[int, int, int]:
 
 
 def observations(db: Database, indicator_ids: list[str] | None = None) -> pd.DataFrame:
-    """The engine's input: indicator, region, period_kind, period_end, value."""
-    names = ["indicator", "region", "period_kind", "period_end", "value"]
+    """The engine's input, in the stored vocabulary (metrics.progress.OBSERVATION_COLUMNS,
+    the same names as observation_table): indicator_id, region_code, period_kind,
+    period_end, value."""
+    names = ["indicator_id", "region_code", "period_kind", "period_end", "value"]
     stmt = select(
         OBS.c.indicator_id, OBS.c.region_code, OBS.c.period_kind, OBS.c.period_end, OBS.c.value
     )

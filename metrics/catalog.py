@@ -7,6 +7,7 @@ sentence saying what to change.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -33,6 +34,12 @@ DOMAINS: dict[str, str] = {
     "网络安全": "Cyber security",
 }
 
+
+def domain_label(domain: str, lang: str) -> str:
+    """A domain (总体目标 …) in a language."""
+    return DOMAINS.get(domain, domain) if lang == "en" else domain
+
+
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REGION_RE = re.compile(r"^\d{6}$")
 
@@ -55,8 +62,22 @@ class Stage(_Model):
 
     @property
     def goal(self) -> float:
-        """The single number the trajectory aims at (a range's bound is chosen later)."""
+        """The stage's goal, the one rule (docs/method.md §3): its value; for `between` the
+        low bound, the least value that meets it. The planned path starts from it when a
+        target has no baseline; with one, it aims at the point of the range nearest the
+        level already reached (`between` from above: the high bound)."""
         return float(self.value if self.value is not None else self.low)  # type: ignore[arg-type]
+
+    def scaled(self, share: float) -> Stage:
+        """The stage as a county aims at it: every number times its target share."""
+        if share == 1.0:
+            return self
+        return self.model_copy(
+            update={
+                k: None if v is None else v * share
+                for k, v in (("value", self.value), ("low", self.low), ("high", self.high))
+            }
+        )
 
 
 class Baseline(_Model):
@@ -91,6 +112,10 @@ class Indicator(_Model):
     def _code_as_text(cls, v: Any) -> Any:
         return str(v) if isinstance(v, int) else v
 
+    def label(self, lang: str) -> str:
+        """The indicator's name in a language (English when asked for and given)."""
+        return self.name_en if lang == "en" and self.name_en else self.name
+
 
 class Plan(_Model):
     id: str
@@ -109,6 +134,10 @@ class Plan(_Model):
     @classmethod
     def _code_as_text(cls, v: Any) -> Any:
         return str(v) if isinstance(v, int) else v
+
+    def label(self, lang: str) -> str:
+        """The plan's title in a language (English when asked for and given)."""
+        return self.title_en if lang == "en" and self.title_en else self.title
 
 
 class Region(_Model):
@@ -153,6 +182,10 @@ class RegionInfo:
     name_en: str
     parent: str | None
 
+    def label(self, lang: str) -> str:
+        """The region's name in a language (English when asked for and given)."""
+        return self.name_en if lang == "en" and self.name_en else self.name
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -190,7 +223,28 @@ class Catalog:
         return indicator.region or self.plans[indicator.plan].region
 
     def children_of(self, code: str) -> list[str]:
-        return [r.code for r in self.regions.values() if r.parent == code]
+        return list(self._children.get(code, ()))
+
+    @functools.cached_property
+    def _children(self) -> dict[str, tuple[str, ...]]:
+        children: dict[str, list[str]] = {}
+        for r in self.regions.values():
+            if r.parent is not None:
+                children.setdefault(r.parent, []).append(r.code)
+        return {parent: tuple(codes) for parent, codes in children.items()}
+
+    def region_name(self, code: str, lang: str) -> str:
+        """A region's name in a language; an unknown code is shown as itself."""
+        info = self.regions.get(code)
+        return code if info is None else info.label(lang)
+
+    def county_share(self, indicator: Indicator) -> float:
+        """The part of an indicator's target each county of its home region aims at: an
+        equal share (1 / the home region's number of counties) when the indicator adds
+        up (`aggregate: sum`), else the whole target (docs/method.md §2)."""
+        if indicator.aggregate != "sum":
+            return 1.0
+        return 1.0 / max(len(self.children_of(self.region_of(indicator))), 1)
 
     def to_records(self) -> list[dict[str, Any]]:
         """One plain dict per indicator: the `catalog --json` contract."""

@@ -39,10 +39,22 @@ def _start_value(ind: Indicator) -> float:
     if ind.baseline:
         return ind.baseline.value
     final = ind.targets[-1]
-    goal = final.value if final.value is not None else final.low
+    goal = final.goal
     if final.op == "<=":
         return goal * 1.6
     return goal * 0.3
+
+
+def strip_demo_labels(note: object, source: object) -> tuple[str, str]:
+    """The note and source a new entry keeps from the stored value it replaces: as
+    stored (empty for none), except the synthetic-data labels, which must never carry
+    over to a real value."""
+
+    def kept(value: object, demo_label: str) -> str:
+        text = "" if value is None or pd.isna(value) else str(value)  # type: ignore[arg-type]
+        return "" if text == demo_label else text
+
+    return kept(note, DEMO_NOTE), kept(source, DEMO_SOURCE)
 
 
 def _pace(ind: Indicator) -> float | None:
@@ -61,7 +73,7 @@ def demo_frame(catalog: Catalog, as_of: date) -> pd.DataFrame:
         plan = catalog.plans[ind.plan]
         start = ind.baseline.date if ind.baseline else plan.issued
         final = ind.targets[-1]
-        goal = final.value if final.value is not None else final.low
+        goal = final.goal
         deadline = final.by
         begin = _start_value(ind)
         pace = _pace(ind)

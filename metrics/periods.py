@@ -24,6 +24,7 @@ from metrics.i18n import both
 
 __all__ = [
     "KINDS",
+    "KIND_RANK",
     "Period",
     "PeriodError",
     "column_cells",
@@ -35,7 +36,9 @@ __all__ = [
 
 #: Finest first: for the same last day a date sorts before its month, quarter and year.
 KINDS: tuple[str, ...] = ("day", "month", "quarter", "year")
-_KIND_ORDER = {kind: i for i, kind in enumerate(KINDS)}
+#: The rank of each kind, finest 0. The one period-kind ranking: sorting, and which of two
+#: observations ending on the same day counts (the higher rank: the annual figure over Q4).
+KIND_RANK: dict[str, int] = {kind: i for i, kind in enumerate(KINDS)}
 
 MIN_YEAR = 1900
 MAX_YEAR = 2100
@@ -80,7 +83,7 @@ class Period:
     label: str  # canonical: "2024", "2024Q3", "2024-09", "2024-09-30"
 
     def __post_init__(self) -> None:
-        if self.kind not in _KIND_ORDER:
+        if self.kind not in KIND_RANK:
             raise ValueError(f"unknown period kind {self.kind!r}; expected one of {KINDS}")
         end = self.end
         if isinstance(end, dt.datetime):  # also pandas.Timestamp: keep a plain date
@@ -94,7 +97,7 @@ class Period:
             raise ValueError(f"label {self.label!r} should be {expected!r}")
 
     def _sort_key(self) -> tuple[dt.date, int]:
-        return (self.end, _KIND_ORDER[self.kind])
+        return (self.end, KIND_RANK[self.kind])
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, Period):
@@ -222,7 +225,7 @@ def period_from_end(kind: str, end: dt.date) -> Period:
     last day of a period of that kind (anything else means corrupt data).
     """
     raw = f"{kind} {end}"
-    if kind not in _KIND_ORDER or _is_missing(end):
+    if kind not in KIND_RANK or _is_missing(end):
         raise PeriodError("period.invalid", raw)
     try:
         day = pd.Timestamp(end).date() if not isinstance(end, dt.date) else end

@@ -17,12 +17,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics.catalog import parse_catalog
+from metrics.catalog import domain_label, parse_catalog
+from metrics.demo import DEMO_NOTE, DEMO_SOURCE, strip_demo_labels
+from metrics.periods import KIND_RANK, KINDS
 from metrics.progress import (
     COLUMNS,
+    DUE_DAYS,
     STATUS_ORDER,
+    actual_series,
+    due_soon,
     evaluate,
     explain,
+    needs_attention,
     projection_line,
     rollup,
     status_label,
@@ -632,3 +638,145 @@ def test_status_does_not_depend_on_row_order(
     before = evaluate(CATALOG, obs, as_of)
     after = evaluate(CATALOG, obs.sample(frac=1, random_state=seed % 2**32), as_of)
     pd.testing.assert_frame_equal(before, after)
+
+
+# --- the domain rules pages and exports call ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("indicator", "goal"),
+    [("t.ge", 120.0), ("t.le", 10.0), ("t.eq", 50.0), ("t.between", 8.0)],
+)
+def test_a_stage_goal_is_its_value_and_a_range_its_low_bound(indicator: str, goal: float) -> None:
+    stage = CATALOG.indicators[indicator].targets[-1]
+    assert stage.goal == goal
+    # with no data (no baseline) the engine aims at that goal, a county at its share of it
+    row = row_of(evaluate(CATALOG, None, "2025-06-30"), indicator)
+    assert row.target_value == goal
+    assert stage.scaled(0.5).goal == goal * 0.5
+
+
+def test_a_county_aims_at_an_equal_share_of_an_additive_target() -> None:
+    ind = CATALOG.indicators["t.sum"]
+    assert CATALOG.county_share(ind) == 0.5  # two counties
+    assert CATALOG.county_share(CATALOG.indicators["t.ge"]) == 1.0  # not additive
+    obs = frame([(MUDAN, "quarter", "2025-03-31", 10)], "t.sum")
+    county = row_of(evaluate(CATALOG, obs, "2025-06-30"), "t.sum", MUDAN)
+    assert county.target_share == CATALOG.county_share(ind)
+    assert county.target_value == ind.targets[-1].scaled(county.target_share).goal
+
+
+@pytest.mark.parametrize(
+    ("code", "lang", "name"),
+    [
+        (CITY, "zh", "菏泽市"),
+        (CITY, "en", "Heze"),
+        (MUDAN, "en", "Mudan"),
+        ("999999", "en", "999999"),
+    ],
+)
+def test_region_names_in_a_language(code: str, lang: str, name: str) -> None:
+    assert CATALOG.region_name(code, lang) == name
+
+
+def test_catalog_labels_in_a_language() -> None:
+    ind, plan = CATALOG.indicators["t.ge"], CATALOG.plans["t"]
+    assert (ind.label("zh"), ind.label("en")) == ("大于等于", "GE")
+    assert plan.label("en") == plan.label("zh") == "测试方案"  # no English title: the Chinese
+    assert (domain_label("数据资源", "zh"), domain_label("数据资源", "en")) == (
+        "数据资源",
+        "Data resources",
+    )
+
+
+def test_one_period_kind_ranking_finest_first() -> None:
+    assert (
+        sorted(KIND_RANK, key=KIND_RANK.get) == list(KINDS) == ["day", "month", "quarter", "year"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "deadline", "due"),
+    [
+        ("on_track", "2025-06-30", True),  # due on the as-of day itself
+        ("at_risk", "2025-09-28", True),  # the 90th day
+        ("at_risk", "2025-09-29", False),  # the 91st
+        ("off_track", "2025-06-29", False),  # already past
+        ("achieved", "2025-07-31", False),  # achieved targets need no attention
+    ],
+)
+def test_due_soon_is_a_stage_due_within_90_days(status: str, deadline: str, due: bool) -> None:
+    frame_ = pd.DataFrame({"status": [status], "current_deadline": [pd.Timestamp(deadline)]})
+    assert DUE_DAYS == 90
+    assert bool(due_soon(frame_, date(2025, 6, 30)).iloc[0]) is due
+
+
+def test_needs_attention_lists_missed_off_track_and_due() -> None:
+    frame_ = pd.DataFrame(
+        {
+            "indicator": ["a", "b", "c", "d"],
+            "status": ["missed", "off_track", "at_risk", "on_track"],
+            "current_deadline": pd.to_datetime(
+                ["2024-12-31", "2025-07-31", "2025-08-31", "2026-12-31"]
+            ),
+        }
+    )
+    lists = needs_attention(frame_, date(2025, 6, 30))
+    assert {k: list(v["indicator"]) for k, v in lists.items()} == {
+        "missed": ["a"],
+        "off_track": ["b"],
+        "due": ["b", "c"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("note", "source", "kept"),
+    [
+        (DEMO_NOTE, DEMO_SOURCE, ("", "")),
+        ("季报", "统计局", ("季报", "统计局")),
+        (None, float("nan"), ("", "")),
+    ],
+)
+def test_demo_labels_never_carry_over_to_a_real_value(
+    note: object, source: object, kept: tuple[str, str]
+) -> None:
+    assert strip_demo_labels(note, source) == kept
+
+
+def test_stored_and_short_column_names_give_the_same_status() -> None:
+    short = frame([("quarter", "2025-03-31", 40), ("year", "2024-12-31", 30)], "t.ge")
+    stored = short.rename(columns={"indicator": "indicator_id", "region": "region_code"})
+    pd.testing.assert_frame_equal(
+        evaluate(CATALOG, short, "2025-06-30"), evaluate(CATALOG, stored, "2025-06-30")
+    )
+    with pytest.raises(ValueError, match="region_code"):
+        evaluate(CATALOG, short.drop(columns=["region"]), "2025-06-30")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from([CITY, MUDAN, CAOXIAN]),
+            st.sampled_from(["quarter", "year", "day"]),
+            st.sampled_from(["2025-03-31", "2025-06-30", "2025-12-31", "2026-03-31"]),
+            st.floats(0, 200, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    region=st.sampled_from([CITY, MUDAN]),
+)
+def test_the_chart_draws_what_was_judged(rows: list[Obs], region: str) -> None:
+    """actual_series is the engine's preparation: its last point is the judged latest value."""
+    obs = frame(rows, "t.sum")
+    result = evaluate(CATALOG, obs, "2026-12-31")
+    hit = result[(result.indicator == "t.sum") & (result.region == region)]
+    series = actual_series(obs, CATALOG.indicators["t.sum"], region, CATALOG.children_of(region))
+    if series.empty:  # no row (a county without data) or the home row without data
+        assert hit.empty or hit.iloc[0].status == "no_data"
+        return
+    row = hit.iloc[0]
+    last = series.iloc[-1]
+    assert (last.value, last.date, last.kind) == (row.latest_value, row.latest_end, row.latest_kind)
+    assert bool(last.summed) == bool(row.aggregated)

@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from metrics.catalog import Catalog, Indicator
+from metrics.catalog import Catalog, Indicator, Stage
 from metrics.i18n import t
-from metrics.periods import KINDS
 from metrics.progress import STATUS_ORDER, status_label
 from metrics.values import format_value
 
@@ -33,7 +32,6 @@ STATUS_COLORS: dict[str, str] = {
 }
 
 _STAGE_SYMBOLS = {">=": "triangle-up", "<=": "triangle-down", "==": "diamond", "between": "square"}
-_KIND_RANK = {k: i for i, k in enumerate(KINDS)}
 
 
 # --- small helpers --------------------------------------------------------------------------
@@ -70,15 +68,14 @@ def target_short(
     return f"{symbol}{_fmt(value, unit, lang)}"
 
 
-def indicator_name(ind: Indicator, lang: str) -> str:
-    return ind.name_en if lang == "en" and ind.name_en else ind.name
+def stage_text(stage: Stage, unit: str, lang: str) -> str:
+    """A catalog stage in words (target_text of its numbers)."""
+    return target_text(stage.op, stage.value, stage.low, stage.high, unit, lang)
 
 
-def region_name(catalog: Catalog, code: str, lang: str) -> str:
-    info = catalog.regions.get(code)
-    if info is None:
-        return code
-    return info.name_en if lang == "en" and info.name_en else info.name
+def stage_short(stage: Stage, unit: str, lang: str) -> str:
+    """A catalog stage as a compact symbol (target_short of its numbers)."""
+    return target_short(stage.op, stage.value, stage.low, stage.high, unit, lang)
 
 
 def _as_timestamp(value: date | datetime | str) -> pd.Timestamp:
@@ -89,15 +86,20 @@ def _as_timestamp(value: date | datetime | str) -> pd.Timestamp:
 
 
 def stage_frame(ind: Indicator, share: float, lang: str) -> pd.DataFrame:
-    """Each target stage at its deadline: [date, op, value, low, high, text], scaled by share.
+    """Each target stage at its deadline: [date, op, value, low, high, text], scaled by
+    share (Stage.scaled: a county's share of the target).
 
-    `value` is where the marker sits (a range's midpoint); `low`/`high` bound a range.
+    `value` is where the marker sits: the stage value, or for a range the middle of the
+    bar drawn from `low` to `high`. That is a picture of the whole range, not a goal:
+    the goal (Stage.goal, docs/method.md §3) is what the planned path and the county
+    targets use.
     """
     rows = []
-    for s in ind.targets:
-        low = float(s.low) * share if s.low is not None else np.nan
-        high = float(s.high) * share if s.high is not None else np.nan
-        value = float(s.value) * share if s.value is not None else (low + high) / 2
+    for stage in ind.targets:
+        s = stage.scaled(share)
+        low = float(s.low) if s.low is not None else np.nan
+        high = float(s.high) if s.high is not None else np.nan
+        value = float(s.value) if s.value is not None else (low + high) / 2
         rows.append(
             {
                 "date": pd.Timestamp(s.by),

@@ -19,10 +19,10 @@ import streamlit as st
 from db.engine import DatabaseBusy
 from db.writes import WriteReport, enter_value
 from metrics.catalog import Catalog, Indicator
-from metrics.demo import DEMO_NOTE, DEMO_SOURCE
+from metrics.demo import strip_demo_labels
 from metrics.exports import period_labels
 from metrics.importer import COLUMNS
-from metrics.periods import KINDS, Period, PeriodError, parse_period
+from metrics.periods import KIND_RANK, Period, PeriodError, parse_period
 from metrics.progress import explain, status_label
 from metrics.values import format_value
 from views import charts
@@ -37,7 +37,6 @@ _FIELD_OF = {
     for canon, aliases in COLUMNS.items()
     for name in (canon, *aliases)
 }
-_KIND_RANK = {k: i for i, k in enumerate(KINDS)}
 
 
 def _key(name: str) -> str:
@@ -108,22 +107,18 @@ def _select(name: str, label: str, labels: dict[str, str], default: str | None =
 
 
 def _indicator_label(ind: Indicator) -> str:
-    name = ind.name if lang() == "zh" else (ind.name_en or ind.name)
-    return f"{name} · {ind.id}"
+    return f"{ind.label(lang())} · {ind.id}"
 
 
 def _region_label(catalog: Catalog, code: str) -> str:
-    info = catalog.regions[code]
-    name = info.name if lang() == "zh" else (info.name_en or info.name)
-    return f"{name} {code}"
+    return f"{catalog.regions[code].label(lang())} {code}"
 
 
 def _plan_label(catalog: Catalog, plan_id: str) -> str:
     if plan_id == ALL:
         return tr("entry.all")
     plan = catalog.plans[plan_id]
-    title = plan.title if lang() == "zh" else (plan.title_en or plan.title)
-    return f"{title} {plan.doc_no}".strip()
+    return f"{plan.label(lang())} {plan.doc_no}".strip()
 
 
 def _value(x: object, unit: str) -> str:
@@ -140,7 +135,7 @@ def _stage_texts(ind: Indicator) -> list[str]:
         tr(
             "entry.stage",
             by=s.by.isoformat(),
-            target=charts.target_text(s.op, s.value, s.low, s.high, ind.unit, lang()),
+            target=charts.stage_text(s, ind.unit, lang()),
         )
         for s in ind.targets
     ]
@@ -163,7 +158,7 @@ def _stored(indicator_id: str, region: str) -> pd.DataFrame:
     """Stored values of one target, oldest period first, with canonical period labels."""
     obs = observations()
     rows = obs[(obs.indicator_id == indicator_id) & (obs.region_code == region)].copy()
-    rows["rank"] = rows.period_kind.map(_KIND_RANK)
+    rows["rank"] = rows.period_kind.map(KIND_RANK)
     rows = rows.sort_values(["period_end", "rank"], ascending=[True, False])
     rows["period"] = period_labels(rows.period_kind, rows.period_end) if len(rows) else []
     return rows
@@ -259,13 +254,8 @@ def _prefill(target: tuple[str, str, str], stored: pd.Series | None) -> None:
         return
     ss[_key("prefilled_for")] = target
 
-    def kept(value: object, demo_label: str) -> str:
-        # A real value typed over a demo one must not carry the "synthetic" label.
-        text = "" if value is None or pd.isna(value) else str(value)
-        return "" if text == demo_label else text
-
-    ss[_key("note")] = kept(None if stored is None else stored.note, DEMO_NOTE)
-    ss[_key("source")] = kept(None if stored is None else stored.source, DEMO_SOURCE)
+    note, source = (None, None) if stored is None else (stored.note, stored.source)
+    ss[_key("note")], ss[_key("source")] = strip_demo_labels(note, source)
 
 
 def _tables(ind: Indicator, region: str, values: pd.DataFrame) -> None:

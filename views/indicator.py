@@ -113,9 +113,9 @@ for note in notes:
 def _indicator_label(i: str) -> str:
     ind = catalog.indicators[i]
     plan = catalog.plans[ind.plan]
-    city = charts.region_name(catalog, catalog.region_of(ind), lng)
+    city = catalog.region_name(catalog.region_of(ind), lng)
     where = f"{city} · {plan.doc_no}" if plan.doc_no else city
-    return f"{charts.indicator_name(ind, lng)}（{where}）"
+    return f"{ind.label(lng)}（{where}）"
 
 
 c1, c2, c3 = st.columns([3, 1, 1])
@@ -138,15 +138,15 @@ region: str = c2.selectbox(
     tr("ind.region"),
     region_options,
     key=REGION_KEY,
-    format_func=lambda r: charts.region_name(catalog, r, lng),
+    format_func=lambda r: catalog.region_name(r, lng),
 )
 c3.date_input(tr("ind.as_of"), key=AS_OF_KEY)
 _write_url(indicator_id, region, home, as_of)
 
 row = rows[rows["region"] == region].iloc[0]
 unit = ind.unit
-name = charts.indicator_name(ind, lng)
-region_label = charts.region_name(catalog, region, lng)
+name = ind.label(lng)
+region_label = catalog.region_name(region, lng)
 
 # --- the status in one sentence, with the numbers used ---
 state = str(row["status"])
@@ -169,14 +169,7 @@ days = int(row["days_left"])
 left = tr("ind.days", n=days) if days >= 0 else tr("ind.overdue", n=-days)
 m[2].metric(
     tr("ind.target"),
-    charts.target_short(
-        final.op,
-        None if final.value is None else final.value * share,
-        None if final.low is None else final.low * share,
-        None if final.high is None else final.high * share,
-        unit,
-        lng,
-    ),
+    charts.stage_short(final.scaled(share), unit, lng),
     delta=f"{final.by.isoformat()} · {left}",
     delta_color="off",
     delta_arrow="off",
@@ -187,10 +180,8 @@ m[3].metric(tr("ind.projection"), _fmt(row["projected_value"], unit, lng, 2), bo
 # --- the chart ---
 obs_all = observations()
 obs = obs_all[obs_all["indicator_id"] == indicator_id]
-engine_obs = obs.rename(columns={"indicator_id": "indicator", "region_code": "region"})
-engine_obs = engine_obs[pd.to_datetime(engine_obs["period_end"]) <= pd.Timestamp(as_of)]
-counties = catalog.children_of(region)
-actual = actual_series(engine_obs, ind, region, counties)
+judged = obs[pd.to_datetime(obs["period_end"]) <= pd.Timestamp(as_of)]
+actual = actual_series(judged, ind, region, catalog.children_of(region))
 if len(actual):
     labels = period_labels(actual["kind"], actual["date"])
     suffix = actual["summed"].map(lambda s: f"（{tr('ind.summed')}）" if s else "")
@@ -229,18 +220,17 @@ county_codes = catalog.children_of(home)
 if county_codes:
     st.subheader(tr("ind.regions"))
     part = rows[rows["region"].isin(county_codes)]
-    final_goal = final.value if final.value is not None else (final.low + final.high) / 2
     if part.empty:
         st.caption(tr("ind.regions_none"))
     else:
         region_rows = pd.DataFrame(
             {
-                "name": part["region"].map(lambda r: charts.region_name(catalog, r, lng)),
+                "name": part["region"].map(lambda r: catalog.region_name(r, lng)),
                 "value": part["latest_value"],
                 "period": part["latest_period"],
                 "status": part["status"],
-                # the county's share of the plan's final target (equal shares for a sum)
-                "target": part["target_share"] * final_goal,
+                # the county's share of the final stage's goal (Stage.goal, equal shares)
+                "target": part["target_share"] * final.goal,
             }
         )
         fig_regions = charts.region_figure(region_rows, tr("chart.regions", name=name), unit, lng)
@@ -258,9 +248,7 @@ else:
     st.dataframe(
         pd.DataFrame(
             {
-                tr("vcol.region"): values["region_code"].map(
-                    lambda r: charts.region_name(catalog, r, lng)
-                ),
+                tr("vcol.region"): values["region_code"].map(lambda r: catalog.region_name(r, lng)),
                 tr("vcol.period"): _labels(values),
                 tr("vcol.value"): [_fmt(v, unit, lng) for v in values["value"]],
                 tr("vcol.note"): values["note"].fillna(""),
@@ -283,9 +271,7 @@ else:
     st.dataframe(
         pd.DataFrame(
             {
-                tr("vcol.region"): revs["region_code"].map(
-                    lambda r: charts.region_name(catalog, r, lng)
-                ),
+                tr("vcol.region"): revs["region_code"].map(lambda r: catalog.region_name(r, lng)),
                 tr("vcol.period"): _labels(revs),
                 tr("vcol.old"): [_fmt(v, unit, lng) for v in revs["old_value"]],
                 tr("vcol.new"): [_fmt(v, unit, lng) for v in revs["new_value"]],
@@ -304,12 +290,9 @@ else:
 # --- where the target comes from (catalog text: plain, never Markdown/HTML) ---
 st.subheader(tr("ind.source"))
 plan = catalog.plans[ind.plan]
-stages = "；".join(
-    f"{s.by.isoformat()} {charts.target_text(s.op, s.value, s.low, s.high, unit, lng)}"
-    for s in ind.targets
-)
+stages = "；".join(f"{s.by.isoformat()} {charts.stage_text(s, unit, lng)}" for s in ind.targets)
 with st.container(border=True):
-    st.text(f"{tr('ind.plan')}：{plan.title_en if lng == 'en' and plan.title_en else plan.title}")
+    st.text(f"{tr('ind.plan')}：{plan.label(lng)}")
     st.text(f"{tr('ind.doc_no')}：{plan.doc_no or '—'}　{tr('ind.issued')}：{plan.issued}")
     st.text(f"{tr('ind.clause')}：{ind.clause or '—'}")
     st.text(f"{tr('ind.stages')}：{stages}")

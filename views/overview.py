@@ -13,9 +13,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from metrics.catalog import DOMAINS, Catalog
+from metrics.catalog import DOMAINS, Catalog, domain_label
 from metrics.exports import to_csv_bytes, to_xlsx_bytes
-from metrics.progress import STATUS_ORDER, rollup
+from metrics.progress import STATUS_ORDER, needs_attention, rollup
 from metrics.values import format_value
 from views import charts
 from views.common import data_version, download_html, get_db, lang, lang_key, status, tr
@@ -29,7 +29,6 @@ PARAMS = {
     "status": lang_key("ov_status"),
 }
 AS_OF_PARAM, AS_OF_KEY = "as_of", lang_key("ov_as_of")
-DUE_DAYS = 90
 
 
 # --- filters kept in st.query_params ------------------------------------------------------------
@@ -87,18 +86,15 @@ def _catalog_frame(catalog: Catalog, lng: str) -> pd.DataFrame:
         rows.append(
             {
                 "indicator": ind.id,
-                "name": charts.indicator_name(ind, lng),
+                "name": ind.label(lng),
                 "city": region,
-                "city_name": charts.region_name(catalog, region, lng),
+                "city_name": catalog.region_name(region, lng),
                 "plan": ind.plan,
-                "plan_name": plan.doc_no
-                or (plan.title_en if lng == "en" and plan.title_en else plan.title),
+                "plan_name": plan.doc_no or plan.label(lng),
                 "domain": ind.domain,
-                "domain_name": DOMAINS.get(ind.domain, ind.domain) if lng == "en" else ind.domain,
+                "domain_name": domain_label(ind.domain, lng),
                 "responsible": list(ind.responsible),
-                "target_text": charts.target_text(
-                    final.op, final.value, final.low, final.high, ind.unit, lng
-                ),
+                "target_text": charts.stage_text(final, ind.unit, lng),
             }
         )
     return pd.DataFrame(rows)
@@ -119,8 +115,7 @@ def _filtered(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _plan_label(catalog: Catalog, plan_id: str, lng: str) -> str:
     plan = catalog.plans[plan_id]
-    title = plan.title_en if lng == "en" and plan.title_en else plan.title
-    return f"{plan.doc_no} {title}".strip()
+    return f"{plan.doc_no} {plan.label(lng)}".strip()
 
 
 # --- the page -----------------------------------------------------------------------------------
@@ -165,7 +160,7 @@ with st.container(border=True):
         tr("ov.domain"),
         options["domain"],
         key=PARAMS["domain"],
-        format_func=lambda d: DOMAINS.get(d, d) if lng == "en" else d,
+        format_func=lambda d: domain_label(d, lng),
         placeholder=tr("ov.all"),
         persist_state="session",
     )
@@ -289,12 +284,7 @@ else:
     )
 
 # --- what needs attention ---
-stage_days = (pd.to_datetime(shown["current_deadline"]) - pd.Timestamp(as_of)).dt.days
-lists = {
-    "ov.missed": shown[shown["status"] == "missed"],
-    "ov.off_track": shown[shown["status"] == "off_track"],
-    "ov.due": shown[stage_days.between(0, DUE_DAYS) & (shown["status"] != "achieved")],
-}
+lists = {f"ov.{name}": part for name, part in needs_attention(shown, as_of).items()}
 tabs = st.tabs([f"{tr(key)}（{len(part)}）" for key, part in lists.items()])
 for tab, (key, part) in zip(tabs, lists.items(), strict=True):
     with tab:
