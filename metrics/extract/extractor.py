@@ -80,6 +80,8 @@ _GROWTH = re.compile(r"增长|下降|增速|提高|降低")  # rates of change h
 
 @dataclass
 class StageDraft:
+    """One proposed stage: a comparison, a value or a range, and its deadline."""
+
     op: str
     by: date
     value: float | None = None
@@ -138,20 +140,19 @@ class Draft:
 
 
 def _goal_year(paragraphs: list[Paragraph]) -> int | None:
-    """The plan's horizon: the first deadline stated under a goals heading, else the commonest."""
-    for strong_only in (True, False):
-        for para in paragraphs:
-            if not any("目标" in t for t in para.titles):
-                continue
-            for d in find_dates(para.text):
-                if (d.strong or not strong_only) and not d.in_paren and not d.as_of:
-                    return d.by.year
-    years = Counter(
-        d.by.year
+    """The plan's horizon: the first deadline stated under a goals heading, else the commonest.
+
+    A date in parentheses or an "as of" date (截至…) is never the horizon."""
+    stated = [
+        (para, [d for d in find_dates(para.text) if not d.in_paren and not d.as_of])
         for para in paragraphs
-        for d in find_dates(para.text)
-        if d.strong and not d.in_paren and not d.as_of
-    )
+    ]
+    goals = [dates for para, dates in stated if any("目标" in t for t in para.titles)]
+    for strong_only in (True, False):
+        for d in (d for dates in goals for d in dates):
+            if d.strong or not strong_only:
+                return d.by.year
+    years = Counter(d.by.year for _, dates in stated for d in dates if d.strong)
     if not years:
         return None
     top = max(years.values())

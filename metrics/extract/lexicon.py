@@ -87,6 +87,8 @@ _NO_DASHES = str.maketrans("", "", _DASHES)
 
 @dataclass
 class DateMention:
+    """A date found in a paragraph, with what its wording says about it."""
+
     start: int
     end: int
     by: date
@@ -427,6 +429,7 @@ def op_before(text: str) -> tuple[str, str]:
 
 
 def time_limit(inner: str) -> date | None:
+    """The deadline of a "完成时限：…" note (a bare year read as its end), else None."""
     m = re.search(r"完成时限[:：]?", inner)
     if not m:
         return None

@@ -170,12 +170,15 @@ def mask_quotes(text: str) -> str:
 
 @dataclass
 class Paren:
+    """A top-level parenthetical of a paragraph: where it starts and ends, what it says."""
+
     start: int  # index of "("
     end: int  # index after ")"
     inner: str
 
 
 def parentheticals(text: str) -> list[Paren]:
+    """The outermost parentheticals, in order; nested ones stay inside their parent."""
     found: list[Paren] = []
     stack: list[int] = []
     for i, ch in enumerate(text):
