@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from cli import briefing as briefing_cli
 from cli import commands
 from cli import cycle as cycle_cli
 from cli.errors import report_error
@@ -117,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", help="the plan's region code")
     p.add_argument("--out", help="write the draft YAML here (default: standard output)")
     p.set_defaults(handler=commands.cmd_extract)
+
+    briefing_cli.register(sub, db_command)
 
     p = db_command("backup", "备份数据库 / consistent copy of the database", commands.cmd_backup)
     p.add_argument("file")

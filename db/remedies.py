@@ -8,15 +8,15 @@ and when, is kept, and the latest one is the target's current answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db import audit, queries
+from db.cycle import completeness
 from db.engine import Database
-from db.models import Observation, Remedy
+from db.models import Remedy
 from db.permissions import Actor, write_problem
 from metrics.accountability import (
     LAGGING,
@@ -25,13 +25,13 @@ from metrics.accountability import (
     previous_period,
     reporting_gaps,
 )
+from metrics.briefing.facts import BriefingFacts
 from metrics.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from metrics.i18n import both, t
 from metrics.periods import Period
 from metrics.progress import evaluate
 
 REM = Remedy.__table__
-OBS = Observation.__table__
 MAX_TEXT = 2000  # characters of a cause or a remedy: a paragraph, not a document
 
 
@@ -165,55 +165,22 @@ def remedy_history(
     return frame
 
 
-def first_reported(db: Database, period: Period) -> pd.DataFrame:
-    """Per (indicator, region): when a value for a period ending within `period` was first
-    stored (an observation's created_at survives later corrections)."""
-    stmt = (
-        select(OBS.c.indicator_id, OBS.c.region_code, func.min(OBS.c.created_at))
-        .where(OBS.c.period_end.between(period.start, period.end))
-        .group_by(OBS.c.indicator_id, OBS.c.region_code)
-    )
-    with db.read() as conn:
-        frame = pd.DataFrame(
-            conn.execute(stmt).all(), columns=["indicator", "region", "reported_at"]
-        )
-    frame["reported_at"] = pd.to_datetime(frame["reported_at"])
-    return frame
-
-
-def reporting(db: Database, period: Period, rows: pd.DataFrame, today: date) -> pd.DataFrame:
-    """Targets not reported or reported late for `period` (see
-    metrics.accountability.reporting_gaps: the one function to swap for the reporting cycle)."""
-    return reporting_gaps(rows, first_reported(db, period), db.catalog, period, today)
-
-
-@dataclass
-class BriefingFacts:
-    """Everything a briefing or a warning notice is built from, read once."""
-
-    period: Period
-    previous: Period
-    status: pd.DataFrame  # evaluate as of the period's end (what the dashboard shows then)
-    previous_status: pd.DataFrame  # evaluate as of the previous period's end
-    remedies: pd.DataFrame  # the current statement per target
-    history: pd.DataFrame  # every statement
-    reporting: pd.DataFrame  # not reported / late, per target and unit
-    observations: pd.DataFrame  # the engine's input, for the trajectory charts
-    today: date
+def reporting(db: Database, period: Period, today: date) -> pd.DataFrame:
+    """Targets whose report for `period` is missing or came late, as the reporting cycle
+    (db.cycle.completeness, metrics.schedule) judges it as of `today`."""
+    return reporting_gaps(completeness(db, today, period.label))
 
 
 def briefing_facts(db: Database, period: Period, today: date | None = None) -> BriefingFacts:
     """The status at the period's end and the previous one's, the causes and remedies and
     the reporting gaps: the same `evaluate` over the same observations the dashboard uses."""
-    from metrics.accountability import home_rows
-
     today = today or date.today()
     prev = previous_period(period)
     now = queries.status(db, period.end)  # the dashboard's own call, for the same date
     before = queries.status(db, prev.end)
     obs = queries.observations(db)
     history = remedy_history(db)
-    gaps = reporting(db, period, home_rows(now, db.catalog), today)
+    gaps = reporting(db, period, today)
     return BriefingFacts(
         period=period,
         previous=prev,

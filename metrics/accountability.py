@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import numpy as np
 import pandas as pd
 
 from metrics.catalog import Catalog
@@ -18,9 +17,6 @@ from metrics.progress import STATUS_ORDER, rollup
 LAGGING: tuple[str, ...] = ("at_risk", "off_track", "missed", "no_data")
 #: Statuses that count as "on track or achieved" in the league table.
 GOOD: tuple[str, ...] = ("achieved", "on_track")
-#: Days after a period's end by which its figures are due, where the catalog sets no
-#: reporting rule (季后15日, the usual statistical reporting deadline).
-REPORT_DUE_DAYS = 15
 
 REMEDY_COLUMNS = [
     "id",
@@ -135,46 +131,22 @@ def lagging_table(
     return lag.reset_index(drop=True)
 
 
-def reporting_gaps(
-    rows: pd.DataFrame,
-    first_reported: pd.DataFrame,
-    catalog: Catalog,
-    period: Period,
-    today: date,
-    due_days: int = REPORT_DUE_DAYS,
-) -> pd.DataFrame:
-    """Targets whose figures for `period` were not reported, or reported after the due day.
+def reporting_gaps(assessed: pd.DataFrame) -> pd.DataFrame:
+    """The reports of one period that did not come (missing: past the due day, nothing
+    stored) or came late, one row per (target, responsible unit): indicator, region, unit,
+    state, due, reported_on.
 
-    `first_reported` holds, per (indicator, region), when a value for a period ending
-    within `period` was first stored (column `reported_at`). A report was due for a target
-    whose plan was issued by the period's end and whose final deadline had not passed
-    before the period began; it is due `due_days` after the period's end. Not reported
-    counts only once the due day has passed. One row per (target, responsible unit):
-    indicator, region, unit, state (missing | late), due, reported_at.
-
-    The reporting cycle (metrics.schedule) replaces this rule where it is available.
-    """
-    cols = ["indicator", "region", "unit", "state", "due", "reported_at"]
-    due = period.end + timedelta(days=due_days)
-    inds = rows["indicator"].map(catalog.indicators)
-    issued = inds.map(lambda i: catalog.plans[i.plan].issued)
-    final = inds.map(lambda i: i.targets[-1].by)
-    owed = rows[(issued <= period.end) & (final >= period.start)][["indicator", "region"]]
-    facts = first_reported.reindex(columns=["indicator", "region", "reported_at"])
-    owed = owed.merge(facts, on=["indicator", "region"], how="left")
-    reported = pd.to_datetime(owed["reported_at"])
-    state = np.where(
-        reported.isna(), "missing", np.where(reported.dt.date > due, "late", "on_time")
-    )
-    owed = owed.assign(state=state, due=pd.Timestamp(due), reported_at=reported)
-    owed = owed[(owed["state"] == "late") | ((owed["state"] == "missing") & (today > due))]
-    if owed.empty:
+    `assessed` is the reporting cycle's verdict (metrics.schedule.assess, read by
+    db.cycle.completeness): which report each target owed, by which day, and when it came."""
+    cols = ["indicator", "region", "unit", "state", "due", "reported_on"]
+    gaps = assessed[assessed["state"].isin(["missing", "late"])]
+    if gaps.empty:
         return pd.DataFrame(columns=cols)
-    owed = owed.assign(
-        unit=owed["indicator"].map(lambda i: list(catalog.indicators[i].responsible))
+    gaps = gaps.assign(unit=gaps["responsible"].map(list)).explode("unit")
+    gaps = gaps.assign(
+        due=pd.to_datetime(gaps["due"]), reported_on=pd.to_datetime(gaps["reported_on"])
     )
-    owed = owed.explode("unit")
-    return owed[cols].sort_values(["state", "unit", "indicator"]).reset_index(drop=True)
+    return gaps[cols].sort_values(["state", "unit", "indicator"]).reset_index(drop=True)
 
 
 def worst_lagging(lagging: pd.DataFrame, n: int = 4) -> pd.DataFrame:

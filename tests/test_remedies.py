@@ -4,14 +4,14 @@ metrics.accountability), on SQLite and, when configured, PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import pandas as pd
 import pytest
 
 from db import queries
 from db.permissions import LOCAL_OPERATOR, Actor
-from db.remedies import first_reported, record_remedy, remedy_history
+from db.remedies import record_remedy, remedy_history, reporting
 from db.writes import enter_value
 from metrics.accountability import (
     current_remedies,
@@ -20,7 +20,6 @@ from metrics.accountability import (
     league_table,
     overdue,
     previous_period,
-    reporting_gaps,
 )
 from metrics.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from metrics.periods import parse_period
@@ -172,21 +171,18 @@ def test_overdue_rule(recover_by, status, as_of, flagged):
     assert bool(result.iloc[0]) is flagged
 
 
-def test_reporting_gaps_not_reported_and_late(db, small_catalog):
+def test_reporting_gaps_come_from_the_reporting_cycle(db):
     q3 = parse_period("2025Q3")
-    enter_value(db, DATA_ANALYST, SHARE, HEZE, "2025Q3", "50")
-    rows = home_rows(_status(db, q3.end), db.catalog)
-    facts = first_reported(db, q3)
-    assert list(facts["indicator"]) == [SHARE]
-    # stored now (after 2025-10-15): late; the other two were owed and never came
-    gaps = reporting_gaps(rows, facts, small_catalog, q3, today=date.today())
-    by = {(r.indicator, r.state) for r in gaps.itertuples()}
-    assert (SHARE, "late") in by and (STATIONS, "missing") in by
-    assert LAUNCH not in set(gaps["indicator"])  # its deadline (2023) was before the period
-    # reported on time: no gap; before the due day nothing counts as missing yet
-    on_time = facts.assign(reported_at=pd.Timestamp(datetime(2025, 10, 10)))
-    gaps = reporting_gaps(rows, on_time, small_catalog, q3, today=date(2025, 10, 12))
-    assert gaps.empty
+    enter_value(db, DATA_ANALYST, SHARE, HEZE, "2025Q3", "50")  # stored today: after the due day
+    gaps = reporting(db, q3, today=date.today())
+    by = {(r.indicator, r.unit, r.state) for r in gaps.itertuples()}
+    assert (SHARE, "市大数据局", "late") in by
+    assert (STATIONS, "市工业和信息化局", "missing") in by
+    assert LAUNCH not in set(gaps["indicator"])  # its last deadline (2023) is long past
+    assert set(gaps["state"]) == {"late", "missing"}
+    # before the period's due day (2025-10-10) nothing is missing yet
+    early = reporting(db, q3, today=date(2025, 10, 2))
+    assert "missing" not in set(early["state"])
 
 
 def test_league_table_ranks_units_with_the_previous_period(db, small_catalog):
