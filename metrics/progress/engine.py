@@ -15,6 +15,9 @@ of a second. The steps, in the order `evaluate` runs them:
    replacing step 2's numbers on those rows.
 4. `_verdict`: ratio, progress, reason and status (the first rule that applies).
 5. `_projection`, `_stale`, `_missed_lists`, then `_frame` builds the result.
+
+The few one-letter names left are docs/method.md's notation, so the code reads against
+it: a (latest value) at day ta, baseline b at day t0, E (expected).
 """
 
 from __future__ import annotations
