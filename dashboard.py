@@ -46,6 +46,7 @@ SECTIONS = [
         [
             ("overview", "views/overview.py", "nav.overview"),
             ("indicator", "views/indicator.py", "nav.indicator"),
+            ("briefing", "views/briefing.py", "nav.briefing"),
         ],
     ),
     (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db import audit, queries
 from db.cycle import completeness
@@ -192,3 +192,10 @@ def briefing_facts(db: Database, period: Period, today: date | None = None) -> B
         observations=obs,
         today=today,
     )
+
+
+def remedies_version(db: Database) -> int:
+    """The highest statement id: changes with every statement recorded (statements are only
+    added), so a page's cache of the briefing's facts knows when to read again."""
+    with db.read() as conn:
+        return int(conn.scalar(select(func.max(REM.c.id))) or 0)

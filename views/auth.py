@@ -19,10 +19,10 @@ SEEN_KEY = "last_seen"
 
 # Which pages each role sees; anonymous readers (when allowed) see the leaders' pages.
 PAGES_BY_ROLE = {
-    None: ("overview", "indicator"),
-    "viewer": ("overview", "indicator"),
-    "analyst": ("overview", "indicator", "entry", "import"),
-    "admin": ("overview", "indicator", "entry", "import", "users", "audit", "extract"),
+    None: ("overview", "indicator", "briefing"),
+    "viewer": ("overview", "indicator", "briefing"),
+    "analyst": ("overview", "indicator", "briefing", "entry", "import"),
+    "admin": ("overview", "indicator", "briefing", "entry", "import", "users", "audit", "extract"),
 }
 
 

@@ -1,0 +1,133 @@
+"""The 通报与整改 page (views/briefing.py) driven with AppTest: what a leader sees (league
+table, matrix, lagging targets, downloads) and what an analyst of the responsible unit
+records (a cause and a remedy, then the history)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from db import accounts
+from db.connect import open_database
+from db.engine import Database
+from db.permissions import LOCAL_OPERATOR, Actor
+from db.remedies import remedy_history
+from db.writes import import_file
+from metrics.catalog import load_catalog
+from metrics.demo import demo_frame
+from metrics.exports import to_csv_bytes
+from tests.conftest import CONFIG
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = "views/briefing.py"
+PASSWORD = "correct horse battery"
+ANALYST = Actor("bdb", "analyst", units=("市大数据局",))
+OTHER = Actor("miit", "analyst", units=("市工业和信息化局",))
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """The full catalog with labelled demo data up to today, and two analysts."""
+    config = tmp_path / "config.yaml"
+    shutil.copy(CONFIG, config)
+    url = f"sqlite:///{tmp_path / 'metrics.db'}"
+    monkeypatch.setenv("METRICS_CONFIG", str(config))
+    monkeypatch.setenv("METRICS_DATABASE_URL", url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    db = open_database(load_catalog(config), url)
+    frame = demo_frame(db.catalog, date.today())
+    assert import_file(db, to_csv_bytes(frame), "demo.csv", LOCAL_OPERATOR).written
+    for actor in (ANALYST, OTHER):
+        accounts.add_user(db, actor.name, actor.role, PASSWORD, units=list(actor.units))
+    yield db
+    db.engine.dispose()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def page(actor: Actor | None = None, lang: str = "zh") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    if actor is not None:
+        at.session_state["actor"] = actor
+        at.session_state["last_seen"] = time.time()
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page(PAGE)
+    return at.run()
+
+
+def frame_with(at: AppTest, column: str):  # type: ignore[no-untyped-def]
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_a_leader_sees_the_league_table_matrix_lagging_targets_and_downloads(database):
+    at = page()
+    assert not at.exception
+    assert at.title[0].value == "季度通报与整改跟踪"
+    league = frame_with(at, "上期排名")
+    assert list(league["排名"]) == sorted(league["排名"])  # ranked
+    matrix = frame_with(at, "暂无数据")
+    assert {"责任单位", "已完成", "进展正常", "合计"} <= set(matrix.columns)
+    lagging = frame_with(at, "落后原因")
+    assert len(lagging) > 0 and set(lagging["落后原因"]) == {"未报送"}  # nothing answered yet
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "下载通报（Word）" in labels and "下载该单位的预警通知单" in labels
+    assert any(label.startswith("下载全部预警通知单") for label in labels)
+    assert any("登录后" in i.value for i in at.info)  # the form is for signed-in analysts
+
+
+def test_english(database):
+    at = page(lang="en")
+    assert not at.exception
+    assert at.title[0].value == "Quarterly briefing and remedies"
+    assert "Previous rank" in frame_with(at, "Previous rank").columns
+
+
+def test_an_analyst_records_a_cause_and_remedy_and_sees_it_in_the_tables(database):
+    at = page(ANALYST)
+    target = at.selectbox(key="bp_target")
+    assert target.options  # the analyst's unit has lagging targets in the demo data
+    at.text_area(key="bp_cause").input("数据接口尚未打通")
+    at.text_area(key="bp_remedy").input("成立专班，每周调度接口对接")
+    next(b for b in at.button if b.label == "提交").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert any("已记录第 1 条" in s.value for s in at.success)
+    history = remedy_history(database)
+    assert len(history) == 1
+    row = history.iloc[0]
+    assert (row.recorded_by, row.unit, row.cause) == ("bdb", "市大数据局", "数据接口尚未打通")
+    shown = frame_with(at, "填报时状态")  # the history table
+    assert list(shown["落后原因"]) == ["数据接口尚未打通"]
+
+
+def test_an_empty_cause_is_refused_with_a_reason(database):
+    at = page(ANALYST)
+    at.text_area(key="bp_remedy").input("措施")
+    next(b for b in at.button if b.label == "提交").click()
+    at.run()
+    assert any("落后原因" in e.value for e in at.error)
+    assert remedy_history(database).empty
+
+
+def test_an_analyst_is_offered_only_their_units_targets(database):
+    def names(actor: Actor) -> set[str]:
+        return {o.split(" · ")[2] for o in page(actor).selectbox(key="bp_target").options}
+
+    catalog = database.catalog
+
+    def only(unit: str) -> set[str]:
+        return {i.name for i in catalog.indicators.values() if unit in i.responsible}
+
+    theirs, mine = names(OTHER), names(ANALYST)
+    assert theirs and mine
+    assert theirs <= only("市工业和信息化局") and mine <= only("市大数据局")
+    assert not theirs & (only("市大数据局") - only("市工业和信息化局"))
