@@ -112,6 +112,23 @@ def build_parser() -> argparse.ArgumentParser:
     for u in users.choices.values():  # --user also after the action: `user add x --user admin`
         u.add_argument("--user", default=argparse.SUPPRESS, help="acting account")
 
+    p = db_command("api", "只读 JSON 接口 / serve the read-only JSON API", commands.cmd_api)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000)
+
+    p = db_command("token", "接口令牌 / manage API tokens", commands.cmd_token)
+    p.add_argument("--user", help="acting account (default: local operator)")
+    tokens = p.add_subparsers(dest="action", required=True)
+    u = tokens.add_parser("add", help="make a token (printed once)")
+    u.add_argument("name")
+    u.add_argument("--region", action="append", default=[], help="only this region (repeatable)")
+    u.add_argument("--rate", type=int, default=120, help="requests per minute (default 120)")
+    tokens.add_parser("list", help="list tokens (never the tokens themselves)")
+    u = tokens.add_parser("revoke", help="revoke a token at once")
+    u.add_argument("name")
+    for u in tokens.choices.values():
+        u.add_argument("--user", default=argparse.SUPPRESS, help="acting account")
+
     p = sub.add_parser("extract", help="从规划文本提取指标草稿 / draft catalog entries from a plan")
     p.add_argument("file", help="plan text (UTF-8 or GBK)")
     p.add_argument("--plan-id", help="id for the new plan (default: derived from the text)")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cli.extract import extract_file
-from db import accounts
+from db import accounts, tokens
 from db.backup import backup
 from db.connect import open_database
 from db.migrations import migrate
@@ -321,4 +321,32 @@ def cmd_user(args: argparse.Namespace) -> int:
 def cmd_extract(args: argparse.Namespace) -> int:
 
     extract_file(args.file, args.plan_id, args.region, args.out)
+    return 0
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    from api.app import serve  # FastAPI and uvicorn load only for this command
+
+    db = _database(args)
+    print(both("token.serving", url=f"http://{args.host}:{args.port}"), file=sys.stderr)
+    serve(db, args.host, args.port)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    db = _database(args)
+    actor = _actor(db, args.user)
+    if args.action == "add":
+        token = tokens.add_token(db, args.name, args.region, args.rate, actor=actor)
+        print(both("token.added", name=args.name), file=sys.stderr)
+        print(token)
+    elif args.action == "revoke":
+        tokens.revoke_token(db, args.name, actor=actor)
+        print(both("token.revoked", name=args.name))
+    else:
+        for _, r in tokens.list_tokens(db).iterrows():
+            state = "active" if pd.isna(r.revoked_at) else f"revoked {r.revoked_at:%Y-%m-%d %H:%M}"
+            used = "—" if pd.isna(r.last_used_at) else f"{r.last_used_at:%Y-%m-%d %H:%M}"
+            regions = "、".join(r.regions) or "*"
+            print(f"{r['name']}\t{r.prefix}…\t{state}\t{r.rate_per_minute}/min\t{regions}\t{used}")
     return 0

@@ -34,6 +34,12 @@ def _v1_initial(conn: Connection) -> None:
     Base.metadata.create_all(conn, tables=tables, checkfirst=True)
 
 
+def _v4_api_tokens_status_cache(conn: Connection) -> None:
+    """The API's tokens and the status computed once per data version (issue 19)."""
+    tables = [Base.metadata.tables[name] for name in ("api_tokens", "status_cache")]
+    Base.metadata.create_all(conn, tables=tables, checkfirst=True)
+
+
 def _v5_reviews(conn: Connection) -> None:
     """Review states and locks of the reporting cycle (issue 15; table in db/cycle.py)."""
     from db.cycle import create_tables
@@ -47,6 +53,7 @@ def _v6_remedies(conn: Connection) -> None:
 
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
+    (4, "api tokens, shared status cache", _v4_api_tokens_status_cache),
     (5, "reporting cycle: reviews and locks", _v5_reviews),
     (6, "causes and remedies of lagging targets", _v6_remedies),
 ]

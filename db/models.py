@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -170,6 +172,49 @@ class AuditEntry(Base):
     user_name: Mapped[str] = mapped_column(String(100), index=True)
     action: Mapped[str] = mapped_column(String(50), index=True)
     detail: Mapped[dict] = mapped_column(JSON)
+
+
+# --- schema version 4: the read-only API's tokens and the shared status cache -------------
+
+
+class ApiToken(Base):
+    """A bearer token of the read-only API. Only its SHA-256 is kept (a token is 256 random
+    bits, so a slow hash adds nothing); the prefix lets people tell tokens apart in lists."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every region
+    rate_per_minute: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class StatusCache(Base):
+    """Every target's status for one (catalog, as-of date, data version), computed once and
+    shared by every process on the database (dashboard servers, the API, the CLI)."""
+
+    __tablename__ = "status_cache"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    catalog_digest: Mapped[str] = mapped_column(String(64))
+    as_of: Mapped[date] = mapped_column(Date)
+    obs_max: Mapped[int] = mapped_column(BigInteger)
+    rev_max: Mapped[int] = mapped_column(BigInteger)
+    undone: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(DateTime)
+    rows: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)  # the frame as Parquet
+
+    __table_args__ = (
+        UniqueConstraint(
+            "catalog_digest", "as_of", "obs_max", "rev_max", "undone", name="uq_status_cache"
+        ),
+    )
 
 
 class Remedy(Base):

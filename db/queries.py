@@ -347,8 +347,17 @@ def audit_log(
 
 
 def status(db: Database, as_of: date | None = None) -> pd.DataFrame:
-    """Every target's status as of a date: the one computation the CLI, the dashboard and
-    exports all show (metrics.progress.evaluate over the stored observations)."""
+    """Every target's status as of a date: the one computation the CLI, the dashboard, the
+    API and exports all show (metrics.progress.evaluate over the stored observations).
+
+    Computed once per (catalog, date, data version) and shared through the database by
+    every process (db.status_cache); a write to few indicators re-evaluates only those."""
+    from db.status_cache import cached_status
     from metrics.progress import evaluate
 
-    return evaluate(db.catalog, observations(db), as_of or date.today())
+    day = as_of or date.today()
+
+    def compute(indicator_ids: list[str] | None) -> pd.DataFrame:
+        return evaluate(db.catalog, observations(db, indicator_ids), day)
+
+    return cached_status(db, day, compute)

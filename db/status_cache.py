@@ -1,0 +1,313 @@
+"""Every target's status, computed once per data version and kept in the database.
+
+At ten million observations reading the rows takes tens of seconds, so no page, API call
+or CLI run may pay it for a state someone has already evaluated. The first process to ask
+for (catalog, as-of date, data version) computes the frame and stores it (Parquet, in
+`status_cache`); every other process on the same database (several dashboard servers, the
+API, the CLI) reads it back. When a write touched few indicators, the frame is derived from
+the last one kept: only the changed indicators are read and evaluated again (an indicator's
+status depends on its own observations only).
+
+The key is read from the database on every call (three index look-ups), so a write made
+through any process is seen by every other on its next call. A frame is stored only when
+the version read after computing it equals the one read before (no write landed in
+between), so a key never holds a frame of another state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import Connection, and_, delete, func, select
+from sqlalchemy import exc as sa_exc
+
+from db import audit
+from db.engine import BUSY_TIMEOUT_MS, Database
+from db.models import Import, Observation, Revision, StatusCache
+from metrics.catalog import Catalog
+
+log = logging.getLogger(__name__)
+
+OBS = Observation.__table__
+TBL = StatusCache.__table__
+# Beyond this share of the catalog's indicators changed, a full evaluation is cheaper
+# than reading the changed ones by id and merging.
+INCREMENTAL_MAX_SHARE = 0.25
+# Frames for other as-of dates are kept this long (a leader looking at last year's state).
+KEEP_OTHER_DATES = timedelta(days=7)
+_OBJECT_COLUMNS = b"metrics.object_columns"
+
+Compute = Callable[[list[str] | None], pd.DataFrame]
+
+
+@dataclass(frozen=True, order=True)
+class Version:
+    """The state of the observations: highest observation id, highest revision id, undone
+    imports. Every write adds an observation or records a revision, so each state has its
+    own version, and the ids tell which rows changed since an older one."""
+
+    obs_max: int
+    rev_max: int
+    undone: int
+
+    def covers(self, older: Version) -> bool:
+        return (
+            self.obs_max >= older.obs_max
+            and self.rev_max >= older.rev_max
+            and self.undone >= older.undone
+        )
+
+
+def read_version(conn: Connection) -> Version:
+    row = conn.execute(
+        select(
+            select(func.max(OBS.c.id)).scalar_subquery(),
+            select(func.max(Revision.id)).scalar_subquery(),
+            select(func.count(Import.id)).where(Import.status == "undone").scalar_subquery(),
+        )
+    ).one()
+    return Version(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))
+
+
+_digests: dict[int, tuple[Catalog, str]] = {}
+
+
+def catalog_digest(catalog: Catalog) -> str:
+    """What decides a status besides the data: indicators, plans, regions and settings (not
+    the database URL). Two servers started from the same config.yaml share their frames; an
+    edited target gets frames of its own."""
+    kept = _digests.get(id(catalog))
+    if kept is not None and kept[0] is catalog:
+        return kept[1]
+    settings = catalog.settings.model_dump(mode="json")
+    settings.pop("database_url", None)
+    text = json.dumps(
+        {
+            "settings": settings,
+            "regions": [[r.code, r.parent] for r in catalog.regions.values()],
+            "plans": {k: p.model_dump(mode="json") for k, p in catalog.plans.items()},
+            "indicators": {k: i.model_dump(mode="json") for k, i in catalog.indicators.items()},
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    value = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    _digests[id(catalog)] = (catalog, value)
+    return value
+
+
+# --- the frame as bytes ----------------------------------------------------------------------
+
+
+def to_bytes(frame: pd.DataFrame) -> bytes:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    objects = [c for c in frame.columns if frame[c].dtype == object]
+    meta = {**(table.schema.metadata or {}), _OBJECT_COLUMNS: json.dumps(objects).encode()}
+    buf = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata(meta), buf, compression="zstd")
+    return buf.getvalue()
+
+
+def from_bytes(data: bytes) -> pd.DataFrame:
+    """The frame as it was stored, dtypes included (texts with None stay objects)."""
+    table = pq.read_table(io.BytesIO(data))
+    frame = table.to_pandas()
+    for col in json.loads((table.schema.metadata or {}).get(_OBJECT_COLUMNS, b"[]")):
+        values = frame[col].astype(object)
+        frame[col] = values.where(values.notna(), None)
+    return frame
+
+
+# --- short writes ----------------------------------------------------------------------------
+
+
+@contextmanager
+def short_write(db: Database, wait_ms: int = 200) -> Iterator[Connection]:
+    """A best-effort write that never holds up a reader: on SQLite it waits at most
+    `wait_ms` for the write lock (an import may hold it for a minute) and is then dropped;
+    a failure is logged, not raised. Nothing here is data: a skipped cache row or stamp is
+    written by the next caller."""
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+            conn.commit()  # the PRAGMA autobegan; the write gets its own transaction
+        try:
+            with conn.begin():
+                yield conn
+        except (sa_exc.OperationalError, sa_exc.IntegrityError) as error:
+            log.info("best-effort write skipped: %s", error)
+        finally:
+            if db.is_sqlite:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                conn.commit()
+
+
+# --- the cache -------------------------------------------------------------------------------
+
+# A few frames per process, so a big screen polling the API does not decode Parquet on
+# every request. Keyed by the full key, so it can never serve another state.
+_MEMO: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_MEMO_SIZE = 4
+
+
+def _memo_put(key: tuple, frame: pd.DataFrame) -> None:
+    _MEMO[key] = frame
+    _MEMO.move_to_end(key)
+    while len(_MEMO) > _MEMO_SIZE:
+        _MEMO.popitem(last=False)
+
+
+def _order(frame: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """The row order evaluate gives: indicators in catalog order, regions in catalog order
+    (codes outside the catalog after them)."""
+    ind_pos = {k: i for i, k in enumerate(catalog.indicators)}
+    reg_pos = {k: i for i, k in enumerate(catalog.regions)}
+    ikey = frame["indicator"].map(ind_pos).fillna(len(ind_pos)).to_numpy(dtype=np.int64)
+    rkey = frame["region"].map(reg_pos).fillna(len(reg_pos)).to_numpy(dtype=np.int64)
+    order = np.lexsort((rkey, ikey))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def _changed_indicators(conn: Connection, since: Version) -> list[str]:
+    """Indicators with an observation added or a revision recorded after `since`: two range
+    scans on primary keys, however many rows are stored."""
+    added = select(OBS.c.indicator_id).where(OBS.c.id > since.obs_max)
+    revised = select(Revision.indicator_id).where(Revision.id > since.rev_max)
+    return sorted(set(conn.scalars(added.union(revised))))
+
+
+def _stored(conn: Connection, digest: str, as_of: date, version: Version) -> bytes | None:
+    return conn.scalar(
+        select(TBL.c.payload).where(
+            TBL.c.catalog_digest == digest,
+            TBL.c.as_of == as_of,
+            TBL.c.obs_max == version.obs_max,
+            TBL.c.rev_max == version.rev_max,
+            TBL.c.undone == version.undone,
+        )
+    )
+
+
+def _latest_before(conn: Connection, digest: str, as_of: date, version: Version):  # type: ignore[no-untyped-def]
+    """The newest kept frame for this catalog and date that the current state grew from."""
+    return conn.execute(
+        select(TBL.c.obs_max, TBL.c.rev_max, TBL.c.undone, TBL.c.payload)
+        .where(
+            TBL.c.catalog_digest == digest,
+            TBL.c.as_of == as_of,
+            TBL.c.obs_max <= version.obs_max,
+            TBL.c.rev_max <= version.rev_max,
+            TBL.c.undone <= version.undone,
+        )
+        .order_by(TBL.c.rev_max.desc(), TBL.c.obs_max.desc())
+        .limit(1)
+    ).first()
+
+
+@dataclass
+class Stats:
+    """What this process did, for the benchmark and the tests."""
+
+    memo: int = 0
+    stored: int = 0
+    incremental: int = 0
+    full: int = 0
+
+
+STATS = Stats()
+
+
+def cached_status(db: Database, as_of: date, compute: Compute) -> pd.DataFrame:
+    """The status frame for the current data, from this process's memo, else the shared
+    table, else computed (incrementally when few indicators changed) and stored."""
+    digest = catalog_digest(db.catalog)
+    with db.read() as conn:
+        version = read_version(conn)
+        key = (digest, as_of, version)
+        if key in _MEMO:
+            STATS.memo += 1
+            _MEMO.move_to_end(key)
+            return _MEMO[key]
+        payload = _stored(conn, digest, as_of, version)
+        base = None if payload is not None else _latest_before(conn, digest, as_of, version)
+        changed = None
+        if base is not None:
+            changed = _changed_indicators(conn, Version(base.obs_max, base.rev_max, base.undone))
+    if payload is not None:
+        STATS.stored += 1
+        frame = from_bytes(payload)
+        _memo_put(key, frame)
+        return frame
+
+    limit = INCREMENTAL_MAX_SHARE * max(len(db.catalog.indicators), 1)
+    if base is not None and changed is not None and len(changed) <= limit:
+        STATS.incremental += 1
+        old = from_bytes(base.payload)
+        kept = old[~old["indicator"].isin(changed)]
+        if changed:
+            fresh = compute(changed)
+            fresh = fresh[fresh["indicator"].isin(changed)]
+            frame = _order(pd.concat([kept, fresh], ignore_index=True), db.catalog)
+        else:  # e.g. an undo that found every row changed since: nothing to redo
+            frame = old
+    else:
+        STATS.full += 1
+        frame = compute(None)
+
+    with db.read() as conn:
+        unchanged = read_version(conn) == version
+    if unchanged:  # the rows read were this version's: keep the frame under its key
+        _memo_put(key, frame)
+        _store(db, digest, as_of, version, frame)
+    return frame
+
+
+def _store(db: Database, digest: str, as_of: date, version: Version, frame: pd.DataFrame) -> None:
+    payload = to_bytes(frame)
+    with short_write(db) as conn:
+        if _stored(conn, digest, as_of, version) is not None:
+            return  # another process stored it first
+        conn.execute(
+            TBL.insert().values(
+                catalog_digest=digest,
+                as_of=as_of,
+                obs_max=version.obs_max,
+                rev_max=version.rev_max,
+                undone=version.undone,
+                computed_at=audit.now(),
+                rows=len(frame),
+                payload=payload,
+            )
+        )
+        # Older states of this date are superseded; other dates are kept a while.
+        conn.execute(
+            delete(TBL).where(
+                TBL.c.catalog_digest == digest,
+                TBL.c.as_of == as_of,
+                (TBL.c.obs_max < version.obs_max)
+                | (TBL.c.rev_max < version.rev_max)
+                | (TBL.c.undone < version.undone),
+            )
+        )
+        conn.execute(
+            delete(TBL).where(
+                and_(TBL.c.as_of != as_of, TBL.c.computed_at < audit.now() - KEEP_OTHER_DATES)
+            )
+        )
+
+
+def clear_memo() -> None:
+    _MEMO.clear()
