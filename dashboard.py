@@ -46,12 +46,15 @@ SECTIONS = [
         [
             ("overview", "views/overview.py", "nav.overview"),
             ("indicator", "views/indicator.py", "nav.indicator"),
+            ("completeness", "views/completeness.py", "nav.completeness"),
             ("briefing", "views/briefing.py", "nav.briefing"),
         ],
     ),
     (
         "nav.analysts",
         [
+            ("owed", "views/cycle.py", "nav.owed"),
+            ("review", "views/review.py", "nav.review"),
             ("entry", "views/entry.py", "nav.entry"),
             ("import", "views/upload.py", "nav.import"),
         ],
@@ -65,10 +68,12 @@ SECTIONS = [
         ],
     ),
 ]
+# An analyst lands on what their unit owes (本期待填报), a reviewer on the review page.
+landing = {"analyst": "owed", "reviewer": "review"}.get(actor.role if actor else "", "overview")
 pages: dict[str, list] = {}
 for section, entries in SECTIONS:
     shown = [
-        st.Page(path, title=tr(title), url_path=name, default=(name == "overview"))
+        st.Page(path, title=tr(title), url_path=name, default=(name == landing))
         for name, path, title in entries
         if name in allowed
     ]

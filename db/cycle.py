@@ -490,9 +490,16 @@ def save_form(db: Database, actor: Actor, period: str, values: pd.DataFrame, dry
     buffer = io.StringIO()
     sheet.to_csv(buffer, index=False)
     label = parse_period(period).label
-    return import_file(
+    report = import_file(
         db, buffer.getvalue().encode("utf-8"), f"form-{label}.csv", actor, dry_run=dry_run
     )
+    # Each error also names its grid line (row 2 of the sheet is the first filled line).
+    keys = list(zip(sheet.indicator_id, sheet.region, strict=True))
+    for err in report.errors:
+        n = int(err["row"]) - 2
+        if 0 <= n < len(keys):
+            err["indicator_id"], err["region"] = keys[n]
+    return report
 
 
 def with_lock_errors(db: Database, checked: CheckedRows, denied: pd.DataFrame) -> pd.DataFrame:

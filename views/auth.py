@@ -19,10 +19,12 @@ SEEN_KEY = "last_seen"
 
 # Which pages each role sees; anonymous readers (when allowed) see the leaders' pages.
 PAGES_BY_ROLE = {
-    None: ("overview", "indicator", "briefing"),
-    "viewer": ("overview", "indicator", "briefing"),
-    "analyst": ("overview", "indicator", "briefing", "entry", "import"),
-    "admin": ("overview", "indicator", "briefing", "entry", "import", "users", "audit", "extract"),
+    None: ("overview", "indicator", "completeness", "briefing"),
+    "viewer": ("overview", "indicator", "completeness", "briefing"),
+    "analyst": ("owed", "overview", "indicator", "completeness", "briefing", "entry", "import"),
+    # The reporting cycle (db/cycle.py): reviewers approve, return and lock.
+    "reviewer": ("review", "overview", "indicator", "completeness"),
+    "admin": ("overview", "indicator", "completeness", "briefing", "owed", "review", "entry", "import", "users", "audit", "extract"),
 }
 
 
