@@ -139,12 +139,32 @@ class Draft:
         return draft_yaml(self)
 
 
-def _goal_year(paragraphs: list[Paragraph]) -> int | None:
-    """The plan's horizon: the first deadline stated under a goals heading, else the commonest.
+# the year of a work-points document, from its title: "2025年数字盐城工作要点",
+# "数字威海建设2023年工作要点", "特制定2023年工作要点如下"
+_DOC_YEAR = re.compile(
+    r"((?:19|20)\d{2})年度?[^,。;:!?“”《》()]{0,20}?"
+    r"(?:工作要点|工作计划|工作安排|重点工作|工作任务|行动计划|实施计划|工作方案)"
+)
+
+
+def _doc_year(paragraphs: list[Paragraph]) -> int | None:
+    """The year a yearly document is about, read from its first paragraphs (title, preamble).
+
+    Its 年内, 年底前 and 今年 are that year; without one, such words date nothing."""
+    for para in paragraphs[:12]:
+        m = _DOC_YEAR.search(mask_quotes(para.text).replace(MASK, "·"))
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def _goal_year(paragraphs: list[Paragraph], doc_year: int | None = None) -> int | None:
+    """The plan's horizon: the first deadline stated under a goals heading, else the commonest,
+    else the year of a work-points document.
 
     A date in parentheses or an "as of" date (截至…) is never the horizon."""
     stated = [
-        (para, [d for d in find_dates(para.text) if not d.in_paren and not d.as_of])
+        (para, [d for d in find_dates(para.text, doc_year) if not d.in_paren and not d.as_of])
         for para in paragraphs
     ]
     goals = [dates for para, dates in stated if any("目标" in t for t in para.titles)]
@@ -154,7 +174,7 @@ def _goal_year(paragraphs: list[Paragraph]) -> int | None:
                 return d.by.year
     years = Counter(d.by.year for _, dates in stated for d in dates if d.strong)
     if not years:
-        return None
+        return doc_year
     top = max(years.values())
     return max(y for y, c in years.items() if c == top)
 
@@ -170,7 +190,8 @@ class _Extractor:
     def __init__(self, original: str):
         self.original = original
         self.paragraphs = split_paragraphs(original)
-        self.goal_year = _goal_year(self.paragraphs)
+        self.doc_year = _doc_year(self.paragraphs)
+        self.goal_year = _goal_year(self.paragraphs, self.doc_year)
         self.proposals: list[Proposal] = []
         self.present: list[tuple[str, str, float, date]] = []  # name, unit, value, as of
 
@@ -218,14 +239,14 @@ class _Extractor:
 
     # -- main
     def run(self) -> list[Proposal]:
-        first_heading = next((i for i, p in enumerate(self.paragraphs) if p.level), 0)
+        # the preamble before the first heading is read too: news reports, work points and
+        # many plans state their goals there (the notice around it has no numbered targets)
         for index, para in enumerate(self.paragraphs):
-            if index < first_heading:
-                continue
             if any(t.startswith(_PRINCIPLE_SECTIONS) for t in para.titles):
                 continue
             self.paragraph(index, para)
         self.merge_stages()
+        self.drop_repeats()
         self.attach_baselines()
         self.proposals.sort(key=lambda p: (p.para, p.start))
         for p in self.proposals:
@@ -260,7 +281,7 @@ class _Extractor:
         status = any(w in t for t in para.titles for w in _STATUS_SECTIONS)
         quotes_masked = mask_quotes(text)
         parens = parentheticals(text)
-        mentions = find_dates(text)
+        mentions = find_dates(text, self.doc_year)
         dates = [d for d in mentions if not d.in_paren or is_date_paren(text, d, parens)]
         scan = list(quotes_masked)
         for p in parens:
@@ -304,16 +325,34 @@ class _Extractor:
         sentence_dated = any(s0 <= d.start < s1 and is_deadline(text, d, s0) for d in dates)
         dated_before = any(d.start < s0 and is_deadline(text, d) for d in dates)
         numberless_ok = sentence_dated or dated_before or not para_has_dates
+        subject = ""  # the measure an earlier clause names, for a clause that only changes it
         for c0, c1 in clauses(masked, s0, s1):
             clause = masked[c0:c1]
             if c1 < len(masked) and masked[c1] == ":" and len(clause) <= 12:
-                continue  # a list label: "三个坚持：…"
+                subject = clean_name(text[c0:c1])
+                continue  # a list label: "三个坚持：…", "●5G基站数量：从…"
             qs = find_quantities(masked, c0, c1)
             kept: list[Quantity] = []
             for q in qs:
                 head = masked[c0 : q.start]
-                if any(v in head for v in CONTEXT_VERBS):
+                if any(v in head for v in CONTEXT_VERBS) or _describes(head, q, masked[q.end : c1]):
                     continue
+                if _DONE_AFTER.match(masked[q.end : c1]) or (
+                    not sentence_dated and _PROBLEM.search(masked[s0 : q.start])
+                ):
+                    q.status = True  # "16个市地均已展开…", "面临…问题，如…投资就达30万元"
+                if _CHANGE_ONLY.match(head):
+                    q.subject = subject
+                since = _FROM.search(head)
+                if since:
+                    subject = (
+                        clean_name(text[c0 : c0 + since.start()]).removesuffix("将") or subject
+                    )
+                    # "从2020年的3.6万个，增加到2025年的25万个": where things stand
+                    q.status = True
+                    if since.group("y") and q.value is not None:
+                        at = date(int(text[c0 + since.start("y") : c0 + since.end("y")]), 12, 31)
+                        self.present.append((subject, q.unit, q.value, at))
                 rest = masked[q.end : c1]
                 if (
                     q.unit != "%"
@@ -354,7 +393,7 @@ class _Extractor:
                     )
                 )
             for q in kept:
-                q.status = status or bool(_STATUS_WORDS.search(masked[c0 : q.start]))
+                q.status = q.status or status or bool(_STATUS_WORDS.search(masked[c0 : q.start]))
             kept.sort(key=lambda q: q.start)
             kept = [q for i, q in enumerate(kept) if not _qualifies_next(masked, q, kept[i + 1 :])]
             out.extend(((c0, c1), q) for q in kept)
@@ -434,6 +473,8 @@ class _Extractor:
             tail = clean_name(para.text[c1 + 1 : s1])
             seg1 = c1
         name = indicator_name(para, q, seg0, seg1, dates, tail)
+        if q.subject:
+            name = q.subject
         if q.status:
             if source == "sentence" and q.value is not None:
                 self.present.append((name, q.unit, q.value, by))
@@ -573,6 +614,16 @@ class _Extractor:
                 )
             )
 
+    def drop_repeats(self) -> None:
+        """A target stated again (a news headline, a summary repeated in the task list) is
+        proposed once: same kind, unit and stages, and one name repeats the other's measure."""
+        kept: list[Proposal] = []
+        for p in sorted(self.proposals, key=lambda p: (p.para, p.start)):
+            if any(_same_target(p, k) for k in kept):
+                continue
+            kept.append(p)
+        self.proposals = kept
+
     def merge_stages(self) -> None:
         """Two dated values of one measure in one paragraph become one indicator's stages.
 
@@ -617,6 +668,55 @@ def _qualifies_next(masked: str, q: Quantity, rest: list[Quantity]) -> bool:
     return (
         nxt.unit not in ("%", "") and not is_measure(nxt.unit) and not re.search(r"[、,;]", between)
     )
+
+
+# a number that describes what was just listed or the document itself, not a goal:
+# "电子信息、光伏制造2个优势产业", "数据和技术两大优势", "省教育厅等15部门", "提出11项重点任务".
+# A list closed by 等 is not exhaustive, so its count says more: "实现A、B…等六方面的功能"
+# and "制定A、B等十大应用场景解决方案" are targets.
+_ACTORS = re.compile(r"^(?:个)?(?:部门|单位|部委|委办局|厅局)")
+_DOCUMENT_VERB = re.compile(r"(?:提出|明确|部署|包括|涵盖|分为|内含|共有|涉及)了?$")
+_COUNT_WORDS = ("个", "项", "类", "种", "条", "张", "方面", "部", "家", "批")
+# a present value opening a change: "从2020年的3.6万个" / "由11%" … "增加到/增至…"
+_FROM = re.compile(r"(?:从|由)(?:(?P<y>□{4})年(?:底|末)?)?的?$")
+# a clause that only changes a measure named before it: "，增加到2025年的25万个", "增至60%"
+_CHANGE_ONLY = re.compile(
+    r"^(?:将|并|再)?(?:增加|增长|提高|提升|降低|下降|减少|压缩|缩短)?(?:到|至|为)"
+    r"(?:□{4}年(?:底|末)?的?)?$|^(?:将|并)?[增降]至$"
+)
+# a sentence about difficulties: its numbers illustrate them ("面临…问题，如…投资就达30万元")
+_PROBLEM = re.compile(r"面临|困难|短板|瓶颈|不足之处")
+# a count that reports what is already so: "全省16个市地均已展开…"
+_DONE_AFTER = re.compile(r"^[^,;:]{0,8}?(?:均已|已经|已)")
+
+
+def _describes(head: str, q: Quantity, after: str) -> bool:
+    """Whether the count right after `head` (its clause so far) describes, not targets."""
+    head = head.replace(MASK, "")
+    if q.value is None or q.rule != "number":
+        return False
+    if head.endswith("等") and _ACTORS.match(q.unit + after):
+        return True
+    if _DOCUMENT_VERB.search(head):
+        return True
+    small_count = q.value.is_integer() and 2 <= q.value <= 10
+    if not small_count or not (q.numeral.endswith("大") or q.unit in _COUNT_WORDS):
+        return False
+    if head.endswith("等") or op_before(head)[0]:
+        return False  # "A、B等十大…", "建成A、B不少于3个" set a number
+    items = head.split("、") if "、" in head else re.split(r"和|与|及", head)
+    return len(items) == q.value
+
+
+def _same_target(a: Proposal, b: Proposal) -> bool:
+    """Two proposals of one target: same kind, unit and stages, names of one measure."""
+    stages = [(s.op, s.by, s.value, s.low, s.high) for s in a.stages]
+    if a.kind != b.kind or a.unit != b.unit:
+        return False
+    if stages != [(s.op, s.by, s.value, s.low, s.high) for s in b.stages]:
+        return False
+    short, long = sorted((a.name, b.name), key=len)
+    return short in long or similar(short, long, 0.5)
 
 
 def _boundary(masked: str, left: Quantity, right: Quantity) -> int:

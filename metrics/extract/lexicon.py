@@ -79,7 +79,15 @@ _DATE = re.compile(
     r"(?P<y>(?:19|20)\d{2})年"
     r"(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日)?|(?P<half>上半年|下半年)"
     r"|第?(?P<q>[一二三四1-4])季度)?"
-    r"(?P<suf>年底以前|年底前|年末前|年底|年末|底以前|底前|末前|底|末|以前|前)?"
+    r"(?P<suf>年底以前|年底前|年末前|年底|年末|底以前|底前|末前|底|末|以前|前|内)?"
+)
+# dates without a year, read in the year of a work-points document ("2025年…工作要点"):
+# 年内, 年底前, 今年, 到11月底; not after a numeral or 年 ("三年内", "2023年年底前", "每年")
+_RELATIVE = re.compile(
+    r"(?<![\d年月零〇一二两三四五六七八九十百每])"
+    r"(?P<pre>力争到|力争在|到|至|于|在)?"
+    r"(?:(?P<m>\d{1,2})月(?P<msuf>底以前|底前|末前|底|末|以前|前)"
+    r"|(?P<y>今年年底前|今年年底|今年底前|今年底|今年内|年内|年底以前|年底前|年底|年末前|年末|今年|全年))"
 )
 _DASHES = "-—–~～至到"  # between the two ends of a range
 _NO_DASHES = str.maketrans("", "", _DASHES)
@@ -118,15 +126,25 @@ def _date_of(m: re.Match[str]) -> date | None:
     return date(y, 12, 31)
 
 
-def find_dates(text: str) -> list[DateMention]:
+def find_dates(text: str, doc_year: int | None = None) -> list[DateMention]:
     """Deadline-like dates: 到2027年, 2025年年底前, 2024年12月底前, 2020年底前, 2027年,…
 
     A full date without 前 (an issue date, "2023年3月31日市政府常务会议") is not a deadline,
-    and the first half of a range ("2020年12月—2021年6月") is not either.
+    and the first half of a range ("2020年12月—2021年6月") is not either. With the year of a
+    work-points document, 年内/年底前/今年/到11月底 are that year's dates.
     """
     found: list[DateMention] = []
     masked = mask_quotes(text)
     parens = parentheticals(text)
+    if doc_year:
+        for m in _RELATIVE.finditer(masked):
+            month = int(m.group("m")) if m.group("m") else 12
+            if not 1 <= month <= 12:
+                continue
+            in_paren = any(p.start < m.start() < p.end for p in parens)
+            found.append(
+                DateMention(m.start(), m.end(), _last_day(doc_year, month), True, in_paren)
+            )
     for m in _DATE.finditer(masked):
         by = _date_of(m)
         if by is None:
@@ -153,6 +171,7 @@ def find_dates(text: str) -> list[DateMention]:
         in_paren = any(p.start < m.start() < p.end for p in parens)
         as_of = pre.startswith(("截至", "截止"))
         found.append(DateMention(m.start(), m.end(), by, strong, in_paren, as_of))
+    found.sort(key=lambda d: d.start)
     return found
 
 
@@ -292,6 +311,7 @@ class Quantity:
     rule: str = "number"  # number | full | all | share | scope | circle | unitless
     scope: str = ""
     status: bool = False  # a present value ("已建成…"), kept as a possible baseline
+    subject: str = ""  # what is measured, when an earlier clause names it ("X从…，增加到…")
 
 
 def _read_unit(text: str, pos: int) -> tuple[str, str, int] | None:
@@ -359,6 +379,12 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
                 if second is not None and second >= value:
                     low, high = value, second
                     unit_read, pos = r, m2.end()
+        if (
+            unit_read is None
+            and masked[pos : pos + 1].isascii()
+            and masked[pos : pos + 1].isalpha()
+        ):
+            continue  # a name: 5G, 4K, 10G-PON, 3D
         if unit_read is None:
             # a ratio without a unit counts only with explicit wording: "PUE值降至1.3以下"
             op, op_word, end = _op_after(masked, pos)

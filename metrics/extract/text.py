@@ -49,7 +49,7 @@ def _clean_line(line: str, base: int) -> list[tuple[str, int]]:
     text = "".join(c for c, _ in chars)
     # markdown headings, bold markers and bullets
     drop: set[int] = set()
-    m = re.match(r"^\s*(?:#+\s*|[•·]\s*)", text)
+    m = re.match(r"^\s*(?:#+\s*|[•·●◆■▲▪]\s*)", text)
     if m:
         drop.update(range(m.start(), m.end()))
     for m in re.finditer(r"\*\*", text):
@@ -103,9 +103,22 @@ def _ends_paragraph(text: str) -> bool:
     return False
 
 
+# lines that stand alone: a bullet point, a web page's date and source line, a repost's
+# original title ("原标题：…"); the line before them ends its paragraph
+_BULLET = re.compile(r"^[•·●◆■▲▪]")
+_META_LINE = re.compile(
+    r"^(?:(?:19|20)\d{2}(?:年\d{1,2}月\d{1,2}日|[-/.]\d{1,2}[-/.]\d{1,2})"
+    r"|发布时间|发布日期|来源[:：]|原标题|作者[:：]|浏览次数|文\s*号|名\s*称)"
+)
+
+
 def split_paragraphs(original: str) -> list[Paragraph]:
-    """Logical paragraphs with clause numbers: PDF line breaks joined, headings tracked."""
+    """Logical paragraphs with clause numbers: PDF line breaks joined, headings tracked.
+
+    The first line (a title or a news headline) and the lines of _BULLET/_META_LINE stand
+    alone, so that a headline is never read as the start of the sentence after it."""
     raw: list[list[tuple[str, int]]] = []
+    alone = True  # the line read last stands alone: the next one starts a paragraph
     pos = 0
     for line in original.splitlines(keepends=True):
         content = line.rstrip("\r\n")
@@ -118,12 +131,14 @@ def split_paragraphs(original: str) -> list[Paragraph]:
         if not chars:
             continue
         text = "".join(c for c, _ in chars)
-        if raw:
+        standalone = bool(_BULLET.match(stripped) or _META_LINE.match(stripped))
+        if raw and not alone and not standalone:
             prev = "".join(c for c, _ in raw[-1])
             ends = _ends_paragraph(prev) or _is_heading_only(prev)
             if not ends and not _heading_at(text):
                 raw[-1].extend(chars)
                 continue
+        alone = standalone or not raw
         raw.append(chars)
 
     paragraphs: list[Paragraph] = []
