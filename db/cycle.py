@@ -513,3 +513,19 @@ def with_lock_errors(db: Database, checked: CheckedRows, denied: pd.DataFrame) -
     if denied.empty:
         return locked.reset_index(drop=True)
     return pd.concat([denied, locked], ignore_index=True)
+
+
+def approved_observations(db: Database) -> pd.DataFrame:
+    """The progress engine's input restricted to approved values: what leaders see when
+    `settings.chart_values` is "approved"."""
+    sub = submissions(db)
+    sub = sub[sub.review_state == "approved"]
+    return pd.DataFrame(
+        {
+            "indicator": sub.indicator_id,
+            "region": sub.region_code,
+            "period_kind": sub.period_kind,
+            "period_end": sub.period_end,
+            "value": sub.value.astype(float),
+        }
+    ).reset_index(drop=True)

@@ -356,6 +356,12 @@ def status(db: Database, as_of: date | None = None) -> pd.DataFrame:
     from metrics.progress import evaluate
 
     day = as_of or date.today()
+    if db.catalog.settings.chart_values == "approved":
+        # Only reviewed-and-approved values (db/cycle.py); review decisions are not part of
+        # the shared cache's data version, so this is computed directly.
+        from db.cycle import approved_observations
+
+        return evaluate(db.catalog, approved_observations(db), day)
 
     def compute(indicator_ids: list[str] | None) -> pd.DataFrame:
         return evaluate(db.catalog, observations(db, indicator_ids), day)

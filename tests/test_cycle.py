@@ -208,3 +208,25 @@ def test_cli_completeness_review_and_lock(tmp_path, small_catalog_path) -> None:
         "",
     )
     assert bad.returncode == 1 and "reason" in bad.stderr
+
+
+def test_leaders_see_only_approved_values_when_set(db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from db.connect import open_database
+    from metrics.catalog import load_catalog
+    from tests.conftest import SMALL_CATALOG
+
+    path = tmp_path / "approved.yaml"
+    path.write_text("settings:\n  chart_values: approved\n" + SMALL_CATALOG, encoding="utf-8")
+    db = open_database(load_catalog(path), db_url)
+    try:
+        assert enter_value(db, ANALYST, SHARE, "371700", "2025Q3", "40").written
+
+        def share_status() -> str:
+            frame = queries.status(db, date(2025, 10, 20))
+            return frame[frame.indicator == SHARE].status.iloc[0]
+
+        assert share_status() == "no_data"
+        cycle.approve(db, BUREAU, [(SHARE, "371700", "2025Q3")])
+        assert share_status() != "no_data"
+    finally:
+        db.engine.dispose()
