@@ -12,6 +12,11 @@ indicator), as a province would concatenate its quarterly returns. For N rows th
 first ceil(N / 40) (indicator, county) pairs are used over the 40 quarters, and the
 last quarter is cut at N rows (a quarter not fully reported yet).
 
+Beyond what quarters can hold (about 1,000,000 rows), the province reports monthly, as
+issue 19's ten million observations do: 120 months (2015-01 … 2024-12) and as many
+province indicators per plan as N needs (at N = 10,000,000: 116 per plan, 676 in all).
+Up to the quarterly capacity the files are exactly those of before.
+
 Everything is drawn from numpy's PCG64 seeded with `seed`: the same N and seed give
 byte-identical files.
 """
@@ -55,6 +60,7 @@ PROVINCE_PLANS = [
 PROVINCE_INDICATORS_PER_PLAN = 34
 CITY_INDICATORS = 6
 QUARTERS = 40  # 2015Q1 … 2024Q4
+MONTHS = 120  # 2015-01 … 2024-12, when N is beyond what quarters hold
 FIRST_YEAR = 2015
 SOURCES = ("统计局", "大数据局", "工信局", "")
 
@@ -88,7 +94,7 @@ class Synthetic:
     rows: int
     indicators: int
     counties: int
-    quarters: int
+    quarters: int  # periods in the file (quarters, or months beyond the quarterly capacity)
     pairs: int  # (indicator, county) pairs used
 
 
@@ -164,7 +170,9 @@ def _indicator(
     return ind
 
 
-def build_catalog(seed: int = 20240930) -> tuple[dict, list[tuple[str, list[str]]]]:
+def build_catalog(
+    seed: int = 20240930, per_plan: int = PROVINCE_INDICATORS_PER_PLAN
+) -> tuple[dict, list[tuple[str, list[str]]]]:
     """The catalog as a YAML-ready dict, and each indicator with the counties reporting it."""
     rng = np.random.default_rng(seed)
     regions, children = _regions(rng)
@@ -182,7 +190,7 @@ def build_catalog(seed: int = 20240930) -> tuple[dict, list[tuple[str, list[str]
                 "region": PROVINCE[0],
             }
         )
-        for seq in range(1, PROVINCE_INDICATORS_PER_PLAN + 1):
+        for seq in range(1, per_plan + 1):
             ind = _indicator(rng, pid, domain, seq, units[seq % len(units)], "全省")
             indicators.append(ind)
             reporters.append((ind["id"], counties))
@@ -212,10 +220,13 @@ def build_catalog(seed: int = 20240930) -> tuple[dict, list[tuple[str, list[str]
     return catalog, reporters
 
 
-def _values(rng: np.random.Generator, ind: dict, n_pairs: int) -> np.ndarray:
-    """A (pairs × quarters) block of plausible values in the indicator's unit."""
-    q = np.arange(QUARTERS, dtype=float)[None, :]
-    noise = rng.normal(0.0, 1.0, size=(n_pairs, QUARTERS))
+def _values(
+    rng: np.random.Generator, ind: dict, n_pairs: int, periods: int = QUARTERS
+) -> np.ndarray:
+    """A (pairs × periods) block of plausible values in the indicator's unit."""
+    per_quarter = periods // QUARTERS  # 1 for quarters, 3 for months
+    q = np.arange(periods, dtype=float)[None, :] / per_quarter
+    noise = rng.normal(0.0, 1.0, size=(n_pairs, periods))
     shape_unit = (ind["kind"], ind["unit"], ind.get("recurring"), ind["targets"][-1]["op"])
     if ind["kind"] == "milestone":
         start = rng.uniform(0, 20, size=(n_pairs, 1))
@@ -223,7 +234,7 @@ def _values(rng: np.random.Generator, ind: dict, n_pairs: int) -> np.ndarray:
         out = np.clip(start + speed * q + noise, 0, 100)
     elif shape_unit[2] == "yearly":
         rate = rng.uniform(2, 8, size=(n_pairs, 1))
-        out = np.maximum(rate * (q % 4 + 1) + noise, 0)  # year-to-date
+        out = np.maximum(rate * (q % 4 + 1) + noise, 0)  # year-to-date (q: quarters)
     elif ind["unit"] == "%":
         start = rng.uniform(5, 40, size=(n_pairs, 1))
         speed = rng.uniform(0.5, 2.0, size=(n_pairs, 1))
@@ -244,13 +255,39 @@ def _values(rng: np.random.Generator, ind: dict, n_pairs: int) -> np.ndarray:
     return np.round(out, digits)
 
 
+def _capacity(per_plan: int) -> int:
+    """(indicator, county) pairs the catalog holds: province plans × every county, plus each
+    city plan × its counties (the counties drawn in build_catalog)."""
+    rng = np.random.default_rng(20240930)
+    counties = int(rng.integers(7, 12, size=len(CITIES)).sum())
+    return len(PROVINCE_PLANS) * per_plan * counties + CITY_INDICATORS * counties
+
+
+def _periods(observations: int) -> int:
+    """Quarters while they hold N rows, else months."""
+    return (
+        QUARTERS if observations <= QUARTERS * _capacity(PROVINCE_INDICATORS_PER_PLAN) else MONTHS
+    )
+
+
+def _per_plan(observations: int) -> int:
+    """Province indicators per plan: the usual 34, or as many as monthly N rows need."""
+    if _periods(observations) == QUARTERS:
+        return PROVINCE_INDICATORS_PER_PLAN
+    pairs = math.ceil(observations / MONTHS)
+    counties = _capacity(1) // (len(PROVINCE_PLANS) + CITY_INDICATORS)
+    need = math.ceil((pairs - CITY_INDICATORS * counties) / (len(PROVINCE_PLANS) * counties))
+    return max(PROVINCE_INDICATORS_PER_PLAN, need)
+
+
 def build_rows(
     observations: int, seed: int, catalog: dict, reporters: list[tuple[str, list[str]]]
 ) -> pd.DataFrame:
     """The N-row sheet as a frame in file order (quarter, then county, then indicator)."""
     rng = np.random.default_rng(seed + 1)
     by_id = {ind["id"]: ind for ind in catalog["indicators"]}
-    pairs_needed = max(1, math.ceil(observations / QUARTERS))
+    periods = _periods(observations)
+    pairs_needed = max(1, math.ceil(observations / periods))
     ids, regs, blocks = [], [], []
     for ind_id, counties in reporters:
         take = counties[: pairs_needed - len(ids)]
@@ -258,7 +295,7 @@ def build_rows(
             break
         ids += [ind_id] * len(take)
         regs += take
-        blocks.append(_values(rng, by_id[ind_id], len(take)))
+        blocks.append(_values(rng, by_id[ind_id], len(take), periods))
     values = np.concatenate(blocks)  # pairs × quarters
     n_pairs = len(ids)
     city_of = {
@@ -275,9 +312,12 @@ def build_rows(
     )
     # file order: quarter, then county, then indicator
     order = np.lexsort((np.array(ids), np.array(regs)))
-    labels = [f"{FIRST_YEAR + k // 4}Q{k % 4 + 1}" for k in range(QUARTERS)]
-    pair_idx = np.tile(order, QUARTERS)[:observations]
-    quarter = np.repeat(np.arange(QUARTERS), n_pairs)[:observations]
+    if periods == QUARTERS:
+        labels = [f"{FIRST_YEAR + k // 4}Q{k % 4 + 1}" for k in range(QUARTERS)]
+    else:
+        labels = [f"{FIRST_YEAR + k // 12}-{k % 12 + 1:02d}" for k in range(periods)]
+    pair_idx = np.tile(order, periods)[:observations]
+    quarter = np.repeat(np.arange(periods), n_pairs)[:observations]
     return pd.DataFrame(
         {
             "指标编码": pd.Categorical(np.array(ids, dtype=object)[pair_idx]),
@@ -293,7 +333,7 @@ def build_rows(
 def generate(observations: int, folder: Path, seed: int = 20240930) -> Synthetic:
     """Write catalog.yaml and observations.csv (UTF-8, Chinese headers) into folder."""
     folder.mkdir(parents=True, exist_ok=True)
-    catalog, reporters = build_catalog(seed)
+    catalog, reporters = build_catalog(seed, _per_plan(observations))
     catalog_path = folder / "catalog.yaml"
     catalog_path.write_text(
         yaml.safe_dump(catalog, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8"

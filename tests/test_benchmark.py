@@ -10,20 +10,8 @@ import os
 import subprocess
 import sys
 
+from benchmarks.run import REQUIRED_KEYS as KEYS  # every figure, floors too
 from tests.conftest import ROOT
-
-KEYS = (
-    "import_s",
-    "raw_limit_s",
-    "import_ratio",
-    "naive_rows_per_s",
-    "status_s",
-    "overview_cold_s",
-    "overview_warm_s",
-    "peak_rss_mb",
-    "pg_import_s",
-    "pg_status_s",
-)
 
 
 def test_benchmark_smoke_run_reports_every_figure(tmp_path):
@@ -57,6 +45,12 @@ def test_benchmark_smoke_run_reports_every_figure(tmp_path):
     assert result["observations"] == 20000
     ratio = result["import_s"] / result["raw_limit_s"]
     assert math.isclose(result["import_ratio"], ratio, rel_tol=1e-2)
+    # each figure beside its floor, measured in the same run
+    status = (result["status_read_s"] + result["status_s"]) / result["status_floor_s"]
+    assert math.isclose(result["status_ratio"], status, rel_tol=1e-2)
+    excess = result["overview_start_s"] + result["overview_cold_s"] - result["bare_imports_s"]
+    assert math.isclose(result["overview_cold_excess_s"], excess, rel_tol=1e-2, abs_tol=1e-3)
+    assert result["api_cities_rows"] > 0 and result["api_all_rows"] >= result["api_cities_rows"]
     assert result["naive_rows"] > 0
     # the table that the README shows comes with the JSON, on stderr
     assert "| import_ratio |" in done.stderr
