@@ -42,9 +42,10 @@ log = logging.getLogger(__name__)
 
 OBS = Observation.__table__
 TBL = StatusCache.__table__
-# Beyond this share of the catalog's indicators changed, a full evaluation is cheaper
-# than reading the changed ones by id and merging.
+# Beyond this share of the catalog's indicators changed (and more than a handful), a full
+# evaluation is cheaper than reading the changed ones by id and merging.
 INCREMENTAL_MAX_SHARE = 0.25
+INCREMENTAL_ALWAYS = 8
 # Frames for other as-of dates are kept this long (a leader looking at last year's state).
 KEEP_OTHER_DATES = timedelta(days=7)
 _OBJECT_COLUMNS = b"metrics.object_columns"
@@ -181,9 +182,18 @@ def _order(frame: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     return frame.iloc[order].reset_index(drop=True)
 
 
-def _changed_indicators(conn: Connection, since: Version) -> list[str]:
+def _changed_indicators(conn: Connection, since: Version, now: Version) -> list[str] | None:
     """Indicators with an observation added or a revision recorded after `since`: two range
-    scans on primary keys, however many rows are stored."""
+    scans on primary keys, however many rows are stored.
+
+    None (evaluate everything) when rows were deleted since (an undo): SQLite may then give
+    a later insert an id at or below `since.obs_max`, which the scan by id would miss, and
+    inserts record no revision."""
+    if now.undone != since.undone:
+        return None
+    deleted = select(Revision.id).where(Revision.id > since.rev_max, Revision.new_value.is_(None))
+    if conn.execute(deleted.limit(1)).first() is not None:
+        return None
     added = select(OBS.c.indicator_id).where(OBS.c.id > since.obs_max)
     revised = select(Revision.indicator_id).where(Revision.id > since.rev_max)
     return sorted(set(conn.scalars(added.union(revised))))
@@ -245,14 +255,15 @@ def cached_status(db: Database, as_of: date, compute: Compute) -> pd.DataFrame:
         base = None if payload is not None else _latest_before(conn, digest, as_of, version)
         changed = None
         if base is not None:
-            changed = _changed_indicators(conn, Version(base.obs_max, base.rev_max, base.undone))
+            since = Version(base.obs_max, base.rev_max, base.undone)
+            changed = _changed_indicators(conn, since, version)
     if payload is not None:
         STATS.stored += 1
         frame = from_bytes(payload)
         _memo_put(key, frame)
         return frame
 
-    limit = INCREMENTAL_MAX_SHARE * max(len(db.catalog.indicators), 1)
+    limit = max(INCREMENTAL_ALWAYS, INCREMENTAL_MAX_SHARE * len(db.catalog.indicators))
     if base is not None and changed is not None and len(changed) <= limit:
         STATS.incremental += 1
         old = from_bytes(base.payload)

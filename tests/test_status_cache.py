@@ -1,0 +1,219 @@
+"""Status computed once per data version and shared by every process on the database.
+
+Several dashboard servers (and the API, and the CLI) share nothing but the database: the
+status frame is stored there under (catalog, date, data version), and every process reads
+the data version on every call, so a write made through one process is seen by the next
+page run of every other. Runs on SQLite and (when configured) PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from db import queries, status_cache
+from db.writes import import_file, undo_import
+from metrics.progress import evaluate
+from tests.conftest import ROOT
+
+AS_OF = date(2025, 6, 30)
+SHARE = "heze-2023-digital-gov.data-service-share"
+STATIONS = "heze-2023-digital-gov.base-stations"
+FIRST = f"""指标编码,地区,统计期,数值
+{SHARE},371700,2023Q4,36
+{SHARE},371700,2024Q4,50
+{STATIONS},371702,2024Q4,0.5
+{STATIONS},371721,2024Q4,0.4
+"""
+
+
+def full(db) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """What evaluate gives over everything stored, with no cache anywhere."""
+    return evaluate(db.catalog, queries.observations(db), AS_OF)
+
+
+def stored_rows(db) -> int:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from db.models import StatusCache
+
+    with db.read() as conn:
+        return conn.scalar(select(func.count()).select_from(StatusCache)) or 0
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memo():
+    status_cache.clear_memo()
+    yield
+    status_cache.clear_memo()
+
+
+def test_computed_once_then_read_back_identical(db):
+    assert import_file(db, FIRST.encode(), "a.csv").written
+    before = status_cache.STATS.full
+    first = queries.status(db, AS_OF)
+    assert status_cache.STATS.full == before + 1 and stored_rows(db) == 1
+    status_cache.clear_memo()  # as another process finds it
+    again = queries.status(db, AS_OF)
+    assert status_cache.STATS.full == before + 1  # not computed again
+    pd.testing.assert_frame_equal(again, first)
+    pd.testing.assert_frame_equal(first, full(db))
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (f"指标编码,地区,统计期,数值\n{SHARE},371700,2024Q4,71\n", "incremental"),  # a correction
+        (f"指标编码,地区,统计期,数值\n{STATIONS},371702,2025Q1,0.9\n", "incremental"),  # new row
+        ("undo", "full"),  # deletes rows: SQLite may reuse their ids, so evaluate everything
+        ("undo+insert", "full"),  # …and a reused id must not hide the insert
+    ],
+)
+def test_a_write_to_few_indicators_is_derived_incrementally_and_equals_a_full_run(db, change, path):
+    first = import_file(db, FIRST.encode(), "a.csv")
+    queries.status(db, AS_OF)
+    if change.startswith("undo"):
+        undo_import(db, first.import_id)
+        if change == "undo+insert":
+            again = f"指标编码,地区,统计期,数值\n{STATIONS},371721,2025Q1,0.7\n"
+            assert import_file(db, again.encode(), "c.csv").written
+    else:
+        assert import_file(db, change.encode(), "b.csv").written
+    before = getattr(status_cache.STATS, path)
+    derived = queries.status(db, AS_OF)
+    assert getattr(status_cache.STATS, path) == before + 1
+    pd.testing.assert_frame_equal(derived, full(db))
+    assert stored_rows(db) == 1  # the superseded state's frame is gone
+
+
+def test_other_dates_and_an_edited_catalog_get_frames_of_their_own(db):
+    assert import_file(db, FIRST.encode(), "a.csv").written
+    early = queries.status(db, date(2024, 1, 31))
+    late = queries.status(db, AS_OF)
+    assert stored_rows(db) == 2
+    assert not early.equals(late)
+    edited = db.catalog.settings.model_copy(update={"on_track_ratio": 0.5})
+    other = type(db.catalog)(
+        db.catalog.path, edited, db.catalog.regions, db.catalog.plans, db.catalog.indicators
+    )
+    assert status_cache.catalog_digest(other) != status_cache.catalog_digest(db.catalog)
+
+
+def test_a_frame_computed_while_a_write_landed_is_not_stored(db, monkeypatch):
+    assert import_file(db, FIRST.encode(), "a.csv").written
+    real = status_cache.read_version
+    calls = {"n": 0}
+
+    def moving(conn):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        v = real(conn)
+        # the second read (after computing) sees a later state: someone wrote meanwhile
+        return v if calls["n"] == 1 else status_cache.Version(v.obs_max + 1, v.rev_max, v.undone)
+
+    monkeypatch.setattr(status_cache, "read_version", moving)
+    queries.status(db, AS_OF)
+    assert stored_rows(db) == 0
+
+
+def test_the_frame_survives_parquet_with_its_dtypes(db):
+    assert import_file(db, FIRST.encode(), "a.csv").written
+    frame = full(db)
+    back = status_cache.from_bytes(status_cache.to_bytes(frame))
+    pd.testing.assert_frame_equal(back, frame)
+
+
+# --- two dashboard processes on one database ----------------------------------------------
+
+WORKER = textwrap.dedent(
+    """
+    import json, sys
+    from streamlit.testing.v1 import AppTest
+    from db.connect import open_database
+    from db.writes import import_file
+    from metrics.catalog import load_catalog
+
+    at = AppTest.from_file(sys.argv[1], default_timeout=120)
+    for line in sys.stdin:
+        command, _, arg = line.strip().partition(" ")
+        if command == "render":  # a page run, as a browser's rerun makes it
+            at.run()
+            assert not at.exception, at.exception
+            tiles = {m.label: m.value for m in at.metric}
+            print(json.dumps(tiles, ensure_ascii=False), flush=True)
+        elif command == "write":  # an analyst's import through this server's process
+            db = open_database(load_catalog())
+            report = import_file(db, open(arg, "rb").read(), "w.csv")
+            print(json.dumps({"written": report.written}), flush=True)
+    """
+)
+
+
+class Server:
+    """A dashboard server process: the real pages (AppTest) with their own Streamlit
+    caches, driven line by line."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(ROOT / "dashboard.py")],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def ask(self, line: str) -> dict:
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        if not answer:
+            raise AssertionError(self.proc.stderr.read() if self.proc.stderr else "no answer")
+        return json.loads(answer)
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def _achieved(tiles: dict) -> int:
+    return int(next(v for k, v in tiles.items() if k in ("已完成", "Achieved")))
+
+
+def test_two_dashboard_processes_see_each_others_writes_at_once(
+    db, db_url, small_catalog_path, tmp_path
+):
+    env = {
+        **os.environ,
+        "METRICS_CONFIG": str(small_catalog_path),
+        "METRICS_DATABASE_URL": db_url,
+    }
+    achieve_share = tmp_path / "share.csv"
+    achieve_share.write_text(f"指标编码,地区,统计期,数值\n{SHARE},371700,2025Q1,80\n", "utf-8")
+    launch = tmp_path / "launch.csv"
+    launch.write_text(
+        "指标编码,地区,统计期,数值\nheze-2023-digital-gov.platform-launch,371700,2023Q4,100\n",
+        "utf-8",
+    )
+    a, b = Server(env), Server(env)
+    try:
+        start_a, start_b = _achieved(a.ask("render")), _achieved(b.ask("render"))
+        assert start_a == start_b == 0
+        assert a.ask(f"write {achieve_share}")["written"]
+        assert _achieved(b.ask("render")) == 1  # B's very next run shows A's write
+        assert _achieved(a.ask("render")) == 1
+        assert b.ask(f"write {launch}")["written"]
+        assert _achieved(a.ask("render")) == 2  # and the other way round
+        assert _achieved(b.ask("render")) == 2
+    finally:
+        a.close()
+        b.close()
+    assert stored_rows(db) >= 1  # the servers shared their status through the database
