@@ -128,7 +128,7 @@ def _summary(
             f"{total_now - total_before:+d}",
         ]
     )
-    style.table(doc, header, rows, lang)
+    style.table(doc, header, rows, lang, widths_cm=[4.5, 3.5, 3.5, 3.5])
 
 
 def _league(doc, scope: Scope, catalog: Catalog, lang: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]
@@ -148,7 +148,8 @@ def _league(doc, scope: Scope, catalog: Catalog, lang: str) -> pd.DataFrame:  # 
         ]
         for _, r in table.iterrows()
     ]
-    style.table(doc, [t(f"brief.col_{k}", lang) for k in keys], rows, lang)
+    widths = [1.2, 5.2, 1.6, 2.4, 1.7, 1.8, 1.7]
+    style.table(doc, [t(f"brief.col_{k}", lang) for k in keys], rows, lang, widths_cm=widths)
     style.heading(doc, t("brief.h_matrix", lang), lang, level=2)
     matrix = unit_matrix(scope.rows, catalog)
     header = [
@@ -160,7 +161,8 @@ def _league(doc, scope: Scope, catalog: Catalog, lang: str) -> pd.DataFrame:  # 
         [r["unit"], *[str(r[s]) for s in STATUS_ORDER], str(r["total"])]
         for _, r in matrix.iterrows()
     ]
-    style.table(doc, header, rows, lang)
+    widths = [4.1, *[1.55] * len(STATUS_ORDER), 1.6]
+    style.table(doc, header, rows, lang, widths_cm=widths)
     return matrix
 
 
@@ -183,7 +185,7 @@ def _lagging(doc, scope: Scope, catalog: Catalog, lang: str) -> None:  # type: i
             lagging_header(lang),
             rows,
             lang,
-            widths_cm=[1.0, 5.2, 1.8, 2.6, 2.4, 2.4, 2.8, 3.8, 4.7],
+            widths_cm=[0.9, 4.4, 1.6, 2.4, 2.6, 2.2, 2.8, 3.6, 4.2],
         )
     style.portrait(doc)
 

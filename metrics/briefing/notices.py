@@ -77,7 +77,7 @@ def build_notice(
         lagging_header(lang),
         rows,
         lang,
-        widths_cm=[0.8, 3.0, 1.3, 1.8, 1.7, 1.7, 1.8, 2.0, 2.3],
+        widths_cm=[0.8, 2.9, 1.3, 1.7, 1.6, 1.6, 1.7, 1.9, 2.1],
     )
     style.body(doc, issuer or t("brief.issuer_default", lang), lang, align_right=True)
     style.body(doc, date_text(facts.today, lang), lang, align_right=True)

@@ -143,11 +143,14 @@ def title(doc: DocumentObject, text: str, lang: str) -> None:
 
 
 def document_line(doc: DocumentObject, left: str, right: str, lang: str) -> None:
-    """The line under the title with number and date, over a red rule (版头分隔线)."""
+    """The number under the title, then issuer and date over a red rule (版头分隔线)."""
     fonts = fonts_for(lang)
+    number = doc.add_paragraph()
+    number.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run(number, left, fonts.body, fonts.body_pt)
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run(p, f"{left}    {right}", fonts.body, fonts.body_pt)
+    run(p, right, fonts.body, fonts.body_pt * 0.8)
     ppr = p._p.get_or_add_pPr()
     border = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
@@ -199,19 +202,27 @@ def table(
         cell.text = ""
         para = cell.paragraphs[0]
         para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        para.paragraph_format.line_spacing = 1.0
         run(para, text, fonts.heading, fonts.table_pt, bold=True)
     tr_pr = tbl.rows[0]._tr.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     tr_pr.append(repeat)
     for values in rows:
-        cells = tbl.add_row().cells
+        row = tbl.add_row()
+        no_split = OxmlElement("w:cantSplit")  # a row stays on one page
+        no_split.set(qn("w:val"), "true")
+        row._tr.get_or_add_trPr().append(no_split)
+        cells = row.cells
         for cell, text in zip(cells, values, strict=True):
             cell.text = ""
             para = cell.paragraphs[0]
             para.paragraph_format.line_spacing = 1.0
             run(para, text, fonts.body, fonts.table_pt)
-    if widths_cm:
+    if widths_cm:  # Word reads the cells' widths, LibreOffice the grid's: set both
+        tbl.autofit = False
+        for column, width in zip(tbl.columns, widths_cm, strict=True):
+            column.width = Cm(width)
         for row in tbl.rows:
             for cell, width in zip(row.cells, widths_cm, strict=True):
                 cell.width = Cm(width)
@@ -241,6 +252,7 @@ def picture(doc: DocumentObject, png: bytes, width_cm: float = 15.5) -> None:
 
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.line_spacing = 1.0  # the body's exact spacing would crop the image
     p.add_run().add_picture(io.BytesIO(png), width=Cm(width_cm))
 
 
