@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import smtplib
 import sys
 from datetime import date
+from email.message import EmailMessage
 
 import pandas as pd
 
@@ -16,10 +18,10 @@ from db.connect import open_database
 from db.permissions import LOCAL_OPERATOR, Actor
 from db.queries import status
 from metrics.catalog import load_catalog
-from metrics.errors import InvalidInput
+from metrics.errors import InvalidInput, MetricsError
 from metrics.i18n import both
 from metrics.periods import PeriodError, parse_period
-from metrics.schedule import reporting_flags, summarise
+from metrics.schedule import notice_text, reminders, reporting_flags, summarise
 
 
 def _db(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -238,6 +240,69 @@ def cmd_completeness(args: argparse.Namespace) -> int:
     return 0
 
 
+def _send(settings, notices: dict[str, tuple[str, int]]) -> tuple[int, list[str]]:  # type: ignore[no-untyped-def]
+    """E-mail each unit its notice; returns (sent, units without an address)."""
+    if not settings.smtp_host:
+        raise InvalidInput(both("remind.no_smtp"))
+    sent, unaddressed = 0, []
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+            for unit, (text, n) in notices.items():
+                to = settings.unit_emails.get(unit) or []
+                if not to:
+                    unaddressed.append(unit)
+                    continue
+                msg = EmailMessage()
+                msg["Subject"] = both("remind.subject", unit=unit, n=n)
+                msg["From"] = settings.smtp_sender
+                msg["To"] = ", ".join(to)
+                msg.set_content(text)
+                smtp.send_message(msg)
+                sent += 1
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MetricsError(
+            both("remind.smtp_failed", host=settings.smtp_host, port=settings.smtp_port, detail=exc)
+        ) from None
+    return sent, unaddressed
+
+
+def cmd_remind(args: argparse.Namespace) -> int:
+    """催报: per unit, what is overdue, returned or due within --days-before days, as a
+    printable notice (Chinese, then English) and, with --send, by e-mail."""
+    db = _db(args)
+    as_of = _as_of(args.as_of)
+    rows = reminders(cycle.completeness(db, as_of), as_of, args.days_before)
+    if args.unit:
+        rows = rows[rows.unit == args.unit]
+    if rows.empty:
+        print(both("remind.none"))
+        return 0
+    notices = {}
+    for unit, part in rows.groupby("unit", sort=True):
+        text = "\n".join(
+            notice_text(str(unit), part, db.catalog, as_of, lang) for lang in ("zh", "en")
+        )
+        notices[str(unit)] = (text, len(part))
+    if args.json:
+        records = []
+        for unit, part in rows.groupby("unit", sort=True):
+            items = _items(part)
+            for item, kind in zip(items, part.kind, strict=True):
+                item["kind"] = kind
+            records.append({"unit": unit, "items": items})
+        _json(records)
+    else:
+        for text, _n in notices.values():
+            print(text)
+            print("\f")  # a page break between units when printed
+    if args.send:
+        sent, unaddressed = _send(db.catalog.settings, notices)
+        print(both("remind.sent", n=sent), file=sys.stderr)
+        if unaddressed:
+            print(both("remind.no_address", units="、".join(unaddressed)), file=sys.stderr)
+    return 0
+
+
 def add_parsers(sub, db_command) -> None:  # type: ignore[no-untyped-def]
     """Register `cycle …` and `completeness` on the main parser (called from cli/app.py)."""
     p = db_command(
@@ -246,6 +311,13 @@ def add_parsers(sub, db_command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--period", help="only this period, e.g. 2026Q3")
     p.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
     p.add_argument("--by", choices=["unit", "city"], default="unit")
+    p.add_argument("--json", action="store_true")
+
+    p = db_command("remind", "催报 / remind units of reports due soon or overdue", cmd_remind)
+    p.add_argument("--days-before", type=int, default=3, help="remind of reports due within N days")
+    p.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
+    p.add_argument("--unit", help="only this unit")
+    p.add_argument("--send", action="store_true", help="also e-mail each unit (settings.smtp_host)")
     p.add_argument("--json", action="store_true")
 
     p = db_command("cycle", "报送周期：待报、审核、锁定 / reporting cycle", cmd_owed)

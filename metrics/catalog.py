@@ -171,6 +171,11 @@ class Settings(BaseModel):
     upload_max_rows: int = Field(default=200_000, gt=0)
     # Leaders' pages: "all" values (unapproved ones marked) or only "approved" ones.
     chart_values: Literal["all", "approved"] = "all"
+    # Reminders (催报) by e-mail: an SMTP server and each unit's addresses; unset: print only.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, gt=0, lt=65536)
+    smtp_sender: str = "metrics@localhost"
+    unit_emails: dict[str, list[str]] = {}
 
 
 @dataclass(frozen=True)

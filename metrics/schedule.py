@@ -270,3 +270,54 @@ def reporting_flags(status: pd.DataFrame, assessed: pd.DataFrame) -> pd.Series:
             worst[(ind, reg)] = state
     names = {"missing": "overdue", "returned": "returned", "not_due": "not_due"}
     return pd.Series([names.get(worst.get(k, ""), "") for k in keys], index=status.index)
+
+
+# --- reminders (催报) -----------------------------------------------------------------------
+
+REMINDER_KINDS = ("overdue", "returned", "due_soon")
+
+
+def reminders(assessed: pd.DataFrame, as_of: dt.date, days_before: int) -> pd.DataFrame:
+    """Per responsible unit, what to remind it of: reports overdue and not in, returned
+    ones not yet corrected, and those due within `days_before` days and not yet in."""
+    frame = assessed
+    soon = (frame.state == "not_due") & frame.due.map(lambda d: (d - as_of).days <= days_before)
+    picked = frame[frame.state.isin(["missing", "returned"]) | soon].copy()
+    picked["kind"] = picked.state.map({"missing": "overdue", "returned": "returned"}).fillna(
+        "due_soon"
+    )
+    picked = picked.assign(unit=picked.responsible.map(list)).explode("unit")
+    order = {k: i for i, k in enumerate(REMINDER_KINDS)}
+    picked["rank"] = picked.kind.map(order)
+    return picked.sort_values(["unit", "rank", "period_end", "indicator"]).drop(columns="rank")
+
+
+def notice_text(
+    unit: str, rows: pd.DataFrame, catalog: Catalog, as_of: dt.date, lang: str = "zh"
+) -> str:
+    """A printable 催报 notice to one unit: one line per report, grouped by kind."""
+    from metrics.i18n import t
+
+    lines = [t("remind.heading", lang, unit=unit, date=as_of.isoformat()), ""]
+    for kind in REMINDER_KINDS:
+        part = rows[rows.kind == kind]
+        if part.empty:
+            continue
+        lines.append(t(f"remind.kind.{kind}", lang, n=len(part)))
+        for r in part.itertuples(index=False):
+            ind = catalog.indicators[r.indicator]
+            name = ind.name if lang == "zh" else (ind.name_en or ind.name)
+            region = catalog.regions[r.region]
+            lines.append(
+                t(
+                    "remind.line",
+                    lang,
+                    period=r.period,
+                    name=name,
+                    region=region.name if lang == "zh" else (region.name_en or region.name),
+                    due=r.due.isoformat(),
+                )
+            )
+        lines.append("")
+    lines.append(t("remind.footer", lang))
+    return "\n".join(lines)
