@@ -34,15 +34,18 @@ def read_plan(path: str) -> str:
 
 def extract_file(path: str, plan_id: str | None, region: str | None, out: str | None) -> Draft:
     """The `extract` command: the draft of the plan at path, on stdout or in `out`, with its
-    counts on stderr. Raises InvalidInput (nothing written) for a bad id, region or file."""
+    counts on stderr. Raises InvalidInput (nothing written) for a bad id, region or file, and
+    for a text in which nothing was found, with the reason (no number, no deadline, only
+    present values, no target wording)."""
     if plan_id is not None and not ID_RE.match(plan_id):
         raise InvalidInput(both("extract.bad_plan_id", value=plan_id))
     if region is not None and not REGION_RE.match(region):
         raise InvalidInput(both("extract.bad_region", value=region))
     draft = extract(read_plan(path), plan_id, region, Path(path).name)
-    output = draft.to_yaml()
     if not draft.proposals:
-        print(both("extract.nothing"), file=sys.stderr)
+        # an empty draft is no draft: say why, write nothing, exit 1
+        raise InvalidInput(draft.empty_reason or both("extract.nothing"))
+    output = draft.to_yaml()
     counts = {"quantity": len(draft.quantities), "milestone": len(draft.milestones)}
     if out is None:
         sys.stdout.write(output)

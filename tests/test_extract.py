@@ -550,6 +550,101 @@ def test_non_targets(body: str) -> None:
     assert quantities(body) == []
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "巩固提升软件、芯片2个优势产业",  # counts the industries just listed
+        "发挥区位和人才两大优势",
+        "市发展改革委、市财政局等12部门联合印发本方案",  # actors
+        "方案提出9项重点任务",  # the document's own parts
+        "推进5G和10G-PON网络建设，建设4K超高清频道",  # names, not numbers
+        "全市9个区县均已开通政务服务专区",  # already done
+        "当前仍面临资金困难，如一个机房投资就达200万元",  # illustrates a problem
+    ],
+)
+def test_descriptions_are_not_targets(body: str) -> None:
+    assert quantities(body) == []
+
+
+def test_a_listed_count_closed_by_deng_is_a_target() -> None:
+    """ "A、B等六方面" may list only some: its count says more than the list."""
+    e = only("实现统一门户、统一认证等六方面的功能")
+    assert (e["targets"][-1]["value"], e["unit"]) == (6, "项")
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "by"),
+    [
+        ("2024年数字化工作要点\n一、网络\n年内新增5G基站800个。\n", 800, "个", "2024-12-31"),
+        (
+            "数字城市建设2023年工作要点\n一、数据\n到10月底数据共享率达到95%。\n",
+            95,
+            "%",
+            "2023-10-31",
+        ),
+        (
+            "2026年工作要点\n一、政务\n年底前政务服务事项网办率达到90%以上。\n",
+            90,
+            "%",
+            "2026-12-31",
+        ),
+        ("一、网络\n2022年内建成数据中心2个。\n", 2, "个", "2022-12-31"),
+    ],
+)
+def test_year_of_a_work_points_document(text: str, value: float, unit: str, by: str) -> None:
+    """The title's year dates 年内, 年底前 and 到10月底; a year with 内 is that year's end."""
+    found = [e for e in extract(text).entries() if e["kind"] == "quantity"]
+    assert [(e["targets"][-1]["value"], e["unit"], str(e["targets"][-1]["by"])) for e in found] == [
+        (value, unit, by)
+    ]
+
+
+def test_preamble_goals_are_read() -> None:
+    """Targets stated before the first 一、 (a news report, a plan's opening) are proposed."""
+    text = "到2026年，全市建成5G基站1.5万个，千兆用户达到30万户。\n一、主要任务\n（一）建设网络。\n"
+    found = [(e["name"], e["targets"][-1]["value"], e["unit"]) for e in extract(text).entries()]
+    assert found == [("全市建成5G基站数量", 1.5, "万个"), ("千兆用户数量", 30, "万户")]
+
+
+def test_a_repeated_target_is_proposed_once() -> None:
+    """A headline and its article, or a summary and the task list, state one target."""
+    text = (
+        "到2026年全市建成5G基站8000个\n"
+        "日前，市政府印发方案，到2026年，全市建成5G基站8000个，大数据企业超过200家。\n"
+        "同时，到2026年，建成5G基站8000个。\n"
+    )
+    found = [(e["targets"][-1]["value"], e["unit"]) for e in extract(text).entries()]
+    assert found == [(8000, "个"), (200, "家")]
+
+
+def test_two_targets_of_one_value_are_kept() -> None:
+    e = [
+        x["name"] for x in extract("到2026年，培育软件企业超过500家，电商企业超过500家。").entries()
+    ]
+    assert e == ["培育软件企业数量", "电商企业数量"]
+
+
+def test_a_change_from_a_present_value() -> None:
+    """ "从2020年的X，增加到2025年的Y": X is the baseline, Y the target, named after X's measure."""
+    text = "到2025年，全省5G用户普及率将从2020年的15%，提高到2025年的65%。\n"
+    (e,) = extract(text).entries()
+    assert (e["name"], e["targets"][-1]["value"]) == ("全省5G用户普及率", 65)
+    assert e["baseline"] == {"value": 15, "date": date(2020, 12, 31)}
+
+
+@pytest.mark.parametrize(
+    ("body", "name"),
+    [
+        ("在重点园区实现5G覆盖率100%", "重点园区5G覆盖率"),
+        ("网办率持续稳定在95%以上", "网办率"),
+        ("使85%以上农村家庭具备百兆接入能力", "农村家庭具备百兆接入能力的比例"),
+        ("新增5G基站300个", "新增5G基站数量"),
+    ],
+)
+def test_names_lose_their_wording(body: str, name: str) -> None:
+    assert only(body)["name"] == name
+
+
 def test_list_labels_are_not_targets() -> None:
     assert quantities("三个坚持：坚持统筹推进，坚持创新驱动") == []
 
@@ -652,6 +747,12 @@ def test_full_width_text() -> None:
         ),
         ("县农业农村局、县商务局按职责分工负责", ["县农业农村局", "县商务局"]),
         ("市卫生健康局负责", ["市卫生健康局"]),
+        # a note about the tasks that follow is not a unit of this one
+        (
+            "市工信局、市通管办按职责分工负责。以下均需各县、市、区人民政府负责，不再单独列出",
+            ["市工信局", "市通管办"],
+        ),
+        ("市数据局牵头，各县、市、区人民政府落实", ["市数据局", "各县、市、区人民政府"]),
     ],
 )
 def test_responsible_parentheticals(inner: str, units: list[str]) -> None:
@@ -938,13 +1039,34 @@ def test_cli_exit_codes(
     assert message in err and " / " in err  # Chinese, then English
 
 
-def test_a_text_without_targets_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "notice.txt"
-    path.write_text("关于召开会议的通知\n请各单位准时参加。\n", encoding="utf-8")
-    assert run_extract(str(path), None, None, None) == 0
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("关于召开会议的通知\n请各单位准时参加。\n", "extract.empty_no_numbers"),
+        # 年内 without a year in the title: the numbers have no deadline
+        (
+            "数字化工作要点\n一、网络\n年内新增5G基站800个，新增千兆端口2万个。\n",
+            "extract.empty_no_deadline",
+        ),
+        (
+            "一、发展基础\n截至2023年底，全市已建成5G基站3000个，覆盖率达95%。\n",
+            "extract.empty_status",
+        ),
+        ("本办法自2024年3月1日起施行，共10章。\n", "extract.empty_no_wording"),
+    ],
+)
+def test_a_text_without_targets_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, key: str
+) -> None:
+    """Nothing proposed is not a draft: exit 1, nothing on stdout, the reason on stderr."""
+    path = tmp_path / "plan.txt"
+    path.write_text(text, encoding="utf-8")
+    draft = extract(text)
+    assert draft.proposals == [] and draft.empty is not None and draft.empty[0] == key
+    assert run_extract(str(path), None, None, None) == 1
     out, err = capsys.readouterr()
-    assert yaml.safe_load(out) == {"indicators": []}
-    assert "未找到" in err
+    assert out == ""
+    assert draft.empty_reason in err and " / " in err
 
 
 # --- the dashboard page ---------------------------------------------------------------------------

@@ -86,9 +86,14 @@ if run:
             "horizon": draft.goal_year,
             "quantity": len(draft.quantities),
             "milestone": len(draft.milestones),
+            "empty": draft.empty,
         }
 
 state: dict[str, Any] | None = st.session_state.get(STATE)
+if state is not None and state.get("empty"):
+    key, placeholders = state["empty"]
+    st.warning(tr(key, **placeholders))  # nothing proposed: say why, not an empty table
+    state = None
 if state is not None:
     st.info(
         tr(

@@ -12,6 +12,7 @@ count read as a floor).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ from metrics.extract.text import (
     split_paragraphs,
 )
 from metrics.extract.writer import draft_yaml, proposal_entry
+from metrics.i18n import both
 
 PLACEHOLDER_PLAN = "new-plan"
 
@@ -122,6 +124,8 @@ class Draft:
     goal_year: int | None
     proposals: list[Proposal]
     original: str
+    # why nothing was proposed, when nothing was: a locale key and its placeholders
+    empty: tuple[str, dict[str, Any]] | None = None
 
     @property
     def quantities(self) -> list[Proposal]:
@@ -137,6 +141,11 @@ class Draft:
 
     def to_yaml(self) -> str:
         return draft_yaml(self)
+
+    @property
+    def empty_reason(self) -> str:
+        """Why nothing was proposed, in Chinese and English ("" when something was)."""
+        return both(self.empty[0], **self.empty[1]) if self.empty else ""
 
 
 # the year of a work-points document, from its title: "2025年数字盐城工作要点",
@@ -194,6 +203,8 @@ class _Extractor:
         self.goal_year = _goal_year(self.paragraphs, self.doc_year)
         self.proposals: list[Proposal] = []
         self.present: list[tuple[str, str, float, date]] = []  # name, unit, value, as of
+        self.undated = 0  # numbers read as targets but dropped for want of a deadline
+        self.standing = 0  # numbers read as where things stand
 
     # -- helpers
     def quote(self, para: Paragraph, a: int, b: int) -> str:
@@ -278,6 +289,8 @@ class _Extractor:
 
     def paragraph(self, index: int, para: Paragraph) -> None:
         text = para.text
+        if _TITLE.search(text) and not re.search(r"[,。;:]", text):
+            return  # the document's title ("2025年数字盐城工作要点") sets no target
         status = any(w in t for t in para.titles for w in _STATUS_SECTIONS)
         quotes_masked = mask_quotes(text)
         parens = parentheticals(text)
@@ -430,6 +443,10 @@ class _Extractor:
         c0, c1 = clause
         by, source = self.deadline(index, para, dates, s0, q.start)
         if by is None:
+            if q.status:
+                self.standing += 1
+            else:
+                self.undated += 1
             return
         notes: list[tuple[str, dict[str, Any]]] = []
         op = q.op
@@ -462,7 +479,8 @@ class _Extractor:
         # the part of the clause that belongs to this number: enumerations split at 、
         same = sorted((x for (span, x) in siblings if span == clause), key=lambda x: x.start)
         k = same.index(q)
-        seg0 = _boundary(masked, same[k - 1], q) + 1 if k > 0 else c0
+        seg0 = _boundary(masked, same[k - 1], q) if k > 0 else c0
+        seg0 += masked[seg0 : seg0 + 1] == "、" and k > 0  # after the 、, not the next word
         seg1 = _boundary(masked, q, same[k + 1]) if k + 1 < len(same) else c1
         tail = ""
         if q.rule in ("all", "share"):
@@ -476,6 +494,7 @@ class _Extractor:
         if q.subject:
             name = q.subject
         if q.status:
+            self.standing += 1
             if source == "sentence" and q.value is not None:
                 self.present.append((name, q.unit, q.value, by))
             return
@@ -684,6 +703,8 @@ _CHANGE_ONLY = re.compile(
     r"^(?:将|并|再)?(?:增加|增长|提高|提升|降低|下降|减少|压缩|缩短)?(?:到|至|为)"
     r"(?:□{4}年(?:底|末)?的?)?$|^(?:将|并)?[增降]至$"
 )
+# a title line: no punctuation, ending with the kind of document
+_TITLE = re.compile(r"(?:方案|规划|要点|计划|意见|办法|通知|纲要)(?:\([^()]*\))?$")
 # a sentence about difficulties: its numbers illustrate them ("面临…问题，如…投资就达30万元")
 _PROBLEM = re.compile(r"面临|困难|短板|瓶颈|不足之处")
 # a count that reports what is already so: "全省16个市地均已展开…"
@@ -708,6 +729,9 @@ def _describes(head: str, q: Quantity, after: str) -> bool:
     return len(items) == q.value
 
 
+_MEASURE_END = re.compile(r"(?:数量|总数|数|率|比例|比重|占比|规模)$")
+
+
 def _same_target(a: Proposal, b: Proposal) -> bool:
     """Two proposals of one target: same kind, unit and stages, names of one measure."""
     stages = [(s.op, s.by, s.value, s.low, s.high) for s in a.stages]
@@ -715,8 +739,10 @@ def _same_target(a: Proposal, b: Proposal) -> bool:
         return False
     if stages != [(s.op, s.by, s.value, s.low, s.high) for s in b.stages]:
         return False
-    short, long = sorted((a.name, b.name), key=len)
-    return short in long or similar(short, long, 0.5)
+    if a.para == b.para and a.quote_start == b.quote_start:
+        return False  # one sentence names two measures: "软件企业超过500家，电商企业超过500家"
+    short, long = sorted((_MEASURE_END.sub("", a.name), _MEASURE_END.sub("", b.name)), key=len)
+    return short in long or similar(short, long, 0.6)
 
 
 def _boundary(masked: str, left: Quantity, right: Quantity) -> int:
@@ -744,4 +770,17 @@ def extract(
     proposals = ex.run()
     pid = plan_id or PLACEHOLDER_PLAN
     header = plan_header(text, pid, region, source) if (plan_id or region) else None
-    return Draft(header, pid, ex.goal_year, proposals, text)
+    empty = None if proposals else _empty_reason(text, ex)
+    return Draft(header, pid, ex.goal_year, proposals, text, empty)
+
+
+def _empty_reason(text: str, ex: _Extractor) -> tuple[str, dict[str, Any]]:
+    """Why a text gave no proposal, most telling first: no number at all, numbers without a
+    deadline, numbers that only report the present, or no target wording."""
+    if not re.search(r"\d", unicodedata.normalize("NFKC", text)):
+        return "extract.empty_no_numbers", {}
+    if ex.undated:
+        return "extract.empty_no_deadline", {"count": ex.undated}
+    if ex.standing:
+        return "extract.empty_status", {"count": ex.standing}
+    return "extract.empty_no_wording", {}

@@ -155,8 +155,8 @@ def find_dates(text: str, doc_year: int | None = None) -> list[DateMention]:
         suf, pre = m.group("suf") or "", m.group("pre") or ""
         if m.group("d") and not (suf.endswith("前") or pre in ("到", "至", "截至", "截止到")):
             continue
-        if after == "度" or masked[m.start() - 1 : m.start()] in ("〔", "["):
-            continue  # 2023年度 budgets and document numbers
+        if after in ("度", "是") or masked[m.start() - 1 : m.start()] in ("〔", "["):
+            continue  # 2023年度 budgets, document numbers, "2025年是…关键之年"
         strong = bool(
             pre in ("到", "至", "截至", "截止", "截止到", "力争到", "力争至", "力争在", "力争")
             or suf

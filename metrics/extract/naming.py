@@ -135,8 +135,11 @@ _GENERIC_FRAGMENTS = {"单位", "管委会", "管委", "部门", "机构", "企�
 _RESP_LABEL = re.compile(r"(?:牵头单位|责任单位|配合单位|参与单位|主责单位|承办单位)[:：]")
 _RESP_SUFFIX = re.compile(
     r"(?:牵头负责|牵头落实|牵头|按职责分工负责|按职责负责|分工负责|具体落实|配合实施|负责落实|"
-    r"配合|负责|等有关部门|等部门|等单位)+$"
+    r"配合|负责|落实|等有关部门|等部门|等单位)+$"
 )
+# a note about the tasks that follow, not a unit of this one: "以下均需各县、市、区人民政府负责，
+# 不再单独列出"
+_RESP_NOTE = re.compile(r"以下|下同|不再.{0,4}列出")
 
 
 def parse_responsible(inner: str) -> list[str]:
@@ -146,17 +149,21 @@ def parse_responsible(inner: str) -> list[str]:
     → [A, B, C]; "市直各有关部门、单位" stays one unit.
     """
     text = re.split(r"完成时限", inner)[0]
+    text = "。".join(s for s in re.split(r"[。;；]", text) if not _RESP_NOTE.search(s))
     text = _RESP_LABEL.sub(";", text)
     units: list[str] = []
     for part in re.split(r"[;；,，。]", text):
         part = _RESP_SUFFIX.sub("", part.strip())
+        short = False  # the piece before was one character: "各县、市、区人民政府" is one unit
         for piece in re.split(r"及|、", part):
             piece = _RESP_SUFFIX.sub("", piece.strip())
             if not piece:
                 continue
-            if piece in _GENERIC_FRAGMENTS and units:
+            if units and (piece in _GENERIC_FRAGMENTS or len(piece) == 1 or short):
                 units[-1] = f"{units[-1]}、{piece}"
+                short = len(piece) == 1
                 continue
+            short = False
             units.append(piece)
     seen: list[str] = []
     for unit in units:
@@ -166,8 +173,12 @@ def parse_responsible(inner: str) -> list[str]:
 
 
 _NAME_STRIP = re.compile(
-    r"^(?:[,、;:]|并|和|及|其中|同时|全面|力争|确保|实现|推动|推进|基本|初步|进一步|努力)+"
+    r"^(?:[,、;:]|并|和|及|其中|同时|全面|力争|确保|实现|推动|推进|基本|初步|进一步|努力|在|使|让)+"
 )
+# wording left at the end of a name: "…率持续稳定在", "…达到"
+_NAME_TAIL = re.compile(r"(?:实现|达到|达|为|(?:持续|保持|稳定|控制)+(?:在|到|于)?)$")
+# "重点区域实现5G通达率" → 重点区域5G通达率
+_INNER_VERB = re.compile(r"^(.{2,}?)(?:实现|达到)(?=.{2,}(?:率|比例|比重|占比)$)")
 _MEASURE_ENDINGS = (
     "数量",
     "总量",
@@ -207,8 +218,8 @@ def clean_name(text: str) -> str:
     while prev != text:
         prev = text
         text = _NAME_STRIP.sub("", text.strip(",、;:的 "))
-        text = re.sub(r"(?:实现|达到|达|为)$", "", text)
-    return text
+        text = _NAME_TAIL.sub("", text)
+    return _INNER_VERB.sub(r"\1", text)
 
 
 def _deliverable(text: str) -> str:
@@ -226,7 +237,11 @@ def shorten(name: str, limit: int = 40) -> str:
 def _measured_name(base: str, unit: str) -> str:
     if not base:
         return base
-    if unit in ("%", "") or unit.endswith("元") or base.endswith(_MEASURE_ENDINGS):
+    if base.endswith(_MEASURE_ENDINGS):
+        return base
+    if unit == "%" and re.search(r"具备|具有|实现|使用|接入|开通|享有|覆盖", base):
+        return f"{base}的比例"  # "使90%以上城镇家庭具备千兆接入能力"
+    if unit in ("%", "") or unit.endswith("元"):
         return base
     if unit in ("分钟", "小时", "天", "工作日", "个工作日", "秒"):
         return f"{base}时间"

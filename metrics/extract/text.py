@@ -112,6 +112,9 @@ _META_LINE = re.compile(
 )
 
 
+_TITLE_LINE = re.compile(r"(?:方案|规划|要点|计划|意见|办法|通知|纲要)(?:\([^()]*\))?$")
+
+
 def split_paragraphs(original: str) -> list[Paragraph]:
     """Logical paragraphs with clause numbers: PDF line breaks joined, headings tracked.
 
@@ -131,7 +134,11 @@ def split_paragraphs(original: str) -> list[Paragraph]:
         if not chars:
             continue
         text = "".join(c for c, _ in chars)
-        standalone = bool(_BULLET.match(stripped) or _META_LINE.match(stripped))
+        standalone = bool(
+            _BULLET.match(stripped)
+            or _META_LINE.match(stripped)
+            or (_TITLE_LINE.search(text) and not re.search(r"[,。;:]", text))
+        )
         if raw and not alone and not standalone:
             prev = "".join(c for c, _ in raw[-1])
             ends = _ends_paragraph(prev) or _is_heading_only(prev)
