@@ -217,3 +217,61 @@ def test_two_dashboard_processes_see_each_others_writes_at_once(
         a.close()
         b.close()
     assert stored_rows(db) >= 1  # the servers shared their status through the database
+
+
+# --- two `streamlit run` servers on loopback, in a real browser -----------------------------
+
+
+@pytest.mark.browser
+def test_two_streamlit_servers_on_loopback_show_a_write_on_their_next_run(
+    db, db_url, small_catalog_path, tmp_path
+):
+    """Two real dashboard servers (their own processes, ports and caches) on one database,
+    each open in Chromium; a value imported meanwhile (CLI) shows on both at the next run."""
+    from tests.browser_helpers import (
+        CHROMIUM,
+        FIRST_LOAD_MS,
+        IDLE,
+        LAUNCH_ARGS,
+        require_browser,
+        run_cli,
+    )
+    from tests.browser_helpers import (
+        Server as Streamlit,
+    )
+
+    sync_api = require_browser()
+    env = {
+        **os.environ,
+        "METRICS_CONFIG": str(small_catalog_path),
+        "METRICS_DATABASE_URL": db_url,
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
+    servers = [Streamlit(env=env, log_path=tmp_path / f"streamlit-{k}.log") for k in "ab"]
+    sheet = tmp_path / "share.csv"
+    sheet.write_text(f"指标编码,地区,统计期,数值\n{SHARE},371700,2025Q1,80\n", "utf-8")
+
+    def achieved(page) -> int:  # type: ignore[no-untyped-def]
+        page.wait_for_selector(IDLE, timeout=FIRST_LOAD_MS)
+        tile = page.locator("[data-testid=stMetric]", has_text="已完成").first
+        return int(tile.locator("[data-testid=stMetricValue]").inner_text())
+
+    try:
+        for server in servers:
+            server.start()
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+            try:
+                pages = [browser.new_context(locale="zh-CN").new_page() for _ in servers]
+                for page, server in zip(pages, servers, strict=True):
+                    page.goto(server.url, timeout=FIRST_LOAD_MS)
+                assert [achieved(page) for page in pages] == [0, 0]
+                run_cli(["import", str(sheet)], env)
+                for page in pages:
+                    page.reload(timeout=FIRST_LOAD_MS)  # the next run of each session
+                assert [achieved(page) for page in pages] == [1, 1]
+            finally:
+                browser.close()
+    finally:
+        for server in servers:
+            server.stop()
