@@ -10,6 +10,7 @@ optionally, the regions it may see. The OpenAPI description is at /api/v1/openap
 
 # No `from __future__ import annotations`: FastAPI reads the route signatures at run time,
 # and `Depends(authorised)` names a function local to create_app.
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from typing import Annotated
 import numpy as np
 import pandas as pd
 from fastapi import Depends, FastAPI, HTTPException, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api import schemas
@@ -216,7 +217,7 @@ def create_app(db: Database, limiter: RateLimiter | None = None) -> FastAPI:
                 text = out[col].dt.strftime("%Y-%m-%d")
                 out[col] = text.astype(object).where(out[col].notna(), None)
         items = out.to_json(orient="records", force_ascii=False, double_precision=15)
-        start = JSONResponse(content={**head, "count": len(out)}).body.decode()[:-1]
+        start = json.dumps({**head, "count": len(out)}, ensure_ascii=False)[:-1]
         return Response(f'{start},"items":{items}}}', media_type="application/json")
 
     def version_list(v: Version) -> list[int]:

@@ -123,7 +123,7 @@ def list_tokens(db: Database) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-_touched: dict[int, datetime] = {}
+_touched: dict[tuple[str, int], datetime] = {}  # (database, token id) -> last stamp
 
 
 def check_token(db: Database, token: str, now: datetime | None = None) -> TokenInfo | None:
@@ -140,9 +140,10 @@ def check_token(db: Database, token: str, now: datetime | None = None) -> TokenI
     if row is None or row.revoked_at is not None:
         return None
     now = now or audit.now()
-    last = _touched.get(row.id)
+    key = (db.url, row.id)
+    last = _touched.get(key)
     if last is None or now - last >= TOUCH_EVERY:
-        _touched[row.id] = now
+        _touched[key] = now
         _touch(db, row.id, now)
     return TokenInfo(row.id, row.name, tuple(row.regions or ()), int(row.rate_per_minute))
 

@@ -81,6 +81,7 @@ def test_a_request_without_a_valid_token_is_refused(client, token, header, code)
 
 def test_a_revoked_token_is_refused_at_once_and_the_revocation_is_audited(client, filled, token):
     assert get(client, "statuses", token).status_code == 200
+    assert tokens.list_tokens(filled)["last_used_at"].notna().all()  # stamped on use
     tokens.revoke_token(filled, "screen")
     response = get(client, "statuses", token)
     assert response.status_code == 401
