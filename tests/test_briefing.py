@@ -39,7 +39,7 @@ LAUNCH = "heze-2023-digital-gov.platform-launch"
 HEZE = "371700"
 PERIOD = parse_period("2025Q2")  # as of 2025-06-30
 TODAY = date(2025, 7, 20)
-ANALYST = Actor(name="ana", role="analyst", units=("市大数据局",))
+ANALYST = Actor(name="ana", role="analyst", units=("市大数据局",), regions=(HEZE,))
 
 
 @pytest.fixture

@@ -28,8 +28,8 @@ from tests.conftest import CONFIG
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "views/briefing.py"
 PASSWORD = "correct horse battery"
-ANALYST = Actor("bdb", "analyst", units=("市大数据局",))
-OTHER = Actor("miit", "analyst", units=("市工业和信息化局",))
+ANALYST = Actor("bdb", "analyst", units=("市大数据局",), regions=("371700",))  # 菏泽
+OTHER = Actor("miit", "analyst", units=("市工业和信息化局",), regions=("371700",))
 
 
 @pytest.fixture
@@ -46,7 +46,14 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Databa
     frame = demo_frame(db.catalog, date.today())
     assert import_file(db, to_csv_bytes(frame), "demo.csv", LOCAL_OPERATOR).written
     for actor in (ANALYST, OTHER):
-        accounts.add_user(db, actor.name, actor.role, PASSWORD, units=list(actor.units))
+        accounts.add_user(
+            db,
+            actor.name,
+            actor.role,
+            PASSWORD,
+            units=list(actor.units),
+            regions=list(actor.regions),
+        )
     yield db
     db.engine.dispose()
     st.cache_resource.clear()

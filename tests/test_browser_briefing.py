@@ -64,7 +64,8 @@ def server(sync_api: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     run_cli(["init"], env)
     run_cli(["demo"], env)
     run_cli(
-        ["user", "add", ANALYST, "--role", "analyst", "--unit", "市大数据局", "--password-stdin"],
+        ["user", "add", ANALYST, "--role", "analyst", "--unit", "市大数据局", "--region", "371700"]
+        + ["--password-stdin"],
         env,
         PASSWORD + "\n",
     )

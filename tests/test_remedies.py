@@ -31,11 +31,11 @@ LAUNCH = "heze-2023-digital-gov.platform-launch"  # 市大数据局, milestone 1
 HEZE = "371700"
 AS_OF = date(2025, 6, 30)
 
-DATA_ANALYST = Actor(name="ana", role="analyst", units=("市大数据局",))
-OTHER_ANALYST = Actor(name="other", role="analyst", units=("市工业和信息化局",))
+DATA_ANALYST = Actor(name="ana", role="analyst", units=("市大数据局",), regions=(HEZE,))
+OTHER_ANALYST = Actor(name="other", role="analyst", units=("市工业和信息化局",), regions=(HEZE,))
 COUNTY_ANALYST = Actor(name="county", role="analyst", units=("市大数据局",), regions=("371702",))
 VIEWER = Actor(name="viewer", role="viewer")
-DISABLED = Actor(name="gone", role="analyst", units=("市大数据局",), disabled=True)
+DISABLED = Actor(name="gone", role="analyst", units=("市大数据局",), regions=(HEZE,), disabled=True)
 
 
 def _record(db, actor=DATA_ANALYST, indicator=SHARE, **kw):

@@ -19,41 +19,15 @@ import streamlit as st
 from db import remedies as rem
 from db.permissions import write_problem
 from metrics.accountability import LAGGING, home_rows, league_table, unit_matrix
-from metrics.briefing import build_briefing, build_notice, notice_units, notices_zip, scope_rows
+from metrics.briefing import build_notice, notice_units, notices_zip, scope_rows
 from metrics.briefing.notices import build_notices, file_name
 from metrics.errors import MetricsError
 from metrics.i18n import t
-from metrics.periods import Period, period_from_end
 from metrics.progress import STATUS_ORDER
 from views import charts
 from views.auth import current_actor
-from views.common import data_version, get_db, lang, lang_key, plain, status, tr
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-QUARTERS_SHOWN = 8
-
-
-def quarters(today: date, n: int = QUARTERS_SHOWN) -> list[Period]:
-    """The last n quarters that have ended, newest first."""
-    first = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)  # this quarter's first day
-    out: list[Period] = []
-    end = first - timedelta(days=1)
-    for _ in range(n):
-        period = period_from_end("quarter", end)
-        out.append(period)
-        end = period.start - timedelta(days=1)
-    return out
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _facts(label: str, today: date, version: tuple, remedies: int):  # type: ignore[no-untyped-def]
-    period = next(p for p in quarters(today, 40) if p.label == label)
-    return rem.briefing_facts(get_db(), period, today)
-
-
-def facts_for(period: Period):  # type: ignore[no-untyped-def]
-    """The briefing's facts, read again whenever observations or statements change."""
-    return _facts(period.label, date.today(), data_version(), rem.remedies_version(get_db()))
+from views.common import get_db, lang, lang_key, plain, status, tr
+from views.remedies import DOCX, briefing_button, facts_for, history_table, quarters
 
 
 def _status_words(series: pd.Series, lng: str) -> pd.Series:
@@ -94,18 +68,9 @@ st.caption(
 )
 
 # --- downloads ---
-stem = t("brief.file", doc_lang, period=period.label) + (f"_{city}" if city else "")
 d1, d2 = st.columns(2)
-d1.download_button(
-    tr("bp.download"),
-    data=lambda: build_briefing(facts, catalog, city, doc_lang),
-    file_name=f"{stem}.docx",
-    mime=DOCX,
-    key="bp_dl_briefing",
-    on_click="ignore",
-    type="primary",
-    icon=":material/description:",
-)
+with d1:
+    briefing_button(period, "bp_dl_briefing", city, doc_lang)
 units = notice_units(facts, catalog, city)
 d2.download_button(
     tr("bp.notices", n=len(units)),
@@ -147,6 +112,10 @@ st.dataframe(
     ),
     hide_index=True,
     key="bp_league",
+    column_config={
+        t(f"brief.col_{k}", lng): st.column_config.NumberColumn(format="%.1f%%")
+        for k in ("share", "prev_share")
+    },
 )
 st.subheader(tr("bp.matrix"))
 matrix = unit_matrix(scope.rows, catalog)
@@ -269,18 +238,4 @@ else:
         ),
     )
     part = history[(history["indicator"] == chosen[0]) & (history["region"] == chosen[1])]
-    st.dataframe(
-        pd.DataFrame(
-            {
-                tr("bp.col_recorded"): part["recorded_at"],
-                tr("bp.col_recorded_by"): part["recorded_by"],
-                t("brief.col_unit", lng): part["unit"],
-                tr("bp.col_status_then"): _status_words(part["status"], lng),
-                t("rem.field_cause", lng): part["cause"],
-                t("rem.field_remedy", lng): part["remedy"],
-                t("rem.field_recover_by", lng): part["recover_by"].dt.date,
-            }
-        ),
-        hide_index=True,
-        key="bp_history_table",
-    )
+    st.dataframe(history_table(part), hide_index=True, key="bp_history_table")
