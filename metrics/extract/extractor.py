@@ -718,8 +718,8 @@ def _describes(head: str, q: Quantity, after: str) -> bool:
         return False
     if head.endswith("等") and _ACTORS.match(q.unit + after):
         return True
-    if _DOCUMENT_VERB.search(head):
-        return True
+    if _DOCUMENT_VERB.search(head) or (head.endswith("对") and re.search(r"[作做]出|进行", after)):
+        return True  # "提出11项重点任务", "对9个方面的重点任务作出了部署"
     small_count = q.value.is_integer() and 2 <= q.value <= 10
     if not small_count or not (q.numeral.endswith("大") or q.unit in _COUNT_WORDS):
         return False
