@@ -16,12 +16,11 @@ import pandas as pd
 from db import accounts, cycle
 from db.connect import open_database
 from db.permissions import LOCAL_OPERATOR, Actor
-from db.queries import status
 from metrics.catalog import load_catalog
 from metrics.errors import InvalidInput, MetricsError
 from metrics.i18n import both
 from metrics.periods import PeriodError, parse_period
-from metrics.schedule import notice_text, reminders, reporting_flags, summarise
+from metrics.schedule import notice_text, reminders, summarise
 
 
 def _db(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -185,26 +184,33 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """The engine's status unchanged, with a separate `reporting` field: overdue (未报),
-    returned, not_due, or empty."""
+    """The engine's status (values unchanged) with separate fields: `reporting` (overdue =
+    未报, returned, not_due, or empty), the status at the previous quarter's end, the arrow
+    between them, and whether a report of the target came in late."""
     db = _db(args)
-    as_of = _as_of(args.as_of)
-    frame = status(db, as_of)
-    flags = reporting_flags(frame, cycle.completeness(db, as_of))
+    frame = cycle.status_history(db, _as_of(args.as_of))
     records = [
-        {"indicator": i, "region": r, "status": s, "reporting": f}
-        for i, r, s, f in zip(frame.indicator, frame.region, frame.status, flags, strict=True)
+        {
+            "indicator": r.indicator,
+            "region": r.region,
+            "status": r.status,
+            "reporting": r.reporting,
+            "previous_status": r.previous_status if isinstance(r.previous_status, str) else None,
+            "trend": r.trend,
+            "was_late": bool(r.was_late),
+        }
+        for r in frame.itertuples(index=False)
     ]
     if args.json:
         _json(records)
         return 0
     for rec in records:
-        shown = (
-            "未报/overdue"
-            if rec["status"] == "no_data" and rec["reporting"] == "overdue"
-            else rec["status"]
+        overdue = rec["status"] == "no_data" and rec["reporting"] == "overdue"
+        shown = "未报/overdue" if overdue else rec["status"]
+        print(
+            f"{shown}\t{rec['trend'] or '-'}\t{rec['previous_status'] or '-'}\t"
+            f"{rec['reporting'] or '-'}\t{rec['indicator']}\t{rec['region']}"
         )
-        print(f"{shown}\t{rec['reporting'] or '-'}\t{rec['indicator']}\t{rec['region']}")
     return 0
 
 

@@ -529,3 +529,14 @@ def approved_observations(db: Database) -> pd.DataFrame:
             "value": sub.value.astype(float),
         }
     ).reset_index(drop=True)
+
+
+def status_history(db: Database, as_of: date) -> pd.DataFrame:
+    """Today's status of every target beside its status at the end of the previous
+    quarter (recomputed by the one engine), with arrows and reporting flags."""
+    from db.queries import status
+    from metrics.schedule import previous_period_end
+    from metrics.schedule import status_history as combine
+
+    before = previous_period_end(as_of)
+    return combine(status(db, as_of), status(db, before), completeness(db, as_of))

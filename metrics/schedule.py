@@ -321,3 +321,45 @@ def notice_text(
         lines.append("")
     lines.append(t("remind.footer", lang))
     return "\n".join(lines)
+
+
+# --- status history -------------------------------------------------------------------------
+
+#: Better statuses rank higher; no_data has no rank (a move to or from it shows no arrow).
+_STATUS_RANK = {"missed": 0, "off_track": 1, "at_risk": 2, "on_track": 3, "achieved": 4}
+
+
+def previous_period_end(as_of: dt.date, kind: str = "quarter") -> dt.date:
+    """The last day of the last period of `kind` that ended before `as_of`."""
+    step = _MONTHS[kind]
+    month = ((as_of.month - 1) // step) * step  # months before the current period starts
+    year = as_of.year
+    if month == 0:
+        year, month = year - 1, 12
+    return _end_of(kind, year, month)
+
+
+def trend(now: pd.Series, before: pd.Series) -> pd.Series:
+    """↑ better than at the previous period's end, ↓ worse, → the same, "" not comparable."""
+    a, b = now.map(_STATUS_RANK), before.map(_STATUS_RANK)
+    out = pd.Series("", index=now.index, dtype=object)
+    both_known = a.notna() & b.notna()
+    out[both_known & (a > b)] = "↑"
+    out[both_known & (a < b)] = "↓"
+    out[both_known & (a == b)] = "→"
+    return out
+
+
+def status_history(now: pd.DataFrame, before: pd.DataFrame, assessed: pd.DataFrame) -> pd.DataFrame:
+    """Each target's status now beside its status at the previous period's end, the arrow,
+    its reporting flag (overdue = 未报) and whether any report of it came in late — so a
+    target that was late and caught up stays visible as such."""
+    keys = ["indicator", "region"]
+    prev = before[[*keys, "status"]].rename(columns={"status": "previous_status"})
+    out = now[[*keys, "status"]].merge(prev, on=keys, how="left")
+    out["trend"] = trend(out.status, out.previous_status.fillna("no_data"))
+    out["reporting"] = reporting_flags(out, assessed).to_numpy()
+    late = assessed[assessed.state == "late"][keys].drop_duplicates().assign(was_late=True)
+    out = out.merge(late, on=keys, how="left")
+    out["was_late"] = out.was_late.fillna(False).astype(bool)
+    return out

@@ -177,6 +177,12 @@ def test_completeness_names_who_has_not_reported(database: Database) -> None:
     summary = at.dataframe[0].value.set_index("单位/城市")
     assert summary.loc["市大数据局", "已报"] == 1
     assert summary.loc["市工业和信息化局", "未报"] == 1
-    listing = at.dataframe[1].value
+    history = at.dataframe[1].value.set_index("指标")
+    # No data past the due day reads 未报, never 暂无数据; a late report stays visible.
+    assert history.loc["5G基站数量", "当前状态"] == "未报"
+    # The milestone owes no report (its deadline came before reporting began in 2025).
+    assert history.loc["政务云平台上线", "当前状态"] == "暂无数据"
+    assert history.loc["一体化大数据平台统一提供数据服务的比例", "报送记录"] == "曾迟报"
+    listing = at.dataframe[2].value
     assert set(listing["状态"]) == {"迟报", "未报"}
     assert "市工业和信息化局" in set(listing["责任单位"])

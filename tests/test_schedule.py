@@ -18,8 +18,10 @@ from metrics.schedule import (
     due_date,
     owed,
     periods_ending,
+    previous_period_end,
     reporting_flags,
     rule_for,
+    status_history,
     summarise,
 )
 from tests.conftest import SMALL_CATALOG
@@ -199,3 +201,41 @@ def test_shipped_catalog_owes_reports(tmp_path: Path) -> None:
     assert len(frame) > 0
     assert frame.overdue.any()
     assert set(frame.period_kind) <= {"month", "quarter", "year"}
+
+
+@pytest.mark.parametrize(
+    ("as_of", "kind", "end"),
+    [
+        (date(2026, 12, 2), "quarter", date(2026, 9, 30)),
+        (date(2026, 1, 15), "quarter", date(2025, 12, 31)),
+        (date(2026, 3, 31), "quarter", date(2025, 12, 31)),
+        (date(2026, 4, 1), "quarter", date(2026, 3, 31)),
+        (date(2026, 3, 5), "month", date(2026, 2, 28)),
+        (date(2026, 6, 1), "year", date(2025, 12, 31)),
+    ],
+)
+def test_previous_period_end(as_of: date, kind: str, end: date) -> None:
+    assert previous_period_end(as_of, kind) == end
+
+
+def test_status_history_arrows_and_late_catch_up() -> None:
+    now = pd.DataFrame(
+        {
+            "indicator": ["a", "b", "c", "d"],
+            "region": ["371700"] * 4,
+            "status": ["on_track", "missed", "at_risk", "no_data"],
+        }
+    )
+    before = now.assign(status=["at_risk", "off_track", "at_risk", "on_track"])
+    assessed = pd.DataFrame(
+        {
+            "indicator": ["a", "d"],
+            "region": ["371700", "371700"],
+            "state": ["late", "missing"],
+        }
+    )
+    out = status_history(now, before, assessed).set_index("indicator")
+    assert out.trend.tolist() == ["↑", "↓", "→", ""]
+    assert out.previous_status.tolist() == ["at_risk", "off_track", "at_risk", "on_track"]
+    assert out.was_late.tolist() == [True, False, False, False]  # a: late, since caught up
+    assert out.loc["d", "reporting"] == "overdue"  # shown as 未报, not 暂无数据

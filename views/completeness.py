@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from db import cycle
+from metrics.progress import status_label
 from metrics.schedule import summarise
 from views.common import get_db, lang, tr
 
@@ -50,15 +51,16 @@ def page() -> None:
     shown = shown.rename(columns={c: tr(f"compl.col.{c}") for c in table.columns if c != by})
     st.dataframe(shown, hide_index=True, width="stretch")
 
+    def name(i: str) -> str:
+        ind = catalog.indicators[i]
+        return ind.name if lang() == "zh" else (ind.name_en or ind.name)
+
+    _history(db, today, name)
     st.subheader(tr("compl.list"))
     late = frame[frame.state.isin(["missing", "late"])]
     if late.empty:
         st.success(tr("compl.all_clear"))
         return
-
-    def name(i: str) -> str:
-        ind = catalog.indicators[i]
-        return ind.name if lang() == "zh" else (ind.name_en or ind.name)
 
     st.dataframe(
         pd.DataFrame(
@@ -68,6 +70,39 @@ def page() -> None:
                 tr("cycle.col.region"): [catalog.regions[r].name for r in late.region],
                 tr("cycle.col.unit"): ["、".join(r) for r in late.responsible],
                 tr("cycle.col.due"): [d.isoformat() for d in late.due],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _status_text(status: object, reporting: str) -> str:
+    """The engine's status, except that no data past a due day reads 未报 (not 暂无数据)."""
+    if not isinstance(status, str):
+        return "—"
+    if status == "no_data" and reporting == "overdue":
+        return tr("cycle.state.missing")
+    return status_label(status, lang())
+
+
+def _history(db, today: date, name) -> None:  # type: ignore[no-untyped-def]
+    """Every target's status now beside the previous quarter's end, with the arrow."""
+    hist = cycle.status_history(db, today)
+    st.subheader(tr("compl.history"))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                tr("cycle.col.indicator"): [name(i) for i in hist.indicator],
+                tr("cycle.col.region"): [db.catalog.regions[r].name for r in hist.region],
+                tr("compl.col.now"): [
+                    _status_text(s, f) for s, f in zip(hist.status, hist.reporting, strict=True)
+                ],
+                tr("compl.col.trend"): hist.trend,
+                tr("compl.col.before"): [_status_text(s, "") for s in hist.previous_status],
+                tr("compl.col.was_late"): [
+                    tr("compl.was_late") if w else "" for w in hist.was_late
+                ],
             }
         ),
         hide_index=True,
