@@ -19,7 +19,15 @@ import streamlit as st
 from db import remedies as rem
 from db.permissions import write_problem
 from metrics.accountability import LAGGING, home_rows, league_table, unit_matrix
-from metrics.briefing import build_notice, notice_units, notices_zip, scope_rows
+from metrics.briefing import (
+    build_briefing,
+    build_notice,
+    find_converter,
+    notice_units,
+    notices_zip,
+    scope_rows,
+    to_pdf,
+)
 from metrics.briefing.notices import build_notices, file_name
 from metrics.errors import MetricsError
 from metrics.i18n import t
@@ -71,6 +79,16 @@ st.caption(
 d1, d2 = st.columns(2)
 with d1:
     briefing_button(period, "bp_dl_briefing", city, doc_lang)
+    if find_converter() is not None:  # LibreOffice installed: the same document as PDF
+        st.download_button(
+            tr("bp.download_pdf"),
+            data=lambda: to_pdf(build_briefing(facts, catalog, city, doc_lang)),
+            file_name=f"{t('brief.file', doc_lang, period=period.label)}.pdf",
+            mime="application/pdf",
+            key="bp_dl_pdf",
+            on_click="ignore",
+            icon=":material/picture_as_pdf:",
+        )
 units = notice_units(facts, catalog, city)
 d2.download_button(
     tr("bp.notices", n=len(units)),
