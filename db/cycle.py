@@ -135,8 +135,13 @@ SUBMISSION_COLUMNS = [
 ]
 
 
-def submissions(db: Database, indicator_ids: list[str] | None = None) -> pd.DataFrame:
-    """Every stored observation with its review state (derived, see the module text)."""
+def submissions(
+    db: Database,
+    indicator_ids: list[str] | None = None,
+    pairs: list[tuple[str, str]] | None = None,
+) -> pd.DataFrame:
+    """Every stored observation with its review state (derived, see the module text);
+    optionally only some indicators, or some (indicator, region) pairs."""
     stmt = select(
         *[OBS.c[k] for k in KEY],
         OBS.c.value,
@@ -152,6 +157,11 @@ def submissions(db: Database, indicator_ids: list[str] | None = None) -> pd.Data
     ).select_from(OBS.outerjoin(REV, and_(*[OBS.c[k] == REV.c[k] for k in KEY])))
     if indicator_ids is not None:
         stmt = stmt.where(OBS.c.indicator_id.in_(indicator_ids))
+    if pairs is not None:
+        if not pairs:
+            stmt = stmt.where(OBS.c.id.is_(None))
+        else:
+            stmt = stmt.where(tuple_(OBS.c.indicator_id, OBS.c.region_code).in_(pairs))
     with db.read() as conn:
         frame = pd.DataFrame(conn.execute(stmt).all(), columns=SUBMISSION_COLUMNS)
     frame["period_end"] = pd.to_datetime(frame["period_end"])
@@ -163,10 +173,11 @@ def submissions(db: Database, indicator_ids: list[str] | None = None) -> pd.Data
     return frame
 
 
-def reports(db: Database) -> pd.DataFrame:
+def reports(db: Database, pairs: list[tuple[str, str]] | None = None) -> pd.DataFrame:
     """The input of `metrics.schedule.assess`: the local day each value was first stored
-    and its review state."""
-    sub = submissions(db)
+    and its review state (only of the (indicator, region) pairs that owe reports: a
+    province's county figures are not read)."""
+    sub = submissions(db, pairs=pairs)
     return pd.DataFrame(
         {
             "indicator": sub.indicator_id,
@@ -181,7 +192,9 @@ def reports(db: Database) -> pd.DataFrame:
 
 def completeness(db: Database, as_of: date, period: str | None = None) -> pd.DataFrame:
     """Every owed report as of `as_of` with its state (metrics.schedule.REPORT_STATES)."""
-    frame = assess(owed(db.catalog, as_of), reports(db))
+    due = owed(db.catalog, as_of)
+    pairs = list(dict.fromkeys(zip(due.indicator, due.region, strict=True)))
+    frame = assess(due, reports(db, pairs))
     if period:
         try:
             label = parse_period(period).label
@@ -540,3 +553,32 @@ def status_history(db: Database, as_of: date) -> pd.DataFrame:
 
     before = previous_period_end(as_of)
     return combine(status(db, as_of), status(db, before), completeness(db, as_of))
+
+
+def refuse_locked(conn, touched: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+    """Inside a write (an undo): refuse, with the value named, if any of these keys is
+    locked — an undo must not change an approved, locked period either."""
+    if touched.empty:
+        return
+    ids = touched.indicator_id.unique().tolist()
+    locked = pd.DataFrame(
+        conn.execute(
+            select(*[REV.c[k] for k in KEY]).where(
+                REV.c.locked.is_(True), REV.c.indicator_id.in_(ids)
+            )
+        ).all(),
+        columns=KEY,
+    )
+    if locked.empty:
+        return
+    locked["period_end"] = pd.to_datetime(locked.period_end)
+    keys = touched[KEY].assign(period_end=pd.to_datetime(touched.period_end))
+    hit = keys.merge(locked, on=KEY, how="inner")
+    if not hit.empty:
+        from metrics.periods import period_from_end
+
+        r = hit.iloc[0]
+        label = period_from_end(r.period_kind, r.period_end).label
+        raise Conflict(
+            both("cycle.locked", indicator=r.indicator_id, region=r.region_code, period=label)
+        )

@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection, bindparam, select, update
 
 from db import audit, queries
-from db.cycle import with_lock_errors
+from db.cycle import refuse_locked, with_lock_errors
 from db.engine import Database
 from db.models import Import, Observation, Revision
 from db.permissions import LOCAL_OPERATOR, Actor, PermissionDenied, write_problem
@@ -452,6 +452,7 @@ def undo_import(db: Database, import_id: int, actor: Actor = LOCAL_OPERATOR) -> 
             columns=[*KEY, "old_value", "old_note", "old_import_id"],
         )
         touched = current.merge(revs, on=KEY, how="left", indicator=True)
+        refuse_locked(conn, touched)  # a locked period stays as approved
         blocked = [
             (i, r)
             for i, r in touched[["indicator_id", "region_code"]]

@@ -230,3 +230,17 @@ def test_leaders_see_only_approved_values_when_set(db_url, tmp_path) -> None:  #
         assert share_status() != "no_data"
     finally:
         db.engine.dispose()
+
+
+def test_undo_of_an_import_into_a_locked_period_is_refused(db) -> None:  # type: ignore[no-untyped-def]
+    from db.writes import undo_import
+
+    report = import_file(db, csv([(SHARE, "2025Q3", "40")]), "q3.csv", ADMIN)
+    cycle.approve(db, BUREAU, [(SHARE, "371700", "2025Q3")])
+    cycle.lock_period(db, BUREAU, "2025Q3")
+    with pytest.raises(Conflict) as info:
+        undo_import(db, report.import_id, ADMIN)
+    assert "2025Q3" in str(info.value)
+    assert queries.observation_table(db).value.tolist() == [40.0]
+    cycle.unlock(db, ADMIN, [(SHARE, "371700", "2025Q3")], "撤销错误导入")
+    assert undo_import(db, report.import_id, ADMIN).deleted == 1
