@@ -16,6 +16,7 @@ import streamlit as st
 from db import queries
 from db.connect import open_database
 from db.engine import Database
+from db.permissions import Actor, write_problem
 from metrics.catalog import load_catalog
 from metrics.i18n import t
 
@@ -115,3 +116,30 @@ def download_html(fig: go.Figure, name: str, key: str) -> None:
         on_click="ignore",
         icon=":material/download:",
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _writable(
+    name: str, role: str, units: tuple[str, ...], regions: tuple[str, ...], disabled: bool
+) -> dict[str, list[str]]:
+    catalog = get_db().catalog
+    actor = Actor(name, role, units=units, regions=regions, disabled=disabled)
+    out: dict[str, list[str]] = {}
+    for ind in catalog.indicators.values():
+        if role == "analyst" and not set(ind.responsible) & set(units):
+            continue  # the cheap part of the rule first; write_problem decides the rest
+        home = catalog.region_of(ind)
+        allowed = [
+            code
+            for code in (home, *catalog.children_of(home))
+            if write_problem(actor, catalog, ind.id, code) is None
+        ]
+        if allowed:
+            out[ind.id] = allowed
+    return out
+
+
+def writable(actor: Actor) -> dict[str, list[str]]:
+    """Indicator id -> the regions this account may write, in catalog order: the pages
+    offer only these (db.permissions.write_problem is the rule; the write checks it again)."""
+    return _writable(actor.name, actor.role, actor.units, actor.regions, actor.disabled)

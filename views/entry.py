@@ -10,6 +10,7 @@ the new value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -27,7 +28,16 @@ from metrics.progress import explain, status_label
 from metrics.values import format_value
 from views import charts
 from views.auth import acting_actor
-from views.common import get_db, lang, observations, plain, revisions, status, tr
+from views.common import (
+    get_db,
+    lang,
+    observations,
+    plain,
+    revisions,
+    status,
+    tr,
+    writable,
+)
 
 PREFIX = "entry."
 ALL = ""
@@ -86,7 +96,13 @@ def _chosen(name: str) -> str:
     return st.session_state[_choice_key(name)]
 
 
-def _select(name: str, label: str, labels: dict[str, str], default: str | None = None) -> str:
+def _select(
+    name: str,
+    label: str,
+    labels: dict[str, str],
+    default: str | None = None,
+    on_change: Callable[[], None] = _forget,
+) -> str:
     """A selectbox over `labels` (value → label in the current language).
 
     The widget is keyed per language: a keyed selectbox keeps showing the label it was
@@ -98,12 +114,23 @@ def _select(name: str, label: str, labels: dict[str, str], default: str | None =
     if key not in ss and other in ss:
         ss[key] = ss[other]
     if key in ss and ss[key] not in labels:
-        del ss[key]
+        # assigned, not deleted: a deleted key leaves the browser showing (and sending
+        # back) the old choice, e.g. 菏泽市 under a Jinan indicator
+        ss[key] = default if default in labels else next(iter(labels))
     if key not in ss and default is not None:
         ss[key] = default
     return st.selectbox(
-        label, list(labels), format_func=labels.__getitem__, key=key, on_change=_forget
+        label, list(labels), format_func=labels.__getitem__, key=key, on_change=on_change
     )
+
+
+def _new_indicator(allowed: dict[str, list[str]]) -> None:
+    """A new indicator starts at its own (first writable) region, set here in the
+    callback so the browser shows it too (item: 菏泽市 kept under a Jinan indicator)."""
+    _forget()
+    regions = allowed.get(_chosen("indicator"))
+    if regions:
+        st.session_state[_choice_key("region")] = regions[0]
 
 
 def _indicator_label(ind: Indicator) -> str:
@@ -310,12 +337,18 @@ def render() -> None:
     catalog = db.catalog
     st.title(tr("entry.title"))
     st.caption(tr("entry.intro"))
-    st.caption(plain(tr("entry.acting", user=acting_actor().name)))
-
-    # --- which target -----------------------------------------------------------------
-    plans = [ALL, *catalog.plans]
-    units = [ALL, *sorted({u for i in catalog.indicators.values() for u in i.responsible})]
     actor = acting_actor()
+    st.caption(plain(tr("entry.acting", user=actor.name)))
+
+    # --- which target: only what this account may write (views.common.writable) ------
+    allowed = writable(actor)
+    if not allowed:
+        st.info(tr("entry.nothing_writable", user=actor.name))
+        return
+    mine = [i for i in catalog.indicators.values() if i.id in allowed]
+    plans = [ALL, *dict.fromkeys(i.plan for i in mine)]
+    own = [u for u in actor.units if any(u in i.responsible for i in mine)]
+    units = [ALL, *(own or sorted({u for i in mine for u in i.responsible}))]
     left, right = st.columns(2)
     with left:
         plan = _select("plan", tr("entry.plan"), {p: _plan_label(catalog, p) for p in plans})
@@ -329,17 +362,18 @@ def render() -> None:
         )
     choices = {
         i.id: _indicator_label(i)
-        for i in catalog.indicators.values()
+        for i in mine
         if plan in (ALL, i.plan) and unit in (ALL, *i.responsible)
     }
     if not choices:
         st.info(tr("entry.no_match"))
         return
-    indicator_id = _select("indicator", tr("entry.indicator"), choices)
+    indicator_id = _select(
+        "indicator", tr("entry.indicator"), choices, on_change=lambda: _new_indicator(allowed)
+    )
     _show_errors("indicator")
     ind = catalog.indicators[indicator_id]
-    home = catalog.region_of(ind)
-    regions = [home, *catalog.children_of(home)]
+    regions = allowed[indicator_id]
 
     left, right = st.columns(2)
     with left:
