@@ -21,11 +21,11 @@ from db.permissions import Actor, write_problem
 from metrics.accountability import (
     LAGGING,
     REMEDY_COLUMNS,
+    BriefingFacts,
     current_remedies,
     previous_period,
     reporting_gaps,
 )
-from metrics.briefing.facts import BriefingFacts
 from metrics.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from metrics.i18n import both, t
 from metrics.periods import Period

@@ -5,6 +5,7 @@ warning notices and the dashboard page all count from the same rows the overview
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
@@ -31,6 +32,21 @@ REMEDY_COLUMNS = [
     "recorded_by",
     "recorded_at",
 ]
+
+
+@dataclass
+class BriefingFacts:
+    """Everything a briefing or a warning notice is built from, read once."""
+
+    period: Period
+    previous: Period
+    status: pd.DataFrame  # evaluate as of the period's end (what the dashboard shows then)
+    previous_status: pd.DataFrame  # evaluate as of the previous period's end
+    remedies: pd.DataFrame  # the current statement per target
+    history: pd.DataFrame  # every statement
+    reporting: pd.DataFrame  # missing / late reports of the period, per target and unit
+    observations: pd.DataFrame  # the engine's input, for the trajectory charts
+    today: date
 
 
 def previous_period(period: Period) -> Period:

@@ -1,30 +1,16 @@
-"""What a briefing is built from, and the rows of its scope (all cities or one)."""
+"""The rows of one briefing's scope (all cities or one) from its facts
+(metrics.accountability.BriefingFacts)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import pandas as pd
 
-from metrics.accountability import home_rows, lagging_table
+from metrics.accountability import BriefingFacts, home_rows, lagging_table
 from metrics.catalog import Catalog
-from metrics.periods import Period
 
-
-@dataclass
-class BriefingFacts:
-    """Everything a briefing or a warning notice is built from, read once."""
-
-    period: Period
-    previous: Period
-    status: pd.DataFrame  # evaluate as of the period's end (what the dashboard shows then)
-    previous_status: pd.DataFrame  # evaluate as of the previous period's end
-    remedies: pd.DataFrame  # the current statement per target
-    history: pd.DataFrame  # every statement
-    reporting: pd.DataFrame  # missing / late reports of the period, per target and unit
-    observations: pd.DataFrame  # the engine's input, for the trajectory charts
-    today: date
+__all__ = ["BriefingFacts", "Scope", "scope_rows"]
 
 
 @dataclass
