@@ -155,3 +155,20 @@ def test_an_empty_database_shows_the_page_without_error(tmp_path, monkeypatch):
     finally:
         st.cache_resource.clear()
         st.cache_data.clear()
+
+
+@pytest.mark.parametrize(
+    "day, label",
+    [
+        (date(2026, 12, 2), "2026Q3"),  # mid-quarter: the last quarter that has ended
+        (date(2026, 9, 30), "2026Q3"),  # a quarter's last day: that quarter
+        (date(2026, 1, 1), "2025Q4"),
+        (date(2026, 3, 31), "2026Q1"),
+    ],
+)
+def test_the_quarter_a_briefing_covers(day, label):
+    from views.remedies import last_quarter, quarters
+
+    assert last_quarter(day).label == label
+    assert [q.label for q in quarters(day, 3)][0] == label
+    assert len({q.label for q in quarters(day, 8)}) == 8

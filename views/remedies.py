@@ -10,10 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from db import remedies as rem
+from metrics.accountability import unit_matrix
 from metrics.briefing import build_briefing
 from metrics.briefing.facts import BriefingFacts
 from metrics.i18n import t
 from metrics.periods import Period, period_from_end
+from metrics.progress import STATUS_ORDER
 from views import charts
 from views.common import data_version, get_db, lang, tr
 
@@ -98,3 +100,15 @@ def history_section(indicator_id: str, region: str, key: str) -> None:
         st.caption(tr("bp.no_history"))
         return
     st.dataframe(history_table(history), hide_index=True, key=key)
+
+
+def overview_section(shown: pd.DataFrame, as_of: date) -> None:
+    """On the overview: the quarter's briefing in one click, and the unit × status matrix
+    of the targets the overview shows (its filters applied)."""
+    lng = lang()
+    briefing_button(last_quarter(as_of), "ov_dl_briefing", show_period=True)
+    with st.expander(tr("bp.matrix")):
+        matrix = unit_matrix(shown, get_db().catalog)
+        names = {s: charts.status_text(s, lng) for s in STATUS_ORDER}
+        names |= {"unit": t("brief.col_unit", lng), "total": t("brief.col_total_row", lng)}
+        st.dataframe(matrix.rename(columns=names), hide_index=True, key="ov_unit_matrix")
