@@ -186,3 +186,28 @@ def test_completeness_names_who_has_not_reported(database: Database) -> None:
     listing = at.dataframe[2].value
     assert set(listing["状态"]) == {"迟报", "未报"}
     assert "市工业和信息化局" in set(listing["责任单位"])
+
+
+@pytest.mark.parametrize(
+    ("actor", "page", "title"),
+    [
+        (ANALYST, None, "Reports owed this period"),
+        (REVIEWER, None, "Review and lock"),
+        (ADMIN, "views/review.py", "Review and lock"),
+        (None, "views/completeness.py", "Reporting completeness and timeliness"),
+    ],
+)
+def test_pages_in_english(database: Database, actor, page, title) -> None:  # type: ignore[no-untyped-def]
+    fill(app(ANALYST), "72")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    if actor is not None:
+        at.session_state["actor"] = actor
+        at.session_state["last_seen"] = time.time()
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception
+    assert title in texts(at.title)
+    assert not re.search(r"[\u4e00-\u9fff]", texts(at.title) + texts(at.caption).split("·")[0])
