@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -458,8 +458,21 @@ def parse_catalog(text: str, file: str = "config.yaml", path: Path | None = None
     if not isinstance(data, dict):
         raise CatalogError(problems + [Problem(file, 1, "-", both("catalog.not_mapping"))])
 
+    # include: [plans/x.yaml, …]: files of plans and indicators added to this catalog
+    # (an added plan is one file); their problems are located in their own file
+    parts = _include(data, path or Path(file), file, loc, problems)
+
+    def where(p: Path_) -> tuple[str, int, Path_]:
+        for section, first, count, inc_file, inc_loc in parts:
+            index = p[1] if len(p) > 1 and p[0] == section else None
+            if isinstance(index, int) and first <= index < first + count:
+                own = (section, index - first) + p[2:]
+                return inc_file, inc_loc.line(own), own
+        return file, loc.line(p), p
+
     def problem(p: Path_, key: str, **kw: Any) -> None:
-        problems.append(Problem(file, loc.line(p), _dotted(p), both(key, **kw)))
+        f, line, own = where(p)
+        problems.append(Problem(f, line, _dotted(own), both(key, **kw)))
 
     def items(section: str) -> list[Any]:
         value = data.get(section) or []
@@ -473,8 +486,8 @@ def parse_catalog(text: str, file: str = "config.yaml", path: Path | None = None
             return model.model_validate(raw)
         except ValidationError as exc:
             for err in exc.errors():
-                fp = p + tuple(err["loc"])
-                problems.append(Problem(file, loc.line(fp), _dotted(fp), _pydantic_message(err)))
+                f, line, own = where(p + tuple(err["loc"]))
+                problems.append(Problem(f, line, _dotted(own), _pydantic_message(err)))
             return None
 
     settings = validate(Settings, data.get("settings") or {}, ("settings",)) or Settings()
@@ -507,10 +520,13 @@ def parse_catalog(text: str, file: str = "config.yaml", path: Path | None = None
 
     plans: dict[str, Plan] = {}
     plan_lines: dict[str, int] = {}
+    invalid_plans: set[str] = set()  # their own problems are named; no "unknown plan" after
     for i, raw in enumerate(items("plans")):
         p: Path_ = ("plans", i)
         plan = validate(Plan, raw, p)
         if plan is None:
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                invalid_plans.add(raw["id"])
             continue
         if not ID_RE.match(plan.id):
             problem(p + ("id",), "catalog.bad_id", value=plan.id)
@@ -530,7 +546,7 @@ def parse_catalog(text: str, file: str = "config.yaml", path: Path | None = None
         if ind is None:
             continue
         before = len(problems)
-        _check_indicator(ind, p, plans, regions, problem)
+        _check_indicator(ind, p, plans, regions, problem, invalid_plans)
         if ind.id in indicators:
             problem(p + ("id",), "catalog.duplicate_id", value=ind.id, line=indicator_lines[ind.id])
         elif len(problems) == before:
@@ -542,14 +558,67 @@ def parse_catalog(text: str, file: str = "config.yaml", path: Path | None = None
     return Catalog(path or Path(file), settings, regions, plans, indicators)
 
 
+def _include(
+    data: dict[str, Any], path: Path, file: str, loc: _Locator, problems: list[Problem]
+) -> list[tuple[str, int, int, str, _Locator]]:
+    """Append the plans and indicators of each `include:` file (relative to the catalog's
+    folder) to data; return (section, first index, count, file, locator) for each part."""
+    names = data.get("include") or []
+    if not isinstance(names, list):
+        message = both("catalog.section_list", section="include")
+        problems.append(Problem(file, loc.line(("include",)), "include", message))
+        return []
+    parts: list[tuple[str, int, int, str, _Locator]] = []
+    for i, name in enumerate(names):
+        inc = path.parent / str(name)
+        here = Problem(file, loc.line(("include", i)), f"include[{i}]", "")
+        try:
+            root, inc_data = _parse_yaml(inc.read_text(encoding="utf-8"))
+        except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError):
+            problems.append(replace(here, message=both("catalog.include_missing", path=str(inc))))
+            continue
+        except yaml.YAMLError as exc:
+            detail = getattr(exc, "problem", None) or str(exc)
+            message = both("catalog.yaml_syntax", detail=f"{inc}: {detail}")
+            problems.append(replace(here, message=message))
+            continue
+        if not isinstance(inc_data, dict) or set(inc_data) - {"plans", "indicators"}:
+            problems.append(replace(here, message=both("catalog.include_keys", path=str(inc))))
+            continue
+        try:
+            inc_loc = _Locator(root, problems, str(inc))
+        except (_TooLarge, RecursionError):
+            problems.append(replace(here, message=both("catalog.too_large", n=MAX_NODES)))
+            continue
+        for section in ("plans", "indicators"):
+            extra = inc_data.get(section) or []
+            if not isinstance(extra, list):
+                message = both("catalog.section_list", section=section)
+                problems.append(replace(here, message=message))
+                continue
+            mine = data.get(section) or []
+            if not isinstance(mine, list):
+                continue  # named by the section check
+            parts.append((section, len(mine), len(extra), str(inc), inc_loc))
+            data[section] = mine + extra
+    return parts
+
+
 def _check_indicator(
-    ind: Indicator, p: Path_, plans: dict[str, Plan], regions: dict[str, RegionInfo], problem: Any
+    ind: Indicator,
+    p: Path_,
+    plans: dict[str, Plan],
+    regions: dict[str, RegionInfo],
+    problem: Any,
+    invalid_plans: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> None:
     """The rules pydantic's types cannot say: references, stage shapes, units."""
     plan_id, _, slug = ind.id.partition(".")
     if plan_id != ind.plan or not ID_RE.match(slug):
         problem(p + ("id",), "catalog.indicator_id", value=ind.id, plan=ind.plan)
-    if ind.plan not in plans:
+    if ind.plan in invalid_plans:
+        pass  # the plan's own problem (a missing issued date, …) is what to fix
+    elif ind.plan not in plans:
         problem(p + ("plan",), "catalog.unknown_plan", value=ind.plan)
     if ind.region is not None and ind.region not in regions:
         problem(p + ("region",), "catalog.unknown_region", value=ind.region)

@@ -17,7 +17,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from db.plans import add_plan
 from metrics.catalog import DOMAINS, default_path
+from metrics.errors import MetricsError
 from metrics.extract import (
     PLACEHOLDER_PLAN,
     ROW_COLUMNS,
@@ -28,7 +30,8 @@ from metrics.extract import (
     review_problems,
     rows_entries,
 )
-from views.common import tr
+from views.auth import acting_actor
+from views.common import get_db, tr
 
 STATE = "extract.draft"  # the last extraction: {"plan": …, "rows": …, "horizon": …}
 
@@ -144,7 +147,20 @@ if state is not None:
     header = dict(plan) if plan is not None else None
     yaml_text = catalog_yaml(header, entries, goal_year=state["horizon"])
 
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
+    if middle.button(tr("plan_add.add"), key="extract_add_plan", type="primary"):
+        # the catalog grows by plans/<id>.yaml, included from config.yaml; checked, synced
+        # and audited by db.plans, which changes nothing when anything is wrong
+        try:
+            added = add_plan(
+                get_db(), acting_actor(), default_path(), header or {"id": ""}, entries
+            )
+        except MetricsError as exc:
+            st.error(str(exc))
+        else:
+            st.success(
+                tr("plan_add.added", plan=added.plan_id, n=added.indicators, path=added.file)
+            )
     if left.button(tr("extract.validate"), key="extract.check"):
         path = default_path()
         try:
@@ -152,7 +168,7 @@ if state is not None:
         except FileNotFoundError:
             st.warning(tr("extract.catalog_missing", path=path))
             catalog_text = ""
-        problems = cell_problems + review_problems(yaml_text, catalog_text)
+        problems = cell_problems + review_problems(yaml_text, catalog_text, catalog_path=path)
         if problems:
             st.error(tr("extract.problems", n=len(problems)))
             st.code("\n".join(problems), language=None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -165,7 +166,9 @@ def rows_entries(
     return entries, problems
 
 
-def review_problems(draft_text: str, catalog_text: str, file: str = "draft.yaml") -> list[str]:
+def review_problems(
+    draft_text: str, catalog_text: str, file: str = "draft.yaml", catalog_path: Path | None = None
+) -> list[str]:
     """Every reason a reviewed draft cannot be pasted into the catalog yet, bilingual.
 
     The draft is appended to the current catalog (its plans and indicators) and checked
@@ -191,7 +194,11 @@ def review_problems(draft_text: str, catalog_text: str, file: str = "draft.yaml"
     )
     problems: list[str] = []
     try:
-        parse_catalog(yaml.safe_dump(merged, allow_unicode=True, sort_keys=False), file=file)
+        parse_catalog(
+            yaml.safe_dump(merged, allow_unicode=True, sort_keys=False),
+            file=file,
+            path=catalog_path,  # where the catalog's include: files are found
+        )
     except CatalogError as exc:
         problems.extend(_draft_problem(p, merged, catalog) for p in exc.problems)
     for n, entry in enumerate(draft.get("indicators") or [], start=1):

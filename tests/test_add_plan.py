@@ -1,0 +1,151 @@
+"""Adding a reviewed plan from the extract page: one YAML file per plan, included from
+config.yaml, checked by the catalog loader, synced at once and recorded in the audit log."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from db.models import AuditEntry, Indicator
+from db.permissions import LOCAL_OPERATOR, Actor
+from db.plans import add_plan, with_include
+from metrics.catalog import load_catalog
+from metrics.errors import Conflict, InvalidInput, PermissionDenied
+
+PLAN = {
+    "id": "heze-2026-digital",
+    "title": "菏泽市数字化转型2026年工作要点",
+    "doc_no": "",
+    "issuer": "菏泽市人民政府办公室",
+    "issued": date(2026, 3, 1),
+    "region": "371700",
+}
+
+
+def entry(n: int = 1, **changes: Any) -> dict[str, Any]:
+    e: dict[str, Any] = {
+        "id": f"heze-2026-digital.base-stations-{n}",
+        "plan": "heze-2026-digital",
+        "name": "新增5G基站数量",
+        "name_en": "New 5G base stations",
+        "domain": "数字基础设施",
+        "unit": "个",
+        "kind": "quantity",
+        "targets": [{"op": ">=", "value": 800, "by": date(2026, 12, 31)}],
+        "responsible": ["市工业和信息化局"],
+        "clause": "一、",
+        "quote": "年内新增5G基站800个",
+    }
+    e.update(changes)
+    return e
+
+
+def test_the_plan_is_added_validated_synced_and_audited(db, small_catalog_path: Path) -> None:
+    before = small_catalog_path.read_text(encoding="utf-8")
+    added = add_plan(db, LOCAL_OPERATOR, small_catalog_path, PLAN, [entry(1), entry(2)])
+    assert added.file == small_catalog_path.parent / "plans" / "heze-2026-digital.yaml"
+    after = small_catalog_path.read_text(encoding="utf-8")
+    assert after.startswith(before.rstrip("\n"))  # config.yaml keeps every line it had
+    assert after.rstrip().endswith("include:\n  - plans/heze-2026-digital.yaml")
+    catalog = load_catalog(small_catalog_path)  # what `metrics validate` checks
+    assert "heze-2026-digital" in catalog.plans
+    assert {"heze-2026-digital.base-stations-1", "heze-2026-digital.base-stations-2"} <= set(
+        catalog.indicators
+    )
+    assert db.catalog.plans.keys() == catalog.plans.keys()
+    with db.engine.connect() as conn:
+        ids = set(conn.scalars(select(Indicator.id)))
+        log = conn.execute(select(AuditEntry.action, AuditEntry.detail)).all()
+    assert "heze-2026-digital.base-stations-2" in ids  # visible at once
+    assert (
+        "plan_added",
+        {
+            "plan": "heze-2026-digital",
+            "file": "plans/heze-2026-digital.yaml",
+            "indicators": [
+                "heze-2026-digital.base-stations-1",
+                "heze-2026-digital.base-stations-2",
+            ],
+        },
+    ) in [(a, d) for a, d in log]
+
+
+def unchanged(db, config: Path, before: str, rows: int) -> None:  # type: ignore[no-untyped-def]
+    assert config.read_text(encoding="utf-8") == before
+    assert not (config.parent / "plans" / "heze-2026-digital.yaml").exists()
+    with db.engine.connect() as conn:
+        assert len(conn.scalars(select(Indicator.id)).all()) == rows
+
+
+@pytest.mark.parametrize(
+    ("plan", "entries", "error", "says"),
+    [
+        ({**PLAN, "issued": ""}, [entry()], InvalidInput, "issued"),  # named, not "unknown plan"
+        ({k: v for k, v in PLAN.items() if k != "issued"}, [entry()], InvalidInput, "issued"),
+        (PLAN, [entry(draft=True)], InvalidInput, "draft: true"),
+        (PLAN, [entry(name_en="TODO: English name")], InvalidInput, "name_en"),
+        (PLAN, [entry(responsible=[])], InvalidInput, "responsible"),
+        ({**PLAN, "region": "999999"}, [entry()], InvalidInput, "999999"),
+        (PLAN, [], InvalidInput, "heze-2026-digital"),
+        ({**PLAN, "id": "heze-2023-digital-gov"}, [entry()], Conflict, "heze-2023-digital-gov"),
+    ],
+)
+def test_a_plan_that_does_not_validate_changes_nothing(
+    db, small_catalog_path: Path, plan: dict, entries: list, error: type, says: str
+) -> None:
+    before = small_catalog_path.read_text(encoding="utf-8")
+    with db.engine.connect() as conn:
+        rows = len(conn.scalars(select(Indicator.id)).all())
+    with pytest.raises(error) as raised:
+        add_plan(db, LOCAL_OPERATOR, small_catalog_path, plan, entries)
+    assert says in str(raised.value) and " / " in str(raised.value)
+    assert "unknown plan" not in str(raised.value).lower() or plan["id"] != PLAN["id"]
+    unchanged(db, small_catalog_path, before, rows)
+
+
+def test_only_an_admin_adds_a_plan(db, small_catalog_path: Path) -> None:
+    before = small_catalog_path.read_text(encoding="utf-8")
+    with pytest.raises(PermissionDenied):
+        add_plan(db, Actor("ana", "analyst"), small_catalog_path, PLAN, [entry()])
+    unchanged(db, small_catalog_path, before, len(db.catalog.indicators))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plans: []\n", "plans: []\n\ninclude:\n  - plans/b.yaml\n"),
+        (
+            "include:\n  - plans/a.yaml\nplans: []\n",
+            "include:\n  - plans/a.yaml\n  - plans/b.yaml\nplans: []\n",
+        ),
+        (
+            "plans: []\ninclude: [plans/a.yaml]\n",
+            "plans: []\ninclude: [plans/a.yaml, plans/b.yaml]\n",
+        ),
+        ("plans: []\ninclude:\n", "plans: []\n\ninclude:\n  - plans/b.yaml\n"),
+    ],
+)
+def test_the_include_list_grows_by_one_line(text: str, expected: str) -> None:
+    assert with_include(text, "plans/b.yaml") == expected
+
+
+def test_validate_locates_a_problem_in_the_included_file(
+    tmp_path: Path, small_catalog_path: Path
+) -> None:
+    from conftest import run_cli
+
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "p.yaml").write_text(
+        'plans:\n  - id: p\n    title: T\n    issuer: I\n    region: "371700"\n', encoding="utf-8"
+    )
+    small_catalog_path.write_text(
+        small_catalog_path.read_text(encoding="utf-8") + "include:\n  - plans/p.yaml\n",
+        encoding="utf-8",
+    )
+    done = run_cli(tmp_path, small_catalog_path, "validate", str(small_catalog_path))
+    assert done.returncode == 1
+    assert "plans/p.yaml:2: plans[0].issued" in done.stdout + done.stderr
