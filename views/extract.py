@@ -2,9 +2,10 @@
 
 The page only reads, calls and draws: `metrics.extract` proposes the entries, the
 administrator edits them in a table, `metrics.extract.review_problems` checks them
-against the current catalog with the catalog's own loader, and the result is
-downloaded as YAML to paste into config.yaml. Nothing is written to the catalog or
-the database here, so a wrong proposal costs nothing until a person has checked it.
+against the current catalog with the catalog's own loader, and the result is either
+downloaded as YAML or added to the catalog by `db.plans.add_plan` (one file per plan,
+included from config.yaml, synced and audited), which writes nothing unless the whole
+plan validates, so a wrong proposal costs nothing until a person has checked it.
 """
 
 from __future__ import annotations
