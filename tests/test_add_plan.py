@@ -149,3 +149,41 @@ def test_validate_locates_a_problem_in_the_included_file(
     done = run_cli(tmp_path, small_catalog_path, "validate", str(small_catalog_path))
     assert done.returncode == 1
     assert "plans/p.yaml:2: plans[0].issued" in done.stdout + done.stderr
+
+
+def test_the_page_names_a_missing_issued_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_catalog_path: Path
+) -> None:
+    """From the extract page: the header without its issued date is refused, by name, and
+    nothing is added."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from db import accounts
+    from db.connect import open_database
+
+    url = f"sqlite:///{tmp_path / 'page.db'}"
+    monkeypatch.setenv("METRICS_CONFIG", str(small_catalog_path))
+    monkeypatch.setenv("METRICS_DATABASE_URL", url)
+    st.cache_resource.clear()
+    database = open_database(load_catalog(small_catalog_path), url)
+    accounts.add_user(database, "root", "admin", "a long enough password 1")
+    before = small_catalog_path.read_text(encoding="utf-8")
+    root = Path(__file__).resolve().parents[1]
+    at = AppTest.from_file(str(root / "views" / "extract.py"), default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.session_state["actor"] = accounts.get_actor(database, "root")
+    at.run()
+    at.text_area(key="extract.text").input(
+        "2026年数字化工作要点\n一、网络\n年内新增5G基站800个。\n"
+    )
+    at.text_input(key="extract.plan_id").input("heze-2026-digital")
+    at.text_input(key="extract.region").input("371700")
+    at.button[0].click().run()
+    at.button(key="extract_add_plan").click().run()
+    assert not at.exception
+    assert "issued" in at.error[0].value
+    assert small_catalog_path.read_text(encoding="utf-8") == before
+    assert not (small_catalog_path.parent / "plans").exists()
+    database.engine.dispose()
+    st.cache_resource.clear()
