@@ -76,7 +76,8 @@ def _save(period: str, lines: pd.DataFrame) -> None:
 
 def _result(catalog: Catalog) -> dict[tuple[str, str], list[str]]:
     """Draw the last save's outcome; returns the messages per form line."""
-    result = st.session_state.get(PREFIX + "result")
+    # Shown once: the next rerun (another period, another page) no longer describes it.
+    result = st.session_state.pop(PREFIX + "result", None)
     per_line: dict[tuple[str, str], list[str]] = {}
     if not result:
         return per_line
