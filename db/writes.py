@@ -346,6 +346,7 @@ def import_file(
         return report
     with db.write() as conn:
         changes = _compare(conn, rows)
+        refuse_locked(conn, changes[changes.change != "unchanged"])  # locked meanwhile
         _counts(report, changes)
         if (report.inserted + report.updated) == 0:
             return report
@@ -397,6 +398,7 @@ def enter_value(
         return report
     with db.write() as conn:
         changes = _compare(conn, checked.rows)
+        refuse_locked(conn, changes[changes.change != "unchanged"])  # locked meanwhile
         _counts(report, changes)
         if report.inserted + report.updated:
             _apply(conn, changes, actor, None, reason=reason or "entry")

@@ -66,7 +66,8 @@ def test_approve_then_lock_then_writes_refused_row_by_row(filled) -> None:  # ty
     data = csv([(SHARE, "2025Q3", "56"), (STATIONS, "2025Q3", "1.1")])
     refused = import_file(db, data, "q3.csv", ADMIN)
     assert not refused.written
-    assert [(e["row"], e["column"]) for e in refused.errors] == [(2, "value")]
+    assert [e["row"] for e in refused.errors] == [2]
+    assert refused.errors[0]["column"] in ("value", "数值")  # the file's value column
     assert SHARE in refused.errors[0]["message"] and "2025Q3" in refused.errors[0]["message"]
     partial = import_file(db, data, "q3.csv", ADMIN, skip_invalid=True)
     assert partial.written and partial.updated == 1
@@ -244,3 +245,20 @@ def test_undo_of_an_import_into_a_locked_period_is_refused(db) -> None:  # type:
     assert queries.observation_table(db).value.tolist() == [40.0]
     cycle.unlock(db, ADMIN, [(SHARE, "371700", "2025Q3")], "撤销错误导入")
     assert undo_import(db, report.import_id, ADMIN).deleted == 1
+
+
+def test_a_lock_taken_after_the_check_still_stops_the_write(filled, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The row-by-row check runs before the write transaction; a lock committed in between
+    is caught inside it and the whole write is refused, nothing changed."""
+    import db.writes as writes
+
+    def lock_then_check(db_, checked, denied):  # type: ignore[no-untyped-def]
+        out = cycle.with_lock_errors(db_, checked, denied)
+        cycle.approve(db_, BUREAU, [(SHARE, "371700", "2025Q3")])
+        cycle.lock_period(db_, BUREAU, "2025Q3")
+        return out
+
+    monkeypatch.setattr(writes, "with_lock_errors", lock_then_check)
+    with pytest.raises(Conflict):
+        enter_value(filled, ANALYST, SHARE, "371700", "2025Q3", "55")
+    assert state(filled, SHARE, "2025-09-30").value == 40
