@@ -65,6 +65,7 @@ def page(actor: Actor | None = None, lang: str = "zh") -> AppTest:
     if actor is not None:
         at.session_state["actor"] = actor
         at.session_state["last_seen"] = time.time()
+        at.session_state["signed_in_at"] = time.time()
     at.query_params["lang"] = lang
     at.run()
     at.switch_page(PAGE)
