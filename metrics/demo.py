@@ -7,6 +7,7 @@ same catalog always gives the same demo.
 
 from __future__ import annotations
 
+import unicodedata
 import zlib
 from datetime import date
 
@@ -17,6 +18,9 @@ from metrics.importer import EXPORT_HEADERS
 
 DEMO_SOURCE = "演示数据（合成）/ synthetic demo data"
 DEMO_NOTE = "演示 / demo"
+
+#: Units of whole things: the demo never reports 14.36个 (issue 17).
+COUNT_UNITS = frozenset({"个", "家", "项"})
 
 # Ahead of plan, on plan, a little behind, far behind, stalled, not reported yet.
 PACES = (1.15, 1.0, 0.8, 0.45, 0.2, None)
@@ -52,13 +56,37 @@ def strip_demo_labels(note: object, source: object) -> tuple[str, str]:
 
     def kept(value: object, demo_label: str) -> str:
         text = "" if value is None or pd.isna(value) else str(value)  # type: ignore[arg-type]
-        return "" if text == demo_label else text
+        return "" if _same(text, demo_label) else text
 
     return kept(note, DEMO_NOTE), kept(source, DEMO_SOURCE)
 
 
+def has_demo_rows(sources: pd.Series) -> bool:
+    """Whether stored observations include the synthetic demo rows (their source label),
+    so the pages can show a banner until they are replaced or removed."""
+    return bool(sources.dropna().astype(str).map(lambda s: _same(s, DEMO_SOURCE)).any())
+
+
+def _same(text: str, label: str) -> bool:
+    """A label as stored: imports may fold full-width brackets （） to ()."""
+    return unicodedata.normalize("NFKC", text) == unicodedata.normalize("NFKC", label)
+
+
 def _pace(ind: Indicator) -> float | None:
     return PACES[zlib.crc32(ind.id.encode()) % len(PACES)]
+
+
+def _split(value: float, n: int, whole: bool) -> list[float]:
+    """A city's value shared by its n counties with weights 1..n (they add up to it);
+    whole counts stay whole, the rounding left over goes to the last county."""
+    if n == 0:
+        return []
+    total = n * (n + 1) / 2
+    parts = [value * (i + 1) / total for i in range(n)]
+    if not whole:
+        return [round(p, 4) for p in parts]
+    kept = [float(int(p)) for p in parts[:-1]]
+    return [*kept, value - sum(kept)]
 
 
 def demo_frame(catalog: Catalog, as_of: date) -> pd.DataFrame:
@@ -90,12 +118,12 @@ def demo_frame(catalog: Catalog, as_of: date) -> pd.DataFrame:
                 value = begin + pace * share * (goal - begin)
             if ind.unit == "%":
                 value = min(max(value, 0.0), 100.0)
-            value = max(round(value, 2), 0.0)
+            whole = ind.unit in COUNT_UNITS
+            value = max(float(round(value)) if whole else round(value, 2), 0.0)
             label = f"{q.year}Q{(q.month - 1) // 3 + 1}"
             rows.append((ind.id, ind.name, region, label, value, ind.unit))
-            for i, county in enumerate(counties):
-                weight = (i + 1) / (len(counties) * (len(counties) + 1) / 2)
-                rows.append((ind.id, ind.name, county, label, round(value * weight, 4), ind.unit))
+            for county, part in zip(counties, _split(value, len(counties), whole), strict=True):
+                rows.append((ind.id, ind.name, county, label, part, ind.unit))
     frame = pd.DataFrame(
         rows, columns=["indicator_id", "indicator", "region", "period", "value", "unit"]
     )

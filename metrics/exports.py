@@ -4,13 +4,18 @@ spreadsheet-formula guard every download passes through."""
 from __future__ import annotations
 
 import io
+import unicodedata
+from typing import Any
 
 import pandas as pd
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from metrics.catalog import Catalog
 from metrics.importer import EXPORT_HEADERS
 from metrics.periods import period_from_end
 
+LISTS_SHEET = "lists"  # hidden: the drop-down values of a template
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -62,7 +67,12 @@ def template_sheet(catalog: Catalog) -> pd.DataFrame:
         }
         for i in catalog.indicators.values()
     ]
-    return pd.DataFrame(rows, columns=list(EXPORT_HEADERS)).rename(columns=EXPORT_HEADERS)
+    sheet = pd.DataFrame(rows, columns=list(EXPORT_HEADERS)).rename(columns=EXPORT_HEADERS)
+    sheet.attrs["choices"] = {
+        EXPORT_HEADERS["indicator_id"]: list(catalog.indicators),
+        EXPORT_HEADERS["region"]: list(catalog.regions),
+    }
+    return sheet
 
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -83,8 +93,55 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     return neutralise(frame).to_csv(index=False).encode("utf-8-sig")
 
 
-def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
+def _width(value: object) -> int:
+    """Display width of a cell in Excel's character units: a CJK character takes two."""
+    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "data", note: str | None = None) -> bytes:
+    """A sheet people can read at once: columns as wide as their text (at most 60), the
+    header frozen, and an optional first line above it (e.g. "截至 2026-12-01"). A frame
+    from template_sheet carries its drop-down lists (frame.attrs["choices"]), written as
+    data validation over a hidden sheet, so a typed code must be one of the catalog's."""
+    out = neutralise(frame)
+    top = 1 if note else 0
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        neutralise(frame).to_excel(writer, index=False, sheet_name=sheet)
+        out.to_excel(writer, index=False, sheet_name=sheet, startrow=top)
+        ws = writer.sheets[sheet]
+        if note:
+            ws.cell(row=1, column=1, value=note)
+        ws.freeze_panes = ws.cell(row=top + 2, column=1)
+        for i, column in enumerate(out.columns, start=1):
+            longest = max([_width(column), *(_width(v) for v in out[column].head(2000))])
+            ws.column_dimensions[get_column_letter(i)].width = min(longest + 2, 60)
+        choices: dict[str, list[str]] = frame.attrs.get("choices", {})
+        if choices:
+            _drop_downs(writer.book, ws, list(out.columns), choices, top, len(out))
     return buffer.getvalue()
+
+
+def _drop_downs(
+    book: Any, ws: Any, columns: list[str], choices: dict[str, list[str]], top: int, rows: int
+) -> None:
+    """List validation for the named columns, the allowed values on a hidden sheet (a
+    list typed into the rule itself is limited to 255 characters)."""
+    lists = book.create_sheet(LISTS_SHEET)
+    lists.sheet_state = "hidden"
+    last = top + 1 + max(rows, 1000)  # room for rows the analyst adds
+    for n, (column, values) in enumerate(choices.items(), start=1):
+        if column not in columns or not values:
+            continue
+        letter = get_column_letter(n)
+        for r, value in enumerate(values, start=1):
+            lists.cell(row=r, column=n, value=value)
+        rule = DataValidation(
+            type="list",
+            formula1=f"{quote_sheetname(LISTS_SHEET)}!${letter}$1:${letter}${len(values)}",
+            allow_blank=True,
+            showErrorMessage=True,
+        )
+        target = get_column_letter(columns.index(column) + 1)
+        rule.add(f"{target}{top + 2}:{target}{last}")
+        ws.add_data_validation(rule)

@@ -6,12 +6,18 @@ in as real accounts; each test names the item of the walk-through it guards.
 
 from __future__ import annotations
 
+import inspect
+import io
 import re
 import shutil
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
+import openpyxl
+import pandas as pd
+import plotly.io as pio
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -20,7 +26,10 @@ from db import accounts, queries
 from db.connect import open_database
 from db.engine import Database
 from db.permissions import Actor
+from db.writes import import_file
 from metrics.catalog import load_catalog
+from metrics.demo import demo_frame
+from metrics.exports import template_sheet, to_csv_bytes, to_xlsx_bytes
 from tests.conftest import CONFIG, ROOT
 
 PASSWORD = "correct horse battery"
@@ -31,7 +40,16 @@ JINAN_MIIT = Actor("miit-jn", "analyst", units=(MIIT,), regions=(JINAN,))
 ADMIN = Actor("boss", "admin")
 JINAN_IND = "jinan-2025-digital-transformation.software-top100-enterprises"
 HEZE_SHARE = "heze-2023-digital-gov.data-service-share"
+# the importer asks to accept plausibility warnings when it has them (issue 13's intake)
+ACCEPT = (
+    {"accept_warnings": True}
+    if "accept_warnings" in inspect.signature(import_file).parameters
+    else {}
+)
 ENTRY, OVERVIEW, INDICATOR = "views/entry.py", "views/overview.py", "views/indicator.py"
+
+
+_DB: list[Database] = []
 
 
 @pytest.fixture
@@ -46,6 +64,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Databa
     db = open_database(load_catalog(config), url)
     accounts.add_user(db, ADMIN.name, "admin", PASSWORD)
     accounts.add_user(db, JINAN_MIIT.name, "analyst", PASSWORD, units=[f"{JINAN}:{MIIT}"])
+    _DB[:] = [db]
     yield db
     db.engine.dispose()
     st.cache_resource.clear()
@@ -54,9 +73,9 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Databa
 
 def app(page: str, actor: Actor | None = ADMIN, lang: str = "zh", **params: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    if actor is not None:
-        at.session_state["actor"] = actor
-        at.session_state["last_seen"] = time.time()
+    if actor is not None:  # signed in as the stored account (its credentials stamp too)
+        at.session_state["actor"] = accounts.get_actor(_DB[0], actor.name) or actor
+        at.session_state["last_seen"] = at.session_state["signed_in_at"] = time.time()
     if lang == "en":
         at.query_params["lang"] = "en"
     at.run()
@@ -116,3 +135,84 @@ def test_region_follows_a_new_indicator(database: Database) -> None:
     choice(at, "indicator").set_value(JINAN_IND).run()
     assert choice(at, "region").value == JINAN
     assert at.session_state[f"entry.region.{at.session_state['lang']}"] == JINAN
+
+
+# --- the overview on demo data: items 3, 4 and 5 -------------------------------------------
+
+
+@pytest.fixture
+def demo(database: Database) -> Database:
+    frame = demo_frame(database.catalog, date.today())
+    assert import_file(database, to_csv_bytes(frame), "demo.csv", **ACCEPT).written
+    st.cache_data.clear()
+    return database
+
+
+def attention(at: AppTest) -> pd.DataFrame:
+    return next(df.value for df in at.dataframe if "kind" in df.value.columns)
+
+
+def test_overview_opens_on_what_needs_attention(demo: Database) -> None:
+    at = app(OVERVIEW, None)
+    assert not at.exception
+    assert at.subheader[0].value == "需要关注"
+    first = at.dataframe[0].value
+    assert "kind" in first.columns, "the attention list is the first table"
+    order = ["未完成", "逾期未报", "进度滞后", "存在风险"]
+    kinds = [order.index(k.split("（")[0]) for k in first["kind"]]
+    assert kinds == sorted(kinds) and kinds[0] == 0
+    cities = ("菏泽市·", "济南市·", "济宁市·", "平度市·")
+    for units in first["responsible"]:
+        assert units.startswith(cities), units
+
+
+def test_unit_chart_keeps_bureaus_of_different_cities_apart(demo: Database) -> None:
+    at = app(OVERVIEW, None)
+    specs = [pio.from_json(el.proto.spec) for el in at.get("plotly_chart")]
+    unit_fig = next(f for f in specs if f.data and f.data[0].orientation == "h")
+    names = set(unit_fig.data[0].y)
+    assert "菏泽市·市大数据局" in names and "济南市·市大数据局" in names
+    assert "市大数据局" not in names
+
+
+def test_demo_banner_after_demo_only(database: Database) -> None:
+    at = app(OVERVIEW, None)
+    assert "演示数据" not in texts(at.warning)
+    st.cache_data.clear()
+    frame = demo_frame(database.catalog, date.today())
+    assert import_file(database, to_csv_bytes(frame), "d.csv", **ACCEPT).written
+    at = app(OVERVIEW, None)
+    assert "演示数据" in texts(at.warning)
+    assert "Demo data" in texts(app(OVERVIEW, None, lang="en").warning)
+
+
+# --- item 9: spreadsheets people can read, a template that offers the codes -------------------
+
+
+@pytest.mark.parametrize("note, header_row", [(None, 1), ("截至 2026-12-01", 2)])
+def test_xlsx_has_widths_frozen_header_and_as_of(note: str | None, header_row: int) -> None:
+    frame = pd.DataFrame({"指标": ["一体化大数据平台统一提供数据服务的比例"], "值": [1.5]})
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(frame, "目标进展", note=note)))
+    ws = book["目标进展"]
+    assert ws.freeze_panes == f"A{header_row + 1}"
+    assert ws.cell(row=header_row, column=1).value == "指标"
+    assert ws.column_dimensions["A"].width >= 40  # 20 CJK characters, two units each
+    if note:
+        assert ws["A1"].value == note
+
+
+def test_template_offers_the_catalogs_codes_as_drop_downs() -> None:
+    catalog = load_catalog(CONFIG)
+    data = to_xlsx_bytes(template_sheet(catalog), "template")
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    rules = {
+        str(v.sqref).split(":")[0]: v.formula1
+        for v in book["template"].data_validations.dataValidation
+    }
+    assert set(rules) == {"A2", "C2"}
+    lists = book["lists"]
+    assert lists.sheet_state == "hidden"
+    column = {n: [c.value for c in lists[n] if c.value is not None] for n in "AB"}
+    assert column == {"A": list(catalog.indicators), "B": list(catalog.regions)}
+    # the filled sheet still reads back as the import layout
+    assert len(pd.read_excel(io.BytesIO(data), engine="openpyxl")) == len(catalog.indicators)

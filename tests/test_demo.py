@@ -23,3 +23,17 @@ def test_demo_shows_every_status_and_is_labelled(tmp_path):
     assert report.errors == [] and report.written
     seen = set(status(db, date(2026, 11, 23)).status)
     assert seen == set(STATUS_ORDER)
+
+
+def test_demo_counts_are_whole_and_counties_add_up() -> None:
+    """Issue 17 item 5: no 14.36个; a city's count is still the sum of its counties'."""
+    catalog = load_catalog(CONFIG)
+    frame = demo_frame(catalog, date(2026, 11, 23))
+    counts = frame[frame["单位"].isin(["个", "家", "项"])]
+    assert len(counts) and (counts["数值"] % 1 == 0).all()
+    for (ind, period), rows in counts.groupby(["指标编码", "统计期"]):
+        home = catalog.region_of(catalog.indicators[ind])
+        kids = set(catalog.children_of(home))
+        city = rows[rows["地区编码"] == home]["数值"].sum()
+        parts = rows[rows["地区编码"].isin(kids)]["数值"]
+        assert parts.empty or parts.sum() == city, (ind, period)

@@ -8,26 +8,46 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from db import queries
+from db import cycle, queries
 from db.connect import open_database
 from db.engine import Database
 from db.permissions import Actor, write_problem
 from metrics.catalog import load_catalog
+from metrics.demo import has_demo_rows
 from metrics.i18n import t
 
 LANG_KEY = "lang"
 
 
 @st.cache_resource(show_spinner=False)
+def _holder() -> dict[str, Database]:
+    return {}
+
+
 def get_db() -> Database:
-    """One database per server process: created and synced from config.yaml on first use."""
-    db = open_database(load_catalog())
-    db.on_write(st.cache_data.clear)
+    """One database per server process: created and synced from config.yaml on first use.
+    Checked per request: if its SQLite file was replaced (a restore by mv) the new file is
+    opened; if it is gone or unusable, the old handle stays and db refuses every write."""
+    holder = _holder()
+    db = holder.get("db")
+    if db is None or (db.file_problem() is not None and Path(db.file_path or "").is_file()):
+        try:
+            fresh = open_database(load_catalog())
+        except Exception:
+            if db is None:
+                raise
+            return db
+        fresh.on_write(st.cache_data.clear)
+        if db is not None:
+            db.engine.dispose()
+            st.cache_data.clear()
+        holder["db"] = db = fresh
     return db
 
 
@@ -143,3 +163,19 @@ def writable(actor: Actor) -> dict[str, list[str]]:
     """Indicator id -> the regions this account may write, in catalog order: the pages
     offer only these (db.permissions.write_problem is the rule; the write checks it again)."""
     return _writable(actor.name, actor.role, actor.units, actor.regions, actor.disabled)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _unreported(as_of: date, version: tuple[int, int, int]) -> pd.DataFrame:
+    return cycle.completeness(get_db(), as_of)
+
+
+def unreported(as_of: date) -> pd.DataFrame:
+    """Every report owed as of the day, with its state (db.cycle.completeness), cached."""
+    return _unreported(as_of, data_version())
+
+
+def demo_banner() -> None:
+    """Say so on every page while the synthetic demo data is stored (`metrics demo`)."""
+    if has_demo_rows(observations()["source"]):
+        st.warning(tr("app.demo_banner"), icon=":material/science:")

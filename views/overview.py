@@ -15,10 +15,20 @@ import streamlit as st
 
 from metrics.catalog import DOMAINS, Catalog, domain_label
 from metrics.exports import to_csv_bytes, to_xlsx_bytes
-from metrics.progress import STATUS_ORDER, needs_attention, rollup
+from metrics.progress import STATUS_ORDER, rollup
 from metrics.values import format_value
 from views import charts
-from views.common import data_version, download_html, get_db, lang, lang_key, status, tr
+from views.common import (
+    data_version,
+    demo_banner,
+    download_html,
+    get_db,
+    lang,
+    lang_key,
+    status,
+    tr,
+    unreported,
+)
 
 # query parameter -> widget key; the parameters are the shareable part of the URL
 PARAMS = {
@@ -118,6 +128,85 @@ def _plan_label(catalog: Catalog, plan_id: str, lng: str) -> str:
     return f"{plan.doc_no} {plan.label(lng)}".strip()
 
 
+#: the attention list's kinds, most severe first (statuses from the engine, reports owed
+#: from the reporting cycle)
+ATTENTION_ORDER = ("missed", "unreported", "off_track", "at_risk")
+TILE_PX = 150
+
+
+def _qualified(units: list[str], city: str) -> str:
+    """Units named with their city: 市大数据局 is a different bureau in every city. A
+    unit's own name may hold 、 (各县区政府、管委会), so units are parted by ；."""
+    return f"{city}·" + "；".join(units)
+
+
+def _attention(shown: pd.DataFrame, owed: pd.DataFrame, catalog: Catalog, lng: str) -> pd.DataFrame:
+    """One row per target needing attention, its most severe kind first: missed, reports
+    past due and not made, off track, at risk; then the earliest date."""
+    late = owed[owed["overdue"] & (owed["state"] == "missing")]
+    first_due = late.groupby(["indicator", "region"])["due"].min()
+    periods = late.groupby(["indicator", "region"])["period"].agg(lambda p: "、".join(p))
+    keys = pd.MultiIndex.from_frame(shown[["indicator", "region"]])
+    due = pd.Series(first_due.reindex(keys).to_numpy(), index=shown.index)
+    owed_periods = pd.Series(periods.reindex(keys).to_numpy(), index=shown.index)
+    kind = shown["status"].where(shown["status"].isin(["missed", "off_track", "at_risk"]))
+    kind = kind.where(~((kind != "missed") & due.notna()), "unreported")
+    rank = kind.map({k: i for i, k in enumerate(ATTENTION_ORDER)})
+    part = shown[rank.notna()]
+    if part.empty:
+        return pd.DataFrame()
+    when = pd.to_datetime(part["deadline"]).where(
+        kind[part.index] != "unreported", pd.to_datetime(due[part.index])
+    )
+    words = {k: tr(f"ov.kind.{k}") for k in ATTENTION_ORDER}
+    out = pd.DataFrame(
+        {
+            "kind": [
+                words[k] + (f"（{tr('ov.owed', periods=p)}）" if isinstance(p, str) else "")
+                for k, p in zip(kind[part.index], owed_periods[part.index], strict=True)
+            ],
+            "name": part["name"],
+            "responsible": [
+                _qualified(units, city)
+                for units, city in zip(part["responsible"], part["city_name"], strict=True)
+            ],
+            "when": when.dt.date,
+            "latest": [
+                "—"
+                if pd.isna(v)
+                else format_value(float(v), catalog.indicators[i].unit, lng, decimals=4)
+                for v, i in zip(part["latest_value"], part["indicator"], strict=True)
+            ],
+            "target": part["target_text"],
+            "indicator": part["indicator"],
+            "_rank": rank[part.index],
+        }
+    )
+    out = out.sort_values(["_rank", "when"], kind="stable").drop(columns="_rank")
+    return out.reset_index(drop=True)
+
+
+def _open_selected(event: object, frame: pd.DataFrame, as_of: date) -> None:
+    """A selected row opens its indicator (as of the same date)."""
+    rows = event.selection.rows if event is not None else []  # type: ignore[attr-defined]
+    if rows:
+        params = {"id": str(frame.iloc[rows[0]]["indicator"])}
+        if as_of != date.today():
+            params["as_of"] = as_of.isoformat()
+        st.switch_page("views/indicator.py", query_params=params)
+
+
+def _by_unit(shown: pd.DataFrame, catalog: Catalog, lng: str) -> pd.DataFrame:
+    """Status counts per responsible unit of each city (rollup per city): the bureaus of
+    the same name in two cities are two bars."""
+    parts = []
+    for city, rows in shown.groupby("city", sort=False):
+        part = rollup(rows, catalog, by="responsible")
+        name = catalog.region_name(str(city), lng)
+        parts.append(part.assign(responsible=[f"{name}·{u}" for u in part["responsible"]]))
+    return pd.concat(parts, ignore_index=True) if parts else rollup(shown, catalog, "responsible")
+
+
 # --- the page -----------------------------------------------------------------------------------
 
 lng = lang()
@@ -138,7 +227,9 @@ if ignored:
     st.warning(tr("ov.ignored", values="、".join(ignored)))
 
 city_names = dict(zip(cat["city"], cat["city_name"], strict=False))
-with st.container(border=True):
+demo_banner()
+active = sum(bool(st.session_state[k]) for k in PARAMS.values())
+with st.expander(tr("ov.filters", n=active) if active else tr("ov.filters_none")):
     c1, c2, c3 = st.columns(3)
     c1.multiselect(
         tr("ov.city"),
@@ -194,10 +285,36 @@ if data_version()[0] == 0:  # nothing stored yet (an index lookup, not a full re
 
 st.caption(tr("ov.caption", date=as_of.isoformat(), n=len(shown)))
 counts = shown["status"].value_counts()
-tiles = st.columns(len(STATUS_ORDER) + 1)
-tiles[0].metric(tr("ov.total"), len(shown), border=True)
-for tile, s in zip(tiles[1:], STATUS_ORDER, strict=True):
-    tile.metric(charts.status_text(s, lng), int(counts.get(s, 0)), border=True)
+with st.container(horizontal=True, gap="small"):  # wraps into a grid on a phone
+    st.metric(tr("ov.total"), len(shown), border=True, width=TILE_PX)
+    for s in STATUS_ORDER:
+        st.metric(charts.status_text(s, lng), int(counts.get(s, 0)), border=True, width=TILE_PX)
+
+# --- what needs attention first: one list, most severe first, each row opens its indicator ---
+st.subheader(tr("ov.attention"))
+owed = unreported(as_of)
+attention = _attention(shown, owed, catalog, lng)
+if attention.empty:
+    st.success(tr("ov.attention_none"))
+else:
+    st.caption(tr("ov.attention_hint"))
+    picked = st.dataframe(
+        attention.drop(columns=["indicator"]),
+        key="ov_attention",
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        height=min(35 * len(attention) + 38, 420),
+        column_config={
+            "kind": st.column_config.TextColumn(tr("col.attention")),
+            "name": st.column_config.TextColumn(tr("col.indicator"), width="large"),
+            "responsible": st.column_config.TextColumn(tr("col.responsible"), width="large"),
+            "when": st.column_config.DateColumn(tr("col.when"), format="YYYY-MM-DD"),
+            "latest": tr("col.latest"),
+            "target": tr("col.target"),
+        },
+    )
+    _open_selected(picked, attention, as_of)
 
 # --- the table ---
 st.subheader(tr("ov.table"))
@@ -211,16 +328,16 @@ table = pd.DataFrame(
     {
         "status": [[charts.status_text(s, lng)] for s in shown["status"]],
         "name": shown["name"],
-        "city": shown["city_name"],
-        "plan": shown["plan_name"],
-        "domain": shown["domain_name"],
-        "latest": latest,
-        "period": shown["latest_period"].fillna("—"),
-        "target": shown["target_text"],
+        "responsible": shown["responsible"].map("、".join),
         "deadline": pd.to_datetime(shown["deadline"]).dt.date,
         "days_left": shown["days_left"],
         "progress": shown["progress"] * 100,
-        "responsible": shown["responsible"].map("、".join),
+        "city": shown["city_name"],
+        "latest": latest,
+        "period": shown["latest_period"].fillna("—"),
+        "target": shown["target_text"],
+        "plan": shown["plan_name"],
+        "domain": shown["domain_name"],
         "indicator": shown["indicator"],
     }
 ).reset_index(drop=True)
@@ -261,12 +378,7 @@ else:
             "indicator": tr("col.id"),
         },
     )
-    rows = event.selection.rows if event is not None else []
-    if rows:
-        params = {"id": str(table.iloc[rows[0]]["indicator"])}
-        if as_of != date.today():
-            params["as_of"] = as_of.isoformat()
-        st.switch_page("views/indicator.py", query_params=params)
+    _open_selected(event, table, as_of)
 
     names = dict(zip(shown["indicator"], shown["name"], strict=True))
     pick_col, link_col = st.columns([3, 1], vertical_alignment="bottom")
@@ -283,40 +395,10 @@ else:
         query_params=link_params,
     )
 
-# --- what needs attention ---
-lists = {f"ov.{name}": part for name, part in needs_attention(shown, as_of).items()}
-tabs = st.tabs([f"{tr(key)}（{len(part)}）" for key, part in lists.items()])
-for tab, (key, part) in zip(tabs, lists.items(), strict=True):
-    with tab:
-        if part.empty:
-            st.caption(tr("ov.none"))
-            continue
-        due = key == "ov.due"
-        deadline_label = tr("col.stage_deadline") if due else tr("col.deadline")
-        small = pd.DataFrame(
-            {
-                tr("col.status"): part["status"].map(lambda s: charts.status_text(s, lng)),
-                tr("col.indicator"): part["name"],
-                tr("col.city"): part["city_name"],
-                deadline_label: pd.to_datetime(
-                    part["current_deadline" if due else "deadline"]
-                ).dt.date,
-                tr("col.latest"): [
-                    "—"
-                    if pd.isna(v)
-                    else format_value(float(v), catalog.indicators[i].unit, lng, decimals=4)
-                    for v, i in zip(part["latest_value"], part["indicator"], strict=True)
-                ],
-                tr("col.target"): part["target_text"],
-                tr("col.responsible"): part["responsible"].map("、".join),
-            }
-        ).sort_values(deadline_label)
-        st.dataframe(small, hide_index=True, height=min(35 * len(small) + 38, 320))
-
 # --- status by city and by responsible unit ---
 st.subheader(tr("ov.charts"))
 by_city = rollup(shown, catalog, by="region")
-by_unit = rollup(shown, catalog, by="responsible")
+by_unit = _by_unit(shown, catalog, lng)
 top = 20
 unit_title = tr("chart.by_unit") if len(by_unit) <= top else tr("chart.by_unit_top", n=top)
 fig_city = charts.status_bars(by_city, "region", city_names, tr("chart.by_city"), lng)
@@ -392,7 +474,7 @@ stamp = as_of.strftime("%Y%m%d")
 e1.download_button(
     tr("ov.csv"),
     data=lambda: to_csv_bytes(export),
-    file_name=f"targets_{stamp}.csv",
+    file_name=f"{tr('ov.file')}_{stamp}.csv",
     mime="text/csv",
     key="ov_dl_csv",
     on_click="ignore",
@@ -400,8 +482,10 @@ e1.download_button(
 )
 e2.download_button(
     tr("ov.xlsx"),
-    data=lambda: to_xlsx_bytes(export, sheet="targets"),
-    file_name=f"targets_{stamp}.xlsx",
+    data=lambda: to_xlsx_bytes(
+        export, sheet=tr("ov.sheet"), note=tr("ov.export_note", date=as_of.isoformat())
+    ),
+    file_name=f"{tr('ov.file')}_{stamp}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="ov_dl_xlsx",
     on_click="ignore",
