@@ -1,28 +1,50 @@
 """Accounts: who may log in, with which role, units and regions.
 
-Passwords are hashed with Argon2id (rehashed on login when the parameters change);
-five failed logins lock an account for a while; every change is in the audit log.
+Passwords are hashed with Argon2id (rehashed on login when the parameters change).
+Sign-in gives nothing away: an unknown name costs the same hash verification as a known
+one, and every failure says the same. Repeated failures throttle that client for that
+name (strangers cannot lock anyone out, the admin included). A password change or a
+disable ends the account's sessions. Every change is in the audit log; a database that
+cannot be written (full disk, read-only) still lets people sign in and read.
 No account or password is ever shipped: the first admin is made with the CLI.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from datetime import datetime, timedelta
 
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy import exc as sa_exc
 
 from db import audit
 from db.engine import Database
-from db.models import User
-from db.permissions import LOCAL_OPERATOR, Actor, require_admin
+from db.models import LoginFailure, User
+from db.permissions import (
+    LOCAL_OPERATOR,
+    Actor,
+    binding_city,
+    city_list,
+    city_of,
+    require_admin,
+    unit_cities,
+)
 from metrics.errors import MetricsError
 from metrics.i18n import both
 
 ROLES = ("viewer", "analyst", "reviewer", "admin")  # reviewer: db/cycle.py
 HASHER = PasswordHasher()  # argon2-cffi's defaults are Argon2id (RFC 9106 low-memory)
+# Verified against when the name is unknown, so both cases cost one Argon2 verification.
+DUMMY_HASH = HASHER.hash("no account has this password")
+MAX_NAME = 50  # an account name's length; a longer "name" is refused before any work
+# A client that fails this many times more than max_failed_logins across all names within
+# the lockout time is throttled for every name (guessing names from one place).
+CLIENT_FACTOR = 4
+log = logging.getLogger(__name__)
 
 
 class AccountError(MetricsError):
@@ -36,6 +58,18 @@ def _row_actor(row) -> Actor:  # type: ignore[no-untyped-def]
         units=tuple(row["units"] or ()),
         regions=tuple(row["regions"] or ()),
         disabled=bool(row["disabled"]),
+        extra={"credentials_at": row.get("credentials_at")},
+    )
+
+
+def session_valid(db: Database, actor: Actor) -> bool:
+    """Whether a session signed in as `actor` may go on: the account still exists, is
+    not disabled, and its password has not changed since (a change ends every session)."""
+    fresh = get_actor(db, actor.name)
+    return (
+        fresh is not None
+        and not fresh.disabled
+        and fresh.extra.get("credentials_at") == actor.extra.get("credentials_at")
     )
 
 
@@ -47,9 +81,61 @@ def get_actor(db: Database, name: str) -> Actor | None:
 
 
 def _check_password(db: Database, password: str) -> None:
+    """Long enough, not counting blanks (ten spaces are no password)."""
     n = db.catalog.settings.min_password_length
-    if len(password) < n:
+    if len("".join(password.split())) < n:
         raise AccountError(both("user.short_password", n=n))
+
+
+def _scoped_units(db: Database, units: list[str], regions: list[str]) -> tuple[list, list]:
+    """Units as stored, with the regions that make each name one city's unit.
+
+    `371700:市大数据局` names the city; a bare name is fine when one city has it, or when
+    the regions pick one of its cities; otherwise the request is refused, listing the
+    cities (77 indicators of four cities share 市大数据局)."""
+    catalog = db.catalog
+    known_units = {u for i in catalog.indicators.values() for u in i.responsible}
+    names, regions = [], list(regions)
+    for binding in units:
+        city, _, unit = binding.rpartition(":")
+        if unit not in known_units:
+            raise AccountError(both("user.unknown_unit", unit=unit))
+        cities = unit_cities(catalog, unit)
+        if city:
+            if city not in cities:
+                raise AccountError(
+                    both(
+                        "user.unit_not_in_city",
+                        code=city,
+                        unit=unit,
+                        cities=city_list(catalog, cities),
+                    )
+                )
+            if not any(city_of(catalog, r) == city for r in regions):
+                regions.append(city)
+        names.append(unit)
+    for unit in dict.fromkeys(names):
+        if binding_city(catalog, unit, regions) is None:
+            cities = unit_cities(catalog, unit)
+            named = {city_of(catalog, r) for r in regions} & set(cities)
+            if regions and not named:
+                raise AccountError(
+                    both(
+                        "user.unit_not_in_city",
+                        code="、".join(regions),
+                        unit=unit,
+                        cities=city_list(catalog, cities),
+                    )
+                )
+            raise AccountError(
+                both(
+                    "user.ambiguous_unit",
+                    unit=unit,
+                    cities=city_list(catalog, cities),
+                    example=f"{cities[0]}:{unit}",
+                )
+            )
+    return list(dict.fromkeys(names)), regions
 
 
 def add_user(
@@ -64,17 +150,14 @@ def add_user(
     """Create an account; admins only. Units must be named as the catalog names them."""
     require_admin(actor)
     units, regions = list(units or []), list(regions or [])
-    if not name or len(name) > 50 or any(c.isspace() for c in name):
+    if not name or len(name) > MAX_NAME or any(c.isspace() for c in name):
         raise AccountError(both("user.bad_name"))
     if role not in ROLES:
         raise AccountError(both("user.bad_role", role=role))
-    known_units = {u for i in db.catalog.indicators.values() for u in i.responsible}
-    for unit in units:
-        if unit not in known_units:
-            raise AccountError(both("user.unknown_unit", unit=unit))
     for code in regions:
         if code not in db.catalog.regions:
             raise AccountError(both("user.unknown_region", code=code))
+    units, regions = _scoped_units(db, units, regions)
     if role == "analyst" and not units:
         raise AccountError(both("user.analyst_units"))
     _check_password(db, password)
@@ -108,7 +191,9 @@ def disable_user(db: Database, name: str, actor: Actor = LOCAL_OPERATOR) -> None
     require_admin(actor)
     with db.write() as conn:
         _require_user(conn, name)
-        conn.execute(update(User).where(User.name == name).values(disabled=True))
+        conn.execute(
+            update(User).where(User.name == name).values(disabled=True, credentials_at=audit.now())
+        )
         audit.record(conn, actor.name, "user_disable", name=name)
 
 
@@ -122,7 +207,12 @@ def set_password(db: Database, name: str, password: str, actor: Actor = LOCAL_OP
         conn.execute(
             update(User)
             .where(User.name == name)
-            .values(password_hash=HASHER.hash(password), failed_logins=0, locked_until=None)
+            .values(
+                password_hash=HASHER.hash(password),
+                failed_logins=0,
+                locked_until=None,
+                credentials_at=audit.now(),  # every session signed in before ends
+            )
         )
         audit.record(conn, actor.name, "user_passwd", name=name)
 
@@ -144,48 +234,104 @@ def list_users(db: Database) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def authenticate(db: Database, name: str, password: str, now: datetime | None = None) -> Actor:
-    """The account for a name and password, or AccountError saying why not.
+def _name_hash(name: str) -> str:
+    return hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()
 
-    An unknown name and a wrong password give the same message, so the form does not
-    tell an attacker which names exist."""
+
+def _throttled(db: Database, client: str, name_hash: str, now: datetime) -> bool:
+    """Whether this client failed too often within the lockout time: for this name, or
+    for names in general."""
+    settings = db.catalog.settings
+    since = now - timedelta(minutes=settings.lockout_minutes)
+    tbl = LoginFailure.__table__
+    recent = select(func.count()).select_from(tbl).where(tbl.c.client == client, tbl.c.at > since)
+    with db.read() as conn:
+        for_name = conn.scalar(recent.where(tbl.c.name_hash == name_hash)) or 0
+        if for_name >= settings.max_failed_logins:
+            return True
+        return (conn.scalar(recent) or 0) >= settings.max_failed_logins * CLIENT_FACTOR
+
+
+def _remember(db: Database, action, what: str) -> None:  # type: ignore[no-untyped-def]
+    """A write a sign-in makes (audit row, failure count, rehash). A database that cannot
+    be written (full disk, read-only) must not stop people signing in to read: the
+    failure is logged, not raised."""
+    try:
+        with db.write() as conn:
+            action(conn)
+    except (sa_exc.OperationalError, sa_exc.DatabaseError) as exc:
+        log.warning("sign-in could not record %s: %s", what, exc.orig or exc)
+
+
+def authenticate(
+    db: Database,
+    name: str,
+    password: str,
+    now: datetime | None = None,
+    client: str = "local",
+) -> Actor:
+    """The account for a name and password, or AccountError with the one message every
+    failure gets.
+
+    Unknown names are verified against a dummy hash (the same time as a known one), and
+    a disabled account or a throttled client hears the same words as a wrong password,
+    so the form tells nobody which names exist. Failures are counted per client and
+    name: an attacker throttles only themself. The audit log keeps the name only when
+    it is an account's (a password typed into the name field is not stored)."""
     now = now or audit.now()
     settings = db.catalog.settings
-    with db.write() as conn:
-        row = conn.execute(select(User).where(User.name == name)).mappings().first()
+    failure = AccountError(both("login.refused", minutes=settings.lockout_minutes))
+    client = (client or "unknown")[:100]
+    name = name or ""
+    if len(name) > MAX_NAME:  # no hashing or storing of megabyte names
+        name = name[: MAX_NAME + 1]
+    key = _name_hash(name)
+    row = None
+    if len(name) <= MAX_NAME:
+        with db.read() as conn:
+            row = conn.execute(select(User).where(User.name == name)).mappings().first()
+    throttled = _throttled(db, client, key, now)
+    try:
+        HASHER.verify((row["password_hash"] if row else None) or DUMMY_HASH, password)
+        verified = row is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        verified = False
+    if verified and not row["disabled"] and not throttled:
+
+        def succeed(conn) -> None:  # type: ignore[no-untyped-def]
+            values: dict = {"failed_logins": 0, "locked_until": None}
+            if HASHER.check_needs_rehash(row["password_hash"]):
+                values["password_hash"] = HASHER.hash(password)
+            conn.execute(update(User).where(User.name == name).values(**values))
+            conn.execute(
+                delete(LoginFailure).where(
+                    LoginFailure.client == client, LoginFailure.name_hash == key
+                )
+            )
+            audit.record(conn, name, "login", client=client)
+
+        _remember(db, succeed, "a sign-in")
+        return _row_actor(row)
+    if row is None:
+        reason = "unknown account"
+    elif not verified:
+        reason = "wrong password"
+    elif row["disabled"]:
+        reason = "disabled"
+    else:
+        reason = "throttled"
+
+    def fail(conn) -> None:  # type: ignore[no-untyped-def]
+        conn.execute(LoginFailure.__table__.insert().values(at=now, client=client, name_hash=key))
+        who = name if row is not None else "?"
+        detail = {"reason": reason, "client": client}
         if row is None:
-            audit.record(conn, name, "login_failed", reason="unknown account")
-            failure = both("login.failed")
-        elif row["disabled"]:
-            audit.record(conn, name, "login_failed", reason="disabled")
-            failure = both("login.disabled")
-        elif row["locked_until"] is not None and row["locked_until"] > now:
-            audit.record(conn, name, "login_failed", reason="locked")
-            failure = both("login.locked", until=row["locked_until"].strftime("%Y-%m-%d %H:%M"))
-        else:
-            try:
-                HASHER.verify(row["password_hash"] or "", password)
-            except (VerifyMismatchError, VerificationError, InvalidHashError):
-                fails = row["failed_logins"] + 1
-                locked = (
-                    now + timedelta(minutes=settings.lockout_minutes)
-                    if fails >= settings.max_failed_logins
-                    else None
-                )
-                conn.execute(
-                    update(User)
-                    .where(User.name == name)
-                    .values(failed_logins=0 if locked else fails, locked_until=locked)
-                )
-                audit.record(
-                    conn, name, "login_failed", reason="wrong password", locked=locked is not None
-                )
-                failure = both("login.failed")
-            else:
-                values: dict = {"failed_logins": 0, "locked_until": None}
-                if HASHER.check_needs_rehash(row["password_hash"]):
-                    values["password_hash"] = HASHER.hash(password)
-                conn.execute(update(User).where(User.name == name).values(**values))
-                audit.record(conn, name, "login")
-                return _row_actor(row)
-    raise AccountError(failure)
+            detail["name_sha256"] = key[:16]
+        audit.record(conn, who, "login_failed", **detail)
+        if row is not None and not verified:
+            conn.execute(
+                update(User).where(User.name == name).values(failed_logins=User.failed_logins + 1)
+            )
+
+    _remember(db, fail, "a failed sign-in")
+    raise failure

@@ -90,3 +90,67 @@ def _search_path(url: str) -> list[str]:
                 s.strip().strip('"') for s in value.split(",") if s.strip() not in ("", "$user")
             ]
     return []
+
+
+def restore(db: Database, source: Path) -> None:
+    """Put a backup back, safely while the dashboard runs.
+
+    SQLite: the backup file is checked (opens read-only, passes its integrity check, has
+    this schema's version table) and then copied *into* the open database file through
+    SQLite's backup API, under its write lock: the file keeps its identity, so running
+    dashboards see the restored data at their next read instead of writing into a file
+    that is gone (what `mv`/`cp` over a live file causes). Then the schema is migrated
+    and the catalog synced, as on every open. PostgreSQL: pg_restore --clean in one
+    transaction."""
+    from db.migrations import migrate
+    from db.sync import sync_catalog
+
+    if not source.is_file():
+        raise BackupError(both("backup.not_a_backup", path=source, detail="no such file"))
+    if not db.is_sqlite:
+        _pg_restore(db, source)
+    else:
+        try:
+            backup_db = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                check = [row[0] for row in backup_db.execute("PRAGMA integrity_check")]
+                has_version = backup_db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'schema_version'"
+                ).fetchone()
+                if check != ["ok"] or not has_version:
+                    detail = "; ".join(check[:3]) if check != ["ok"] else "schema_version"
+                    raise BackupError(both("backup.not_a_backup", path=source, detail=detail))
+                live = sqlite3.connect(make_url(db.url).database, timeout=60)
+                try:
+                    backup_db.backup(live)
+                finally:
+                    live.close()
+            finally:
+                backup_db.close()
+        except sqlite3.Error as exc:
+            raise BackupError(both("backup.not_a_backup", path=source, detail=exc)) from None
+    migrate(db)
+    sync_catalog(db)
+
+
+def _pg_restore(db: Database, source: Path) -> None:
+    if shutil.which("pg_restore") is None:
+        raise BackupError(both("backup.no_pg_dump"))
+    url = make_url(db.url).set(drivername="postgresql")
+    result = subprocess.run(
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--single-transaction",
+            "--no-owner",
+            "--dbname",
+            url.render_as_string(hide_password=False),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    if result.returncode != 0:
+        raise BackupError(both("backup.failed", detail=result.stderr.strip()[-500:]))

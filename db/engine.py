@@ -41,6 +41,22 @@ class DatabaseBusy(Busy):
     """The write lock stayed taken for longer than WRITE_LOCK_WAIT_S; nothing was written."""
 
 
+class DatabaseReplaced(DatabaseBusy):
+    """The SQLite file this process opened was deleted or replaced on disk (a restore by
+    mv/cp): a write would land in a file nobody will read again, so none is made until the
+    process reopens the database. A kind of "busy" so every page that reports a busy
+    database reports this too, with nothing written."""
+
+
+def file_identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of a file, or None when there is no file at that path."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (info.st_dev, info.st_ino)
+
+
 @dataclass
 class LockStats:
     """How often this process had to wait for SQLite's write lock beyond the busy timeout."""
@@ -106,9 +122,14 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    on_disk = parsed.database not in (None, "", ":memory:") and not str(parsed.database).startswith(
+        "file:"
+    )
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
+        if on_disk:  # the file this connection holds (SQLite opened it just now)
+            record.info["file_identity"] = file_identity(str(parsed.database))
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is unreliable).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -144,10 +165,46 @@ class Database:
     catalog: Catalog
     url: str = ""
     _listeners: list = field(default_factory=list)
+    # (device, inode) of the SQLite file when this process first used it.
+    _identity: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        self._path = None
+        if self.is_sqlite:
+            database = make_url(self.url or str(self.engine.url)).database
+            if database not in (None, "", ":memory:") and not database.startswith("file:"):
+                self._path = database
+                self._identity = file_identity(database)
+
+    @property
+    def file_path(self) -> str | None:
+        """The SQLite file, or None (PostgreSQL, in-memory)."""
+        return self._path
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+    def file_problem(self, conn: Connection | None = None) -> str | None:
+        """Why writes are refused because the database file was deleted or replaced since
+        this process opened it (bilingual), or None. Checked inside every write (and by
+        the dashboard on every request), so no write lands in a file that is gone."""
+        if self._path is None:
+            return None
+        on_disk = file_identity(self._path)
+        if self._identity is None:
+            self._identity = on_disk
+        held = {self._identity}
+        if conn is not None:
+            held.add(conn.connection.info.get("file_identity", on_disk))
+        if on_disk is None or held != {on_disk}:
+            return both("db.replaced", path=self._path)
+        return None
+
+    def _refuse_if_replaced(self, conn: Connection) -> None:
+        problem = self.file_problem(conn)
+        if problem is not None:
+            raise DatabaseReplaced(problem)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -164,7 +221,9 @@ class Database:
                 if not self.is_sqlite:
                     # Serialise writers of observations, as SQLite's write lock does.
                     conn.execute(text("LOCK TABLE observations IN SHARE ROW EXCLUSIVE MODE"))
+                self._refuse_if_replaced(conn)  # before anything is written …
                 yield conn
+                self._refuse_if_replaced(conn)  # … and before it is committed
             changed = conn.info.pop("changed", False)
         if changed:  # a dry run or an unchanged entry keeps every cache
             for callback in self._listeners:

@@ -34,6 +34,25 @@ def _v1_initial(conn: Connection) -> None:
     Base.metadata.create_all(conn, tables=tables, checkfirst=True)
 
 
+def _v2_security(conn: Connection) -> None:
+    """Sources kept in revisions, sessions ended by a password change, and sign-in
+    throttling per client and name (issue 14). Step 1 of a new database already creates
+    the columns from models.py, so only the missing ones are added."""
+    have = {
+        table: {c["name"] for c in inspect(conn).get_columns(table)}
+        for table in ("revisions", "users")
+    }
+    wanted = [
+        ("revisions", "old_source", "TEXT"),
+        ("revisions", "new_source", "TEXT"),
+        ("users", "credentials_at", "TIMESTAMP"),
+    ]
+    for table, column, kind in wanted:
+        if column not in have[table]:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+    Base.metadata.tables["login_failures"].create(conn, checkfirst=True)
+
+
 def _v4_api_tokens_status_cache(conn: Connection) -> None:
     """The API's tokens and the status computed once per data version (issue 19)."""
     tables = [Base.metadata.tables[name] for name in ("api_tokens", "status_cache")]
@@ -53,6 +72,7 @@ def _v6_remedies(conn: Connection) -> None:
 
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
+    (2, "revision sources, session ends, login throttle", _v2_security),
     (4, "api tokens, shared status cache", _v4_api_tokens_status_cache),
     (5, "reporting cycle: reviews and locks", _v5_reviews),
     (6, "causes and remedies of lagging targets", _v6_remedies),
@@ -77,13 +97,17 @@ def migrate(db: Database) -> int:
                 # Two processes starting at once: the second waits, then finds nothing to do.
                 conn.execute(text("SELECT pg_advisory_xact_lock(727001)"))
             version = current_version(conn)
+            # Every step not yet recorded runs, not only those above the highest: steps
+            # numbered by engineers working at once can land in any order, and a database
+            # already at 5 must still get 2.
+            done = set(conn.scalars(select(SchemaVersion.version))) if version else set()
             for number, _name, step in MIGRATIONS:
-                if number > version:
+                if number not in done:
                     step(conn)
                     conn.execute(
                         SchemaVersion.__table__.insert().values(
                             version=number, applied_at=datetime.now(UTC).replace(tzinfo=None)
                         )
                     )
-                    version = number
+                    version = max(version, number)
     return version

@@ -144,6 +144,9 @@ class Revision(Base):
     import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # The import that had written the old value, so an undo can give the row back to it.
     old_import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Schema version 2: the source is history too (an undo gives it back).
+    old_source: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_source: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (
         Index("ix_revision_key", "indicator_id", "region_code", "period_end"),
@@ -163,6 +166,23 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Schema version 2: when the password last changed or the account was disabled; a
+    # session signed in before it has ended.
+    credentials_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class LoginFailure(Base):
+    """Schema version 2: a failed sign-in, keyed by the client and a hash of the name typed
+    (never the name itself: people type passwords into the name field). Throttles that
+    client for that name without locking the account for everyone else."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    client: Mapped[str] = mapped_column(String(100))
+    name_hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_login_failure_key", "client", "name_hash", "at"),)
 
 
 class AuditEntry(Base):

@@ -32,8 +32,8 @@ SHARE = "heze-2023-digital-gov.data-service-share"  # %, Heze 371700
 SHARE_UNITS = ("市大数据局", "市政府各部门", "各县区政府、管委会")
 STATIONS_UNIT = "市工业和信息化局"
 PASSWORD = "correct horse battery"
-ANALYST = Actor("bdb", "analyst", units=("市大数据局",))
-OTHER_UNIT = Actor("miit", "analyst", units=(STATIONS_UNIT,))
+ANALYST = Actor("bdb", "analyst", units=("市大数据局",), regions=("371700",))  # 菏泽
+OTHER_UNIT = Actor("miit", "analyst", units=(STATIONS_UNIT,), regions=("371700",))
 ENTRY, UPLOAD = "views/entry.py", "views/upload.py"
 RED = "background-color: #fde2e1"
 
@@ -50,7 +50,14 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Databa
     st.cache_data.clear()
     db = open_database(load_catalog(config), url)
     for actor in (ANALYST, OTHER_UNIT):
-        accounts.add_user(db, actor.name, actor.role, PASSWORD, units=list(actor.units))
+        accounts.add_user(
+            db,
+            actor.name,
+            actor.role,
+            PASSWORD,
+            units=list(actor.units),
+            regions=list(actor.regions),
+        )
     yield db
     db.engine.dispose()
     st.cache_resource.clear()

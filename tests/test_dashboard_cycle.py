@@ -24,7 +24,7 @@ from metrics.catalog import load_catalog
 from tests.conftest import ROOT, SMALL_CATALOG
 
 SHARE = "heze-2023-digital-gov.data-service-share"
-ANALYST = Actor("bdb", "analyst", units=("市大数据局",))
+ANALYST = Actor("bdb", "analyst", units=("市大数据局",), regions=("371700",))  # 菏泽
 REVIEWER = Actor("coord", "reviewer")
 ADMIN = Actor("root", "admin")
 PASSWORD = "correct horse battery"
@@ -49,7 +49,14 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Databa
     st.cache_data.clear()
     db = open_database(load_catalog(config), url)
     for actor in (ANALYST, REVIEWER, ADMIN):
-        accounts.add_user(db, actor.name, actor.role, PASSWORD, units=list(actor.units))
+        accounts.add_user(
+            db,
+            actor.name,
+            actor.role,
+            PASSWORD,
+            units=list(actor.units),
+            regions=list(actor.regions),
+        )
     yield db
     db.engine.dispose()
     st.cache_resource.clear()

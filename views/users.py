@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from db import accounts
-from db.permissions import PermissionDenied
+from db.permissions import PermissionDenied, unit_cities
 from views.auth import current_actor
-from views.common import get_db, tr
+from views.common import get_db, plain, tr
 
 db = get_db()
 actor = current_actor()
@@ -15,7 +15,14 @@ st.title(tr("users.title"))
 users = accounts.list_users(db)
 st.dataframe(users, hide_index=True, use_container_width=True)
 
-units = sorted({u for i in db.catalog.indicators.values() for u in i.responsible})
+names = sorted({u for i in db.catalog.indicators.values() for u in i.responsible})
+# A unit name several cities share is offered once per city (371700:市大数据局).
+units = [
+    f"{c}:{u}" if len(cities) > 1 else u
+    for u in names
+    for cities in [unit_cities(db.catalog, u)]
+    for c in cities[: len(cities) if len(cities) > 1 else 1]
+]
 regions = list(db.catalog.regions)
 
 
@@ -23,9 +30,9 @@ def _run(action, done: str, **kw: object) -> None:  # type: ignore[no-untyped-de
     try:
         action()
     except (accounts.AccountError, PermissionDenied) as exc:
-        st.error(str(exc))
-    else:
-        st.success(tr(done, **kw))
+        st.error(plain(exc))
+    else:  # account names are typed by people: shown literally
+        st.success(tr(done, **{k: plain(v) for k, v in kw.items()}))
 
 
 with st.form("add_user", clear_on_submit=True):
