@@ -279,12 +279,14 @@ def test_indicator_preselected_from_query_param(app_env: Path) -> None:
     assert len(plotly_figures(at)) == 1  # the indicator chart (no county values yet)
 
 
-def test_unknown_indicator_id_falls_back_with_a_warning(app_env: Path) -> None:
+def test_unknown_indicator_id_is_said_and_no_other_indicator_opens(app_env: Path) -> None:
+    """Issue 17 item 10: no silent first indicator, and the link stays as it was."""
     at = make_app().run()
     open_indicator(at, id="no-such.indicator")
     assert_ok(at)
-    assert any("no-such.indicator" in w.value for w in at.warning)
-    assert at.selectbox(key="ind_id@zh").value == next(iter(load_catalog(CONFIG).indicators))
+    assert any("no-such.indicator" in e.value for e in at.error)
+    assert not at.selectbox and not at.get("plotly_chart")
+    assert at.query_params["id"] == "no-such.indicator"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -425,10 +427,16 @@ def test_indicator_figure_traces_and_as_of_line(catalog: Catalog) -> None:
     assert [pd.Timestamp(x).date() for x in stages.x] == [date(2023, 12, 31), date(2025, 12, 31)]
     proj = next(tr for tr in fig.data if tr.name == "趋势预测")
     assert pd.Timestamp(proj.x[-1]).date() == date(2025, 12, 31)  # to the final deadline
-    (line,) = fig.layout.shapes
+    line, target, deadline = fig.layout.shapes
     assert pd.Timestamp(line.x0).date() == date(2025, 6, 30) and line.yref == "paper"
     assert fig.layout.annotations[0].text == "截至 2025-06-30"
     assert fig.layout.yaxis.title.text == "数值（%）"
+    # the final target and its deadline are labelled on the chart (item 7)
+    assert target.y0 == target.y1 == 70.0
+    assert pd.Timestamp(deadline.x0, unit="ms").date() == date(2025, 12, 31)
+    labels = [a.text for a in fig.layout.annotations]
+    assert "最终目标 不低于70.0%" in labels and "期限 2025-12-31" in labels
+    assert fig.layout.xaxis.tickformat == "%Y年%-m月"  # no "Jan 2026" in Chinese (item 6)
 
 
 def test_indicator_figure_in_english(catalog: Catalog) -> None:
@@ -453,7 +461,10 @@ def test_indicator_figure_without_data_still_shows_targets(catalog: Catalog) -> 
         )
     )
     assert [tr.name for tr in fig.data] == ["阶段目标"]
-    assert len(fig.layout.shapes) == 1
+    assert len(fig.layout.shapes) == 3  # as-of date, final target, deadline
+    # with no data the axis still starts before the (passed) deadlines: the whole plan
+    start, end = (pd.Timestamp(x) for x in fig.layout.xaxis.range)
+    assert start < pd.Timestamp("2023-12-31") and end > pd.Timestamp("2025-12-31")
 
 
 def test_stage_frame_between_and_share(catalog: Catalog) -> None:

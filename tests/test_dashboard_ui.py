@@ -216,3 +216,26 @@ def test_template_offers_the_catalogs_codes_as_drop_downs() -> None:
     assert column == {"A": list(catalog.indicators), "B": list(catalog.regions)}
     # the filled sheet still reads back as the import layout
     assert len(pd.read_excel(io.BytesIO(data), engine="openpyxl")) == len(catalog.indicators)
+
+
+# --- item 8: the indicator page as Open SDG has it: chart / table / metadata, data files ------
+
+
+@pytest.mark.parametrize(
+    "lang, tabs, files",
+    [
+        ("zh", ["图表", "数据表", "指标说明"], ["下载数据（CSV）", "下载数据（Excel）"]),
+        ("en", ["Chart", "Table", "Metadata"], ["Download data (CSV)", "Download data (Excel)"]),
+    ],
+)
+def test_indicator_page_has_tabs_data_files_and_metadata(
+    demo: Database, lang: str, tabs: list[str], files: list[str]
+) -> None:
+    at = app(INDICATOR, None, lang=lang, id=HEZE_SHARE)
+    assert not at.exception
+    assert [t.label for t in at.tabs] == tabs
+    labels = [b.label for b in at.get("download_button")]
+    assert all(f in labels for f in files), labels
+    meta = texts(at.tabs[2].text)
+    frequency = {"zh": "季报", "en": "Quarterly"}[lang]
+    assert frequency in meta and "菏泽市·市大数据局" in meta.replace("Heze·", "菏泽市·")

@@ -245,9 +245,56 @@ def indicator_figure(data: IndicatorChartData, lang: str = "zh") -> go.Figure:
         text=t("chart.as_of", lang, date=as_of.date().isoformat()),
         font={"color": "#b2182b"},
     )
+    if len(stages):
+        _final_marks(fig, stages.iloc[-1], lang)
+    _date_axis(fig, data, lang)
     y_title = t("chart.value", lang, unit=unit) if unit else t("chart.value_plain", lang)
     fig.update_yaxes(rangemode="tozero")
     return _base_layout(fig, data.title, t("chart.date", lang), y_title)
+
+
+#: Date ticks in the reader's language (plotly's default names months in English).
+DATE_TICKS = {"zh": "%Y年%-m月", "en": "%b %Y"}
+
+
+def _final_marks(fig: go.Figure, final: pd.Series, lang: str) -> None:
+    """The final target as a labelled line across the chart and its deadline as a labelled
+    vertical marker, so both read without hovering."""
+    colour = "#2166ac"
+    fig.add_hline(
+        y=float(final["value"]),
+        line={"color": colour, "width": 1, "dash": "dot"},
+        annotation_text=t("chart.target_line", lang, target=final["text"]),
+        annotation_position="top left",
+        annotation_font={"color": colour},
+    )
+    fig.add_vline(
+        x=pd.Timestamp(final["date"]).timestamp() * 1000,  # plotly wants ms on a date axis
+        line={"color": colour, "width": 1, "dash": "dot"},
+        annotation_text=t("chart.deadline", lang, date=pd.Timestamp(final["date"]).date()),
+        annotation_position="bottom right",
+        annotation_font={"color": colour},
+    )
+
+
+def _date_axis(fig: go.Figure, data: IndicatorChartData, lang: str) -> None:
+    """Dates worded in the language, and a range from the earliest known point (baseline,
+    planned path or first value) to past the later of the final deadline and the as-of
+    date: with no data yet the axis still shows the whole plan and a passed deadline."""
+    points = [pd.Timestamp(data.as_of)]
+    for frame in (data.trajectory, data.stages, data.actual):
+        if len(frame):
+            points += [pd.to_datetime(frame["date"]).min(), pd.to_datetime(frame["date"]).max()]
+    if data.baseline is not None:
+        points.append(_as_timestamp(data.baseline[0]))
+    start, end = min(points), max(points)
+    pad = max((end - start) / 20, pd.Timedelta(days=30))
+    fig.update_xaxes(
+        type="date",
+        range=[start - pad, end + pad],
+        tickformat=DATE_TICKS.get(lang, DATE_TICKS["en"]),
+        hoverformat="%Y-%m-%d",
+    )
 
 
 def status_bars(

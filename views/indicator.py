@@ -14,8 +14,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from metrics.exports import period_labels
+from metrics.exports import period_labels, to_csv_bytes, to_xlsx_bytes
 from metrics.progress import actual_series, explain, projection_line, trajectory
+from metrics.schedule import rule_for
 from metrics.values import format_value
 from views import charts
 from views.common import (
@@ -47,8 +48,10 @@ def _seed_from_url(ids: list[str]) -> list[str]:
     notes: list[str] = []
     if ID_KEY not in st.session_state:
         raw = st.query_params.get("id")
-        if raw and raw not in ids:
-            notes.append(tr("ind.unknown_id", id=raw))
+        if raw and raw not in ids:  # said and stopped: never another indicator in its place
+            st.error(tr("ind.not_found", id=raw), icon=":material/error:")
+            st.page_link("views/overview.py", label=tr("ind.back"), icon=":material/arrow_back:")
+            st.stop()
         st.session_state[ID_KEY] = raw if raw in ids else ids[0]
         region = st.query_params.get("region")
         if region:
@@ -177,6 +180,10 @@ m[2].metric(
 )
 m[3].metric(tr("ind.projection"), _fmt(row["projected_value"], unit, lng, 2), border=True)
 
+tab_chart, tab_table, tab_meta = st.tabs(
+    [tr("ind.tab_chart"), tr("ind.tab_table"), tr("ind.tab_meta")]
+)
+
 # --- the chart ---
 obs_all = observations()
 obs = obs_all[obs_all["indicator_id"] == indicator_id]
@@ -193,112 +200,165 @@ if has_base:
 else:
     path = trajectory(catalog, indicator_id, share=share)
     baseline = (ind.baseline.date, ind.baseline.value * share) if ind.baseline else None
-figure = charts.indicator_figure(
-    charts.IndicatorChartData(
-        title=tr("ind.chart_title", name=name, region=region_label),
-        unit=unit,
-        actual=actual,
-        trajectory=path,
-        stages=charts.stage_frame(ind, share, lng),
-        projection=projection_line(row),
-        baseline=baseline,
-        as_of=as_of,
-    ),
-    lng,
-)
-st.plotly_chart(figure, key="ind_fig")
-st.caption(tr("ind.chart_note"))
-if len(actual) and bool(actual["summed"].any()):
-    st.caption(tr("ind.summed_note"))
-d1, d2 = st.columns([1, 3], vertical_alignment="center")
-with d1:
-    download_html(figure, indicator_id, "ind_dl_fig")
-d2.caption(tr("chart.png_hint"))
+with tab_chart:
+    figure = charts.indicator_figure(
+        charts.IndicatorChartData(
+            title=tr("ind.chart_title", name=name, region=region_label),
+            unit=unit,
+            actual=actual,
+            trajectory=path,
+            stages=charts.stage_frame(ind, share, lng),
+            projection=projection_line(row),
+            baseline=baseline,
+            as_of=as_of,
+        ),
+        lng,
+    )
+    st.plotly_chart(figure, key="ind_fig")
+    st.caption(tr("ind.chart_note"))
+    if len(actual) and bool(actual["summed"].any()):
+        st.caption(tr("ind.summed_note"))
+    d1, d2 = st.columns([1, 3], vertical_alignment="center")
+    with d1:
+        download_html(figure, indicator_id, "ind_dl_fig")
+    d2.caption(tr("chart.png_hint"))
 
-# --- counties ---
-county_codes = catalog.children_of(home)
-if county_codes:
-    st.subheader(tr("ind.regions"))
-    part = rows[rows["region"].isin(county_codes)]
-    if part.empty:
-        st.caption(tr("ind.regions_none"))
+    # --- counties ---
+    county_codes = catalog.children_of(home)
+    if county_codes:
+        st.subheader(tr("ind.regions"))
+        part = rows[rows["region"].isin(county_codes)]
+        if part.empty:
+            st.caption(tr("ind.regions_none"))
+        else:
+            region_rows = pd.DataFrame(
+                {
+                    "name": part["region"].map(lambda r: catalog.region_name(r, lng)),
+                    "value": part["latest_value"],
+                    "period": part["latest_period"],
+                    "status": part["status"],
+                    # the county's share of the final stage's goal (Stage.goal, equal shares)
+                    "target": part["target_share"] * final.goal,
+                }
+            )
+            fig_regions = charts.region_figure(
+                region_rows, tr("chart.regions", name=name), unit, lng
+            )
+            st.plotly_chart(fig_regions, key="ind_fig_regions")
+            download_html(fig_regions, f"{indicator_id}_counties", "ind_dl_regions")
+
+# --- values and their history, and the series as a file ---
+with tab_table:
+    series = obs.sort_values(["region_code", "period_end"])
+    data_file = pd.DataFrame(
+        {
+            tr("vcol.region_code"): series["region_code"],
+            tr("vcol.region_name"): series["region_code"].map(
+                lambda r: catalog.region_name(r, lng)
+            ),
+            tr("vcol.period"): _labels(series),
+            tr("vcol.value"): series["value"],
+            tr("vcol.unit"): unit,
+            tr("vcol.source"): series["source"].fillna(""),
+        }
+    )
+    f1, f2, _ = st.columns([1, 1, 3])
+    f1.download_button(
+        tr("ind.csv"),
+        data=lambda: to_csv_bytes(data_file),
+        file_name=f"{indicator_id}.csv",
+        mime="text/csv",
+        key="ind_dl_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    f2.download_button(
+        tr("ind.xlsx"),
+        data=lambda: to_xlsx_bytes(
+            data_file, sheet=tr("ind.sheet"), note=f"{name} · {tr('ind.as_of')} {as_of}"
+        ),
+        file_name=f"{indicator_id}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="ind_dl_xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    # --- values and their history ---
+    st.subheader(tr("ind.values"))
+    show_all = st.toggle(tr("ind.values_all"), key="ind_values_all")
+    values = obs if show_all else obs[obs["region_code"] == region]
+    if values.empty:
+        st.caption(tr("ind.values_none"))
     else:
-        region_rows = pd.DataFrame(
-            {
-                "name": part["region"].map(lambda r: catalog.region_name(r, lng)),
-                "value": part["latest_value"],
-                "period": part["latest_period"],
-                "status": part["status"],
-                # the county's share of the final stage's goal (Stage.goal, equal shares)
-                "target": part["target_share"] * final.goal,
-            }
+        values = values.sort_values(["region_code", "period_end"], ascending=[True, False])
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    tr("vcol.region"): values["region_code"].map(
+                        lambda r: catalog.region_name(r, lng)
+                    ),
+                    tr("vcol.period"): _labels(values),
+                    tr("vcol.value"): [_fmt(v, unit, lng) for v in values["value"]],
+                    tr("vcol.note"): values["note"].fillna(""),
+                    tr("vcol.source"): values["source"].fillna(""),
+                    tr("vcol.by"): values["updated_by"].fillna(""),
+                    tr("vcol.at"): values["updated_at"],
+                    tr("vcol.import"): values["import_id"],
+                }
+            ),
+            hide_index=True,
+            key="ind_values",
         )
-        fig_regions = charts.region_figure(region_rows, tr("chart.regions", name=name), unit, lng)
-        st.plotly_chart(fig_regions, key="ind_fig_regions")
-        download_html(fig_regions, f"{indicator_id}_counties", "ind_dl_regions")
 
-# --- values and their history ---
-st.subheader(tr("ind.values"))
-show_all = st.toggle(tr("ind.values_all"), key="ind_values_all")
-values = obs if show_all else obs[obs["region_code"] == region]
-if values.empty:
-    st.caption(tr("ind.values_none"))
-else:
-    values = values.sort_values(["region_code", "period_end"], ascending=[True, False])
-    st.dataframe(
-        pd.DataFrame(
-            {
-                tr("vcol.region"): values["region_code"].map(lambda r: catalog.region_name(r, lng)),
-                tr("vcol.period"): _labels(values),
-                tr("vcol.value"): [_fmt(v, unit, lng) for v in values["value"]],
-                tr("vcol.note"): values["note"].fillna(""),
-                tr("vcol.source"): values["source"].fillna(""),
-                tr("vcol.by"): values["updated_by"].fillna(""),
-                tr("vcol.at"): values["updated_at"],
-                tr("vcol.import"): values["import_id"],
-            }
-        ),
-        hide_index=True,
-        key="ind_values",
-    )
-
-st.subheader(tr("ind.revisions"))
-revs = revisions(indicator_id)
-if revs.empty:
-    st.caption(tr("ind.revisions_none"))
-else:
-    revs = revs.assign(period_end=pd.to_datetime(revs["period_end"]))
-    st.dataframe(
-        pd.DataFrame(
-            {
-                tr("vcol.region"): revs["region_code"].map(lambda r: catalog.region_name(r, lng)),
-                tr("vcol.period"): _labels(revs),
-                tr("vcol.old"): [_fmt(v, unit, lng) for v in revs["old_value"]],
-                tr("vcol.new"): [_fmt(v, unit, lng) for v in revs["new_value"]],
-                tr("vcol.old_note"): revs["old_note"].fillna(""),
-                tr("vcol.new_note"): revs["new_note"].fillna(""),
-                tr("vcol.changed_by"): revs["changed_by"].fillna(""),
-                tr("vcol.changed_at"): revs["changed_at"],
-                tr("vcol.reason"): revs["reason"].fillna(""),
-                tr("vcol.import"): revs["import_id"],
-            }
-        ),
-        hide_index=True,
-        key="ind_revisions",
-    )
+    st.subheader(tr("ind.revisions"))
+    revs = revisions(indicator_id)
+    if revs.empty:
+        st.caption(tr("ind.revisions_none"))
+    else:
+        revs = revs.assign(period_end=pd.to_datetime(revs["period_end"]))
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    tr("vcol.region"): revs["region_code"].map(
+                        lambda r: catalog.region_name(r, lng)
+                    ),
+                    tr("vcol.period"): _labels(revs),
+                    tr("vcol.old"): [_fmt(v, unit, lng) for v in revs["old_value"]],
+                    tr("vcol.new"): [_fmt(v, unit, lng) for v in revs["new_value"]],
+                    tr("vcol.old_note"): revs["old_note"].fillna(""),
+                    tr("vcol.new_note"): revs["new_note"].fillna(""),
+                    tr("vcol.changed_by"): revs["changed_by"].fillna(""),
+                    tr("vcol.changed_at"): revs["changed_at"],
+                    tr("vcol.reason"): revs["reason"].fillna(""),
+                    tr("vcol.import"): revs["import_id"],
+                }
+            ),
+            hide_index=True,
+            key="ind_revisions",
+        )
 
 # --- where the target comes from (catalog text: plain, never Markdown/HTML) ---
-st.subheader(tr("ind.source"))
 plan = catalog.plans[ind.plan]
+rule = rule_for(catalog, ind)
+city_name = catalog.region_name(home, lng)
 stages = "；".join(f"{s.by.isoformat()} {charts.stage_text(s, unit, lng)}" for s in ind.targets)
-with st.container(border=True):
-    st.text(f"{tr('ind.plan')}：{plan.label(lng)}")
-    st.text(f"{tr('ind.doc_no')}：{plan.doc_no or '—'}　{tr('ind.issued')}：{plan.issued}")
-    st.text(f"{tr('ind.clause')}：{ind.clause or '—'}")
-    st.text(f"{tr('ind.stages')}：{stages}")
-    st.text(f"{tr('ind.responsible')}：{'、'.join(ind.responsible)}")
-    if ind.note:
-        st.text(f"{tr('ind.note')}：{ind.note}")
-with st.container(border=True):
-    st.caption(tr("ind.quote"))
-    st.text(ind.quote)
+with tab_meta:
+    with st.container(border=True):
+        st.subheader(tr("ind.meta"))
+        st.text(f"{tr('ind.definition')}：{name}" + (f"（{ind.note}）" if ind.note else ""))
+        st.text(f"{tr('ind.unit')}：{unit or '—'}")
+        st.text(f"{tr('ind.method')}：{tr(f'ind.method.{ind.kind}')}")
+        st.text(f"{tr('ind.frequency')}：{tr(f'ind.freq.{rule.frequency}')}")
+        st.text(f"{tr('ind.contact')}：{city_name}·{'；'.join(ind.responsible)}")
+    st.subheader(tr("ind.source"))
+    with st.container(border=True):
+        st.text(f"{tr('ind.plan')}：{plan.label(lng)}")
+        st.text(f"{tr('ind.doc_no')}：{plan.doc_no or '—'}　{tr('ind.issued')}：{plan.issued}")
+        st.text(f"{tr('ind.clause')}：{ind.clause or '—'}")
+        st.text(f"{tr('ind.stages')}：{stages}")
+        st.text(f"{tr('ind.responsible')}：{'、'.join(ind.responsible)}")
+        if ind.note:
+            st.text(f"{tr('ind.note')}：{ind.note}")
+    with st.container(border=True):
+        st.caption(tr("ind.quote"))
+        st.text(ind.quote)
