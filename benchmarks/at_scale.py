@@ -1,0 +1,97 @@
+#!/usr/bin/env python
+"""The read side at province scale, on a work folder `run.py --workdir` left behind:
+
+    python benchmarks/at_scale.py WORKDIR   → one JSON object on stdout
+
+For when the project's import of N rows does not finish on the machine at hand (at
+10,000,000 rows on the shared 2-core machine it had not written a row after 27 minutes):
+the project's database is filled by one SQL statement from the floor's bare table
+(`raw.db`, written by `measure_raw_limit`), the period labels turned into (kind, end) by
+SQLite's date functions, and then the same status, API and page figures as run.py are
+measured on it, each beside its floor. The import figure is not measured here.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import run as bench  # noqa: E402
+from benchmarks.synthetic import Synthetic  # noqa: E402
+
+FILL = """
+INSERT INTO observations (indicator_id, region_code, period_kind, period_end, value, note,
+    source, created_by, created_at, updated_by, updated_at, import_id)
+SELECT indicator_id, region_code,
+    CASE WHEN period LIKE '____Q_' THEN 'quarter' ELSE 'month' END,
+    CASE WHEN period LIKE '____Q_'
+        THEN date(substr(period, 1, 4) || '-' || printf('%02d', 3 * substr(period, 6, 1))
+                  || '-01', '+1 month', '-1 day')
+        ELSE date(period || '-01', '+1 month', '-1 day') END,
+    value, coalesce(note, ''), coalesce(source, ''), 'bench', :now, 'bench', :now, NULL
+FROM raw.observations
+ORDER BY indicator_id, region_code, period
+"""
+
+
+def main(argv: list[str]) -> int:
+    work = Path(argv[0])
+    csv = next(work.glob("observations_*.csv"))
+    rows = int(csv.stem.split("_")[1])
+    syn = Synthetic(work / "catalog.yaml", csv, rows, 0, 0, 0, 0)
+    path = bench._fresh(work / "metrics.db")
+    url = bench._sqlite_url(path)
+    db = bench.open_db(syn, url)
+    out: dict = {"observations": rows, "indicators": len(db.catalog.indicators)}
+    db.engine.dispose()
+    bench.log("filling the project's database from raw.db with one INSERT … SELECT")
+    start = time.perf_counter()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys=OFF")  # the codes come from the same catalog
+    conn.execute(f"ATTACH DATABASE '{work / 'raw.db'}' AS raw")
+    conn.execute("BEGIN")
+    conn.execute(FILL, {"now": "2025-07-01 00:00:00.000000"})
+    conn.execute("COMMIT")
+    out["sql_fill_s"] = time.perf_counter() - start
+    stored = conn.execute("SELECT count(*) FROM observations").fetchone()[0]
+    conn.close()
+    if stored != rows:
+        raise RuntimeError(f"filled {stored} rows, expected {rows}")
+    db = bench.open_db(syn, url)
+    bench.log(f"filled in {out['sql_fill_s']:.1f}s; status floor (plain SELECT)")
+    out["status_floor_s"] = bench.measure_status_floor(path)
+    bench.log(f"floor {out['status_floor_s']:.2f}s; read + evaluate")
+    read, engine, n = bench.measure_status(db)
+    out.update(status_s=engine, status_read_s=read, status_rows=n)
+    out["status_ratio"] = (read + engine) / out["status_floor_s"]
+    bench.log(f"status {engine:.2f}s + read {read:.2f}s; shared status")
+    out.update(bench.measure_shared_status(db, syn))
+    bench.log("the API")
+    out.update(bench.measure_api(db))
+    from db import queries
+
+    start = time.perf_counter()
+    queries.status(db, date.today())
+    out["status_today_first_s"] = time.perf_counter() - start
+    db.engine.dispose()
+    bench.log("bare imports; the overview page")
+    out["bare_imports_s"] = bench.measure_bare_imports()
+    out.update(bench.measure_overview(syn, url))
+    out["overview_cold_total_s"] = out["overview_start_s"] + out["overview_cold_s"]
+    out["overview_cold_excess_s"] = out["overview_cold_total_s"] - out["bare_imports_s"]
+    out["peak_rss_bench_mb"] = bench.peak_rss_mb()
+    bench.log("done")
+    print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
