@@ -168,7 +168,7 @@ def remedy_history(
 def reporting(db: Database, period: Period, today: date) -> pd.DataFrame:
     """Targets whose report for `period` is missing or came late, as the reporting cycle
     (db.cycle.completeness, metrics.schedule) judges it as of `today`."""
-    return reporting_gaps(completeness(db, today, period.label))
+    return reporting_gaps(completeness(db, today, period.label), db.catalog)
 
 
 def briefing_facts(db: Database, period: Period, today: date | None = None) -> BriefingFacts:

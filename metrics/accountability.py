@@ -5,6 +5,7 @@ warning notices and the dashboard page all count from the same rows the overview
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -78,9 +79,31 @@ def status_counts(rows: pd.DataFrame) -> dict[str, int]:
     return {s: int(counts.get(s, 0)) for s in STATUS_ORDER}
 
 
+def unit_key(city: str, unit: str) -> str:
+    """A responsible unit of one city ("371700:市大数据局", the accounts' binding notation):
+    the bureaus of the same name in two cities are two units."""
+    return f"{city}:{unit}"
+
+
+def unit_names(catalog: Catalog, keys: Iterable[str], lang: str = "zh") -> list[str]:
+    """Unit keys as people read them: the bare name when all are of one city, else the
+    city's name first (菏泽市·市大数据局)."""
+    pairs = [key.split(":", 1) for key in keys]
+    several = len({city for city, _ in pairs}) > 1
+    return [f"{catalog.region_name(c, lang)}·{u}" if several else u for c, u in pairs]
+
+
 def unit_matrix(rows: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
-    """Responsible unit × status counts (a target with two units counts for each)."""
-    table = rollup(rows, catalog, by="responsible")
+    """Responsible unit (of each city, see unit_key) × status counts; a target with two
+    units counts for each."""
+    cities = rows["region"].map(lambda r: city_of(catalog, r))
+    parts = []
+    for city, part in rows.groupby(cities, sort=True):
+        table = rollup(part, catalog, by="responsible")
+        parts.append(
+            table.assign(responsible=[unit_key(str(city), u) for u in table["responsible"]])
+        )
+    table = pd.concat(parts, ignore_index=True) if parts else rollup(rows, catalog, "responsible")
     return table.rename(columns={"responsible": "unit"})
 
 
@@ -132,6 +155,10 @@ def lagging_table(
     lag = rows[rows["status"].isin(LAGGING)].copy()
     lag["responsible"] = lag["indicator"].map(lambda i: list(catalog.indicators[i].responsible))
     lag["city"] = lag["region"].map(lambda r: city_of(catalog, r))
+    lag["unit_keys"] = [
+        [unit_key(c, u) for u in units]
+        for c, units in zip(lag["city"], lag["responsible"], strict=True)
+    ]
     rem = remedies.reindex(columns=REMEDY_COLUMNS)[
         ["indicator", "region", "unit", "cause", "remedy", "recover_by", "recorded_by"]
     ]
@@ -147,10 +174,10 @@ def lagging_table(
     return lag.reset_index(drop=True)
 
 
-def reporting_gaps(assessed: pd.DataFrame) -> pd.DataFrame:
+def reporting_gaps(assessed: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     """The reports of one period that did not come (missing: past the due day, nothing
     stored) or came late, one row per (target, responsible unit): indicator, region, unit,
-    state, due, reported_on.
+    state, due, reported_on (unit: a unit_key).
 
     `assessed` is the reporting cycle's verdict (metrics.schedule.assess, read by
     db.cycle.completeness): which report each target owed, by which day, and when it came."""
@@ -158,7 +185,11 @@ def reporting_gaps(assessed: pd.DataFrame) -> pd.DataFrame:
     gaps = assessed[assessed["state"].isin(["missing", "late"])]
     if gaps.empty:
         return pd.DataFrame(columns=cols)
-    gaps = gaps.assign(unit=gaps["responsible"].map(list)).explode("unit")
+    keys = [
+        [unit_key(city_of(catalog, r), u) for u in units]
+        for r, units in zip(gaps["region"], gaps["responsible"], strict=True)
+    ]
+    gaps = gaps.assign(unit=keys).explode("unit")
     gaps = gaps.assign(
         due=pd.to_datetime(gaps["due"]), reported_on=pd.to_datetime(gaps["reported_on"])
     )

@@ -155,6 +155,10 @@ def test_the_briefing_numbers_equal_the_dashboard_on_demo_data(tmp_path):
     counts = _status_counts(data)
     for s in STATUS_ORDER:
         assert counts[status_label(s, "zh")][0] == int((dashboard["status"] == s).sum())
+    # the bureaus of the same name in two cities are ranked apart, named with their city
+    league = next(tb for tb in _tables(data) if tb[0][0] == "排名")
+    units = {row[1] for row in league[1:]}
+    assert {"菏泽市·市大数据局", "济南市·市大数据局"} <= units
     db.engine.dispose()
 
 
@@ -194,7 +198,7 @@ def test_fonts_charts_and_reporting_gaps(filled):
 def test_one_warning_notice_per_unit_with_its_lagging_targets(filled):
     db = filled
     facts = briefing_facts(db, PERIOD, today=TODAY)
-    assert notice_units(facts, db.catalog) == ["市大数据局", "市工业和信息化局"]
+    assert notice_units(facts, db.catalog) == ["371700:市大数据局", "371700:市工业和信息化局"]
     notices = build_notices(facts, db.catalog)
     assert sorted(notices) == ["预警通知单_市大数据局.docx", "预警通知单_市工业和信息化局.docx"]
     rows = _lagging_rows(notices["预警通知单_市大数据局.docx"])
@@ -203,7 +207,7 @@ def test_one_warning_notice_per_unit_with_its_lagging_targets(filled):
     text = "\n".join(p.text for p in document.paragraphs)
     assert "市大数据局：" in text and "其中1项已超过承诺的整改时限" in text
     assert "预警〔2025〕2-01号" in text
-    english = build_notice(facts, db.catalog, "市工业和信息化局", lang="en")
+    english = build_notice(facts, db.catalog, "371700:市工业和信息化局", lang="en")
     assert "To: 市工业和信息化局" in "\n".join(
         p.text for p in docx.Document(io.BytesIO(english)).paragraphs
     )

@@ -176,8 +176,8 @@ def test_reporting_gaps_come_from_the_reporting_cycle(db):
     enter_value(db, DATA_ANALYST, SHARE, HEZE, "2025Q3", "50")  # stored today: after the due day
     gaps = reporting(db, q3, today=date.today())
     by = {(r.indicator, r.unit, r.state) for r in gaps.itertuples()}
-    assert (SHARE, "市大数据局", "late") in by
-    assert (STATIONS, "市工业和信息化局", "missing") in by
+    assert (SHARE, "371700:市大数据局", "late") in by  # each city's bureau apart
+    assert (STATIONS, "371700:市工业和信息化局", "missing") in by
     assert LAUNCH not in set(gaps["indicator"])  # its last deadline (2023) is long past
     assert set(gaps["state"]) == {"late", "missing"}
     # before the period's due day (2025-10-10) nothing is missing yet
@@ -192,7 +192,7 @@ def test_league_table_ranks_units_with_the_previous_period(db, small_catalog):
     prev = home_rows(_status(db, date(2024, 12, 31)), small_catalog)
     table = league_table(now, prev, small_catalog)
     # 工信局: its one target on track (1/1); 大数据局: one of two achieved (1/2)
-    assert list(table["unit"]) == ["市工业和信息化局", "市大数据局"]
+    assert list(table["unit"]) == ["371700:市工业和信息化局", "371700:市大数据局"]
     assert list(table["rank"]) == [1, 2]
     assert list(table["total"]) == [1, 2] and list(table["share"]) == [1.0, 0.5]
     assert list(table["prev_share"]) == [0.0, 0.0]  # nothing was reported by 2024

@@ -28,7 +28,8 @@ from metrics.briefing import (
     scope_rows,
     to_pdf,
 )
-from metrics.briefing.notices import build_notices, file_name
+from metrics.briefing.document import unit_labels
+from metrics.briefing.notices import build_notices, file_name, notice_names
 from metrics.errors import MetricsError
 from metrics.i18n import t
 from metrics.progress import STATUS_ORDER
@@ -90,6 +91,8 @@ with d1:
             icon=":material/picture_as_pdf:",
         )
 units = notice_units(facts, catalog, city)
+addressees = notice_names(facts, catalog, city, lng)
+labels = unit_labels(scope, catalog, lng)
 d2.download_button(
     tr("bp.notices", n=len(units)),
     data=lambda: notices_zip(build_notices(facts, catalog, city, doc_lang)),
@@ -102,11 +105,13 @@ d2.download_button(
 )
 if units:
     u1, u2 = st.columns([2, 1], vertical_alignment="bottom")
-    unit = u1.selectbox(tr("bp.notice_unit"), units, key=lang_key("bp_unit"))
+    unit = u1.selectbox(
+        tr("bp.notice_unit"), units, key=lang_key("bp_unit"), format_func=addressees.get
+    )
     u2.download_button(
         tr("bp.notice_one"),
         data=lambda: build_notice(facts, catalog, unit, units.index(unit) + 1, city, doc_lang),
-        file_name=file_name(unit, doc_lang),
+        file_name=file_name(notice_names(facts, catalog, city, doc_lang)[unit], doc_lang),
         mime=DOCX,
         key="bp_dl_notice",
         on_click="ignore",
@@ -120,7 +125,7 @@ st.dataframe(
     pd.DataFrame(
         {
             t("brief.col_rank", lng): league["rank"],
-            t("brief.col_unit", lng): league["unit"],
+            t("brief.col_unit", lng): league["unit"].map(labels),
             t("brief.col_total", lng): league["total"],
             t("brief.col_good", lng): league["good"],
             t("brief.col_share", lng): (league["share"] * 100).round(1),
@@ -137,6 +142,7 @@ st.dataframe(
 )
 st.subheader(tr("bp.matrix"))
 matrix = unit_matrix(scope.rows, catalog)
+matrix["unit"] = matrix["unit"].map(labels)
 st.dataframe(
     matrix.rename(
         columns={
@@ -182,7 +188,7 @@ else:
     st.dataframe(
         pd.DataFrame(
             {
-                t("brief.col_unit", lng): gaps["unit"],
+                t("brief.col_unit", lng): gaps["unit"].map(labels),
                 t("brief.col_indicator", lng): gaps["indicator"].map(
                     lambda i: catalog.indicators[i].label(lng)
                 ),

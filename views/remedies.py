@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from db import remedies as rem
-from metrics.accountability import unit_matrix
+from metrics.accountability import unit_matrix, unit_names
 from metrics.briefing import build_briefing
 from metrics.briefing.facts import BriefingFacts
 from metrics.i18n import t
@@ -108,7 +108,9 @@ def overview_section(shown: pd.DataFrame, as_of: date) -> None:
     lng = lang()
     briefing_button(last_quarter(as_of), "ov_dl_briefing", show_period=True)
     with st.expander(tr("bp.matrix")):
-        matrix = unit_matrix(shown, get_db().catalog)
+        catalog = get_db().catalog
+        matrix = unit_matrix(shown, catalog)
+        matrix["unit"] = unit_names(catalog, matrix["unit"], lng)
         names = {s: charts.status_text(s, lng) for s in STATUS_ORDER}
         names |= {"unit": t("brief.col_unit", lng), "total": t("brief.col_total_row", lng)}
         st.dataframe(matrix.rename(columns=names), hide_index=True, key="ov_unit_matrix")

@@ -9,7 +9,13 @@ from datetime import timedelta
 
 import pandas as pd
 
-from metrics.accountability import league_table, status_counts, unit_matrix, worst_lagging
+from metrics.accountability import (
+    league_table,
+    status_counts,
+    unit_matrix,
+    unit_names,
+    worst_lagging,
+)
 from metrics.briefing import charts, style
 from metrics.briefing.facts import BriefingFacts, Scope, scope_rows
 from metrics.briefing.words import (
@@ -131,7 +137,15 @@ def _summary(
     style.table(doc, header, rows, lang, widths_cm=[4.5, 3.5, 3.5, 3.5])
 
 
+def unit_labels(scope: Scope, catalog: Catalog, lang: str) -> dict[str, str]:
+    """Unit key → name for one briefing: bare names in a one-city briefing, the city's
+    name first where several cities' bureaus appear (the same for every table)."""
+    keys = sorted(set(unit_matrix(scope.rows, catalog)["unit"]) | set(scope.reporting["unit"]))
+    return dict(zip(keys, unit_names(catalog, keys, lang), strict=True))
+
+
 def _league(doc, scope: Scope, catalog: Catalog, lang: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    labels = unit_labels(scope, catalog, lang)
     style.heading(doc, t("brief.h_league", lang), lang)
     style.body(doc, t("brief.league_note", lang), lang)
     table = league_table(scope.rows, scope.previous, catalog)
@@ -139,7 +153,7 @@ def _league(doc, scope: Scope, catalog: Catalog, lang: str) -> pd.DataFrame:  # 
     rows = [
         [
             str(r["rank"]),
-            r["unit"],
+            labels[r["unit"]],
             str(r["total"]),
             str(r["good"]),
             share_text(r["share"]),
@@ -152,6 +166,7 @@ def _league(doc, scope: Scope, catalog: Catalog, lang: str) -> pd.DataFrame:  # 
     style.table(doc, [t(f"brief.col_{k}", lang) for k in keys], rows, lang, widths_cm=widths)
     style.heading(doc, t("brief.h_matrix", lang), lang, level=2)
     matrix = unit_matrix(scope.rows, catalog)
+    matrix["unit"] = matrix["unit"].map(labels)
     header = [
         t("brief.col_unit", lang),
         *[status_label(s, lang) for s in STATUS_ORDER],
@@ -207,6 +222,7 @@ def _reporting(doc, scope: Scope, facts: BriefingFacts, catalog: Catalog, lang: 
         ),
         lang,
     )
+    labels = unit_labels(scope, catalog, lang)
     rows = []
     for unit, part in gaps.groupby("unit", sort=True):
         names = sorted({indicator_name(catalog.indicators[i], lang) for i in part["indicator"]})
@@ -215,7 +231,7 @@ def _reporting(doc, scope: Scope, facts: BriefingFacts, catalog: Catalog, lang: 
             listed += t("brief.items_more", lang, n=len(names))
         rows.append(
             [
-                str(unit),
+                labels[str(unit)],
                 str(int((part["state"] == "missing").sum())),
                 str(int((part["state"] == "late").sum())),
                 listed,

@@ -10,23 +10,33 @@ from datetime import timedelta
 
 import pandas as pd
 
+from metrics.accountability import BriefingFacts, unit_names
 from metrics.briefing import style
 from metrics.briefing.document import REPLY_DAYS, lagging_cells, lagging_header
-from metrics.briefing.facts import BriefingFacts, scope_rows
+from metrics.briefing.facts import scope_rows
 from metrics.briefing.words import date_text, issue_number
 from metrics.catalog import Catalog
 from metrics.i18n import t
 
 
 def unit_lagging(lagging: pd.DataFrame, unit: str) -> pd.DataFrame:
-    """The lagging targets one unit is responsible for (alone or with others)."""
-    return lagging[lagging["responsible"].map(lambda units: unit in units)]
+    """The lagging targets one unit (a unit_key) is responsible for, alone or with others."""
+    return lagging[lagging["unit_keys"].map(lambda keys: unit in keys)]
 
 
 def notice_units(facts: BriefingFacts, catalog: Catalog, city: str | None = None) -> list[str]:
-    """The units that get a notice: every responsible unit of a lagging target, sorted."""
+    """The units that get a notice (unit keys, "371700:市大数据局"): every responsible unit
+    of a lagging target, each city's bureaus apart, sorted."""
     lag = scope_rows(facts, catalog, city).lagging
-    return sorted({u for units in lag["responsible"] for u in units})
+    return sorted({k for keys in lag["unit_keys"] for k in keys})
+
+
+def notice_names(
+    facts: BriefingFacts, catalog: Catalog, city: str | None = None, lang: str = "zh"
+) -> dict[str, str]:
+    """Unit key → the addressee's name (the city's name first where the scope has several)."""
+    keys = notice_units(facts, catalog, city)
+    return dict(zip(keys, unit_names(catalog, keys, lang), strict=True))
 
 
 def build_notice(
@@ -40,6 +50,7 @@ def build_notice(
 ) -> bytes:
     """One unit's warning notice as .docx bytes."""
     lag = unit_lagging(scope_rows(facts, catalog, city).lagging, unit)
+    addressee = notice_names(facts, catalog, city, lang).get(unit, unit.split(":", 1)[-1])
     period = facts.period
     doc = style.new_document(lang)
     style.title(doc, t("notice.title", lang), lang)
@@ -55,7 +66,7 @@ def build_notice(
         date_text(facts.today, lang),
         lang,
     )
-    style.body(doc, t("notice.to", lang, unit=unit), lang, indent=False)
+    style.body(doc, t("notice.to", lang, unit=addressee), lang, indent=False)
     reply = facts.today + timedelta(days=REPLY_DAYS)
     style.body(
         doc,
@@ -86,7 +97,7 @@ def build_notice(
 
 def file_name(unit: str, lang: str) -> str:
     """A notice's file name: the unit's name with path characters taken out."""
-    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", unit).strip("._") or "unit"
+    safe = re.sub(r'[\\/:*?"<>|\s·]+', "_", unit).strip("._") or "unit"
     return t("notice.file", lang, unit=safe) + ".docx"
 
 
@@ -98,9 +109,10 @@ def build_notices(
     issuer: str | None = None,
 ) -> dict[str, bytes]:
     """Every unit's notice: file name → .docx bytes, numbered in unit order."""
+    names = notice_names(facts, catalog, city, lang)
     return {
-        file_name(unit, lang): build_notice(facts, catalog, unit, k, city, lang, issuer)
-        for k, unit in enumerate(notice_units(facts, catalog, city), start=1)
+        file_name(names[unit], lang): build_notice(facts, catalog, unit, k, city, lang, issuer)
+        for k, unit in enumerate(names, start=1)
     }
 
 
