@@ -102,11 +102,14 @@ def history_section(indicator_id: str, region: str, key: str) -> None:
     st.dataframe(history_table(history), hide_index=True, key=key)
 
 
-def overview_section(shown: pd.DataFrame, as_of: date) -> None:
-    """On the overview: the quarter's briefing in one click, and the unit × status matrix
-    of the targets the overview shows (its filters applied)."""
-    lng = lang()
+def overview_briefing(as_of: date) -> None:
+    """On the overview: the briefing of the quarter its date falls in (or ends), one click."""
     briefing_button(last_quarter(as_of), "ov_dl_briefing", show_period=True)
+
+
+def overview_matrix(shown: pd.DataFrame) -> None:
+    """On the overview: the unit × status matrix of the targets shown (filters applied)."""
+    lng = lang()
     with st.expander(tr("bp.matrix")):
         catalog = get_db().catalog
         matrix = unit_matrix(shown, catalog)
