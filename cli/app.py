@@ -140,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = db_command("backup", "备份数据库 / consistent copy of the database", commands.cmd_backup)
     p.add_argument("file")
+    p = db_command(
+        "restore", "从备份恢复数据库 / put a backup back (safe while running)", commands.cmd_restore
+    )
+    p.add_argument("file")
 
     cycle_cli.add_parsers(sub, db_command)  # the reporting cycle (cli/cycle.py)
     return parser

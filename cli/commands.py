@@ -16,7 +16,7 @@ import pandas as pd
 
 from cli.extract import extract_file
 from db import accounts, tokens
-from db.backup import backup
+from db.backup import backup, restore
 from db.connect import open_database
 from db.migrations import migrate
 from db.permissions import LOCAL_OPERATOR, Actor
@@ -218,6 +218,15 @@ def cmd_backup(args: argparse.Namespace) -> int:
     db = _database(args, sync=False)
     path = backup(db, Path(args.file))
     print(both("cli.backup", path=path))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put a backup back into the open database (db.backup.restore: checked first, and
+    running dashboards see the restored data instead of a replaced file)."""
+    db = _database(args, sync=False)
+    restore(db, Path(args.file))
+    print(both("backup.restored", path=args.file))
     return 0
 
 

@@ -10,9 +10,23 @@ from __future__ import annotations
 
 
 class MetricsError(Exception):
-    """Base of every error whose message is meant for the user."""
+    """Base of every error whose message is meant for the user.
+
+    Raised either with the bilingual text (`both(key, …)`) or with the sentence key and
+    its params (`MetricsError(key="…", n=3)`): then `str(exc)` is the same bilingual text
+    for the CLI, and a page can say it in its own language (views.common.show_error).
+    """
 
     exit_code = 1
+
+    def __init__(self, *args: object, key: str | None = None, **params: object) -> None:
+        if key is not None and not args:
+            from metrics.i18n import both  # late: i18n is a leaf, errors must stay one too
+
+            args = (both(key, **params),)
+        super().__init__(*args)
+        self.key = key
+        self.params = params
 
 
 class InvalidInput(MetricsError, ValueError):

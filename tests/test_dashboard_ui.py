@@ -239,3 +239,31 @@ def test_indicator_page_has_tabs_data_files_and_metadata(
     meta = texts(at.tabs[2].text)
     frequency = {"zh": "季报", "en": "Quarterly"}[lang]
     assert frequency in meta and "菏泽市·市大数据局" in meta.replace("Heze·", "菏泽市·")
+
+
+# --- item 6: a message in the page's language, never "中文 / English" ------------------------
+
+
+def test_error_keeps_its_bilingual_text_and_its_key() -> None:
+    from metrics.errors import InvalidInput
+    from metrics.i18n import both
+
+    exc = InvalidInput(key="entry.nothing_writable", user="x")
+    assert str(exc) == both("entry.nothing_writable", user="x")  # the CLI's text, unchanged
+    assert exc.key == "entry.nothing_writable" and exc.params == {"user": "x"}
+    assert str(InvalidInput("plain")) == "plain" and InvalidInput("plain").key is None
+
+
+@pytest.mark.parametrize("lang, word", [("zh", "数值"), ("en", "value")])
+def test_entry_errors_are_in_the_pages_language(database: Database, lang: str, word: str) -> None:
+    at = app(ENTRY, JINAN_MIIT, lang=lang)
+    choice(at, "indicator").set_value(JINAN_IND).run()
+    at.text_input(key="entry.period").input("2026")
+    at.text_input(key="entry.value").input("很多")
+    at.button(key="entry.submit").click()
+    at.run()
+    shown = texts(at.error)
+    assert shown and " / " not in shown, shown
+    assert word in shown.lower()
+    other = {"zh": "value", "en": "数值"}[lang]
+    assert other not in shown.lower()

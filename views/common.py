@@ -179,3 +179,19 @@ def demo_banner() -> None:
     """Say so on every page while the synthetic demo data is stored (`metrics demo`)."""
     if has_demo_rows(observations()["source"]):
         st.warning(tr("app.demo_banner"), icon=":material/science:")
+
+
+def in_lang(text: object) -> str:
+    """A stored or raised "中文 / English" sentence in the page's language (either half;
+    a text without the separator is shown as it is)."""
+    zh, sep, en = str(text).partition(" / ")
+    if not sep:
+        return str(text)
+    return zh if lang() == "zh" else en
+
+
+def show_error(exc: BaseException) -> None:
+    """A MetricsError as a notice in the page's language: from its sentence key when it
+    has one, else the matching half of its bilingual text."""
+    key, params = getattr(exc, "key", None), getattr(exc, "params", {})
+    st.error(plain(tr(key, **params) if key else in_lang(exc)), icon=":material/error:")

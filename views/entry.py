@@ -30,6 +30,7 @@ from views import charts
 from views.auth import acting_actor
 from views.common import (
     get_db,
+    in_lang,
     lang,
     observations,
     plain,
@@ -61,7 +62,7 @@ def _errors_by_field(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
     """The report's messages grouped under the input they are about."""
     grouped: dict[str, list[str]] = {}
     for err in errors:
-        grouped.setdefault(_field(err.get("column", "")), []).append(str(err["message"]))
+        grouped.setdefault(_field(err.get("column", "")), []).append(in_lang(err["message"]))
     return grouped
 
 
@@ -226,7 +227,7 @@ def _submit() -> None:
             reason=ss.get(_key("reason"), ""),
         )
     except DatabaseBusy as exc:  # nothing written; the inputs stay for another try
-        ss[_key("result")] = {"error": str(exc), "fresh": True}
+        ss[_key("result")] = {"error": in_lang(exc), "fresh": True}
         return
     ss[_key("result")] = {
         "report": report,

@@ -131,7 +131,7 @@ def _plan_label(catalog: Catalog, plan_id: str, lng: str) -> str:
 #: the attention list's kinds, most severe first (statuses from the engine, reports owed
 #: from the reporting cycle)
 ATTENTION_ORDER = ("missed", "unreported", "off_track", "at_risk")
-TILE_PX = 150
+TILE_PX = 112
 
 
 def _qualified(units: list[str], city: str) -> str:
@@ -145,7 +145,7 @@ def _attention(shown: pd.DataFrame, owed: pd.DataFrame, catalog: Catalog, lng: s
     past due and not made, off track, at risk; then the earliest date."""
     late = owed[owed["overdue"] & (owed["state"] == "missing")]
     first_due = late.groupby(["indicator", "region"])["due"].min()
-    periods = late.groupby(["indicator", "region"])["period"].agg(lambda p: "、".join(p))
+    periods = late.groupby(["indicator", "region"])["period"].agg(list)
     keys = pd.MultiIndex.from_frame(shown[["indicator", "region"]])
     due = pd.Series(first_due.reindex(keys).to_numpy(), index=shown.index)
     owed_periods = pd.Series(periods.reindex(keys).to_numpy(), index=shown.index)
@@ -162,7 +162,7 @@ def _attention(shown: pd.DataFrame, owed: pd.DataFrame, catalog: Catalog, lng: s
     out = pd.DataFrame(
         {
             "kind": [
-                words[k] + (f"（{tr('ov.owed', periods=p)}）" if isinstance(p, str) else "")
+                words[k] + (f"（{_owed_text(p)}）" if isinstance(p, list) else "")
                 for k, p in zip(kind[part.index], owed_periods[part.index], strict=True)
             ],
             "name": part["name"],
@@ -184,6 +184,13 @@ def _attention(shown: pd.DataFrame, owed: pd.DataFrame, catalog: Catalog, lng: s
     )
     out = out.sort_values(["_rank", "when"], kind="stable").drop(columns="_rank")
     return out.reset_index(drop=True)
+
+
+def _owed_text(periods: list[str]) -> str:
+    """未报 2024Q4, or 未报 2024Q4 起 5 期: the first report owed and how many."""
+    if len(periods) == 1:
+        return tr("ov.owed", periods=periods[0])
+    return tr("ov.owed_many", first=periods[0], n=len(periods))
 
 
 def _open_selected(event: object, frame: pd.DataFrame, as_of: date) -> None:
@@ -283,13 +290,6 @@ shown = _filtered(home)
 if data_version()[0] == 0:  # nothing stored yet (an index lookup, not a full read)
     st.info(tr("ov.empty_hint"), icon=":material/info:")
 
-st.caption(tr("ov.caption", date=as_of.isoformat(), n=len(shown)))
-counts = shown["status"].value_counts()
-with st.container(horizontal=True, gap="small"):  # wraps into a grid on a phone
-    st.metric(tr("ov.total"), len(shown), border=True, width=TILE_PX)
-    for s in STATUS_ORDER:
-        st.metric(charts.status_text(s, lng), int(counts.get(s, 0)), border=True, width=TILE_PX)
-
 # --- what needs attention first: one list, most severe first, each row opens its indicator ---
 st.subheader(tr("ov.attention"))
 owed = unreported(as_of)
@@ -315,6 +315,13 @@ else:
         },
     )
     _open_selected(picked, attention, as_of)
+
+st.caption(tr("ov.caption", date=as_of.isoformat(), n=len(shown)))
+counts = shown["status"].value_counts()
+with st.container(horizontal=True, gap="small"):  # wraps into a grid on a phone
+    st.metric(tr("ov.total"), len(shown), border=True, width=TILE_PX)
+    for s in STATUS_ORDER:
+        st.metric(charts.status_text(s, lng), int(counts.get(s, 0)), border=True, width=TILE_PX)
 
 # --- the table ---
 st.subheader(tr("ov.table"))
