@@ -61,7 +61,7 @@ def _v4_api_tokens_status_cache(conn: Connection) -> None:
 
 def _v5_reviews(conn: Connection) -> None:
     """Review states and locks of the reporting cycle (issue 15; table in db/cycle.py)."""
-    from db.cycle import create_tables
+    from db.reviews import create_tables
 
     create_tables(conn)
 

@@ -10,6 +10,9 @@ from sqlalchemy import Connection, Date, DateTime, Float, String, func, select
 
 from db.engine import Database
 from db.models import AuditEntry, Import, Indicator, Observation, Revision
+from db.reviews import approved_observations
+from db.status_cache import cached_status
+from metrics.progress import evaluate
 
 OBS = Observation.__table__
 
@@ -352,15 +355,11 @@ def status(db: Database, as_of: date | None = None) -> pd.DataFrame:
 
     Computed once per (catalog, date, data version) and shared through the database by
     every process (db.status_cache); a write to few indicators re-evaluates only those."""
-    from db.status_cache import cached_status
-    from metrics.progress import evaluate
 
     day = as_of or date.today()
     if db.catalog.settings.chart_values == "approved":
         # Only reviewed-and-approved values (db/cycle.py); review decisions are not part of
         # the shared cache's data version, so this is computed directly.
-        from db.cycle import approved_observations
-
         return evaluate(db.catalog, approved_observations(db), day)
 
     def compute(indicator_ids: list[str] | None) -> pd.DataFrame:

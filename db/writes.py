@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection, bindparam, select, update
 
 from db import audit, queries
-from db.cycle import refuse_locked, with_lock_errors
+from db.reviews import refuse_locked, with_lock_errors
 from db.engine import Database
 from db.models import Import, Observation, Revision
 from db.permissions import LOCAL_OPERATOR, Actor, PermissionDenied, write_problem

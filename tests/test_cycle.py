@@ -10,7 +10,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from db import cycle, queries
+from db import cycle, queries, reviews
 from db.permissions import Actor
 from db.writes import enter_value, import_file
 from metrics.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -253,7 +253,7 @@ def test_a_lock_taken_after_the_check_still_stops_the_write(filled, monkeypatch)
     import db.writes as writes
 
     def lock_then_check(db_, checked, denied):  # type: ignore[no-untyped-def]
-        out = cycle.with_lock_errors(db_, checked, denied)
+        out = reviews.with_lock_errors(db_, checked, denied)
         cycle.approve(db_, BUREAU, [(SHARE, "371700", "2025Q3")])
         cycle.lock_period(db_, BUREAU, "2025Q3")
         return out
