@@ -267,3 +267,23 @@ def test_entry_errors_are_in_the_pages_language(database: Database, lang: str, w
     assert word in shown.lower()
     other = {"zh": "value", "en": "数值"}[lang]
     assert other not in shown.lower()
+
+
+@pytest.mark.parametrize(
+    "lang, headers, sync",
+    [
+        ("zh", ["时间", "账号", "操作", "详情"], "同步目录"),
+        ("en", ["Time", "Account", "Action", "Details"], "Catalog sync"),
+    ],
+)
+def test_audit_log_speaks_the_pages_language(
+    database: Database, lang: str, headers: list[str], sync: str
+) -> None:
+    """Item 6: no user_add, raw JSON or English headers in the Chinese audit log."""
+    at = app("views/audit.py", ADMIN, lang=lang)
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert list(frame.columns) == headers
+    actions = set(frame[headers[2]])
+    assert sync in actions and "catalog_sync" not in actions
+    assert not frame[headers[3]].str.startswith("{").any()
