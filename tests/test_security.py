@@ -324,3 +324,46 @@ def test_a_password_change_or_disable_ends_other_sessions(db, change):
 def test_a_password_of_blanks_is_refused(db, password):
     with pytest.raises(accounts.AccountError, match="at least 10"):
         accounts.add_user(db, "wang", "viewer", password)
+
+
+def test_the_restore_command_puts_a_backup_back(tmp_path, small_catalog_path):
+    from tests.conftest import run_cli
+
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_bytes(_sheet(f"{SHARE},371700,2024Q1,30,"))
+    second.write_bytes(_sheet(f"{SHARE},371700,2024Q2,40,"))
+    assert run_cli(tmp_path, small_catalog_path, "import", str(first)).returncode == 0
+    assert run_cli(tmp_path, small_catalog_path, "backup", str(tmp_path / "b.db")).returncode == 0
+    assert run_cli(tmp_path, small_catalog_path, "import", str(second)).returncode == 0
+    done = run_cli(tmp_path, small_catalog_path, "restore", str(tmp_path / "b.db"))
+    assert done.returncode == 0 and "恢复" in done.stdout
+    db = open_database(load_catalog(small_catalog_path), f"sqlite:///{tmp_path / 'cli.db'}")
+    assert [v for v, _s, _i in _stored(db)] == [30.0]
+    db.engine.dispose()
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"x" * 4096)
+    refused = run_cli(tmp_path, small_catalog_path, "restore", str(bad))
+    assert refused.returncode == 1 and "backup" in refused.stdout + refused.stderr
+
+
+def test_the_dashboard_refuses_writes_after_a_restore_by_mv(
+    tmp_path, small_catalog_path, monkeypatch
+):
+    """Not reopened: SQLite would apply the old file's -wal to the moved-in copy (seen:
+    the restored file then held the value written after the backup)."""
+    from views import common
+
+    live = tmp_path / "dash.db"
+    monkeypatch.setenv("METRICS_CONFIG", str(small_catalog_path))
+    monkeypatch.setenv("METRICS_DATABASE_URL", f"sqlite:///{live}")
+    common.get_db.clear()
+    db = common.get_db()
+    enter_value(db, Actor("root", "admin"), SHARE, "371700", "2024Q1", "30")
+    backup(db, tmp_path / "copy.db")
+    assert common.database_problem() is None
+    os.replace(tmp_path / "copy.db", live)  # a restore by mv under the running dashboard
+    assert "replaced" in common.database_problem()
+    with pytest.raises(DatabaseReplaced):
+        enter_value(common.get_db(), Actor("root", "admin"), SHARE, "371700", "2024Q3", "50")
+    db.engine.dispose()
+    common.get_db.clear()

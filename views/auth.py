@@ -12,7 +12,7 @@ import streamlit as st
 
 from db import accounts
 from db.permissions import Actor
-from views.common import get_db, plain, tr
+from views.common import database_problem, get_db, plain, tr
 
 ACTOR_KEY = "actor"
 SEEN_KEY = "last_seen"
@@ -147,6 +147,9 @@ def login_form() -> None:
 
 def sidebar_account(actor: Actor | None) -> None:
     with st.sidebar:
+        problem = database_problem()  # once per request: the file replaced under us?
+        if problem:
+            st.error(plain(problem))
         if actor is None:
             st.caption(tr("auth.anonymous"))
             return

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -26,29 +25,20 @@ LANG_KEY = "lang"
 
 
 @st.cache_resource(show_spinner=False)
-def _holder() -> dict[str, Database]:
-    return {}
-
-
 def get_db() -> Database:
     """One database per server process: created and synced from config.yaml on first use.
-    Checked per request: if its SQLite file was replaced (a restore by mv) the new file is
-    opened; if it is gone or unusable, the old handle stays and db refuses every write."""
-    holder = _holder()
-    db = holder.get("db")
-    if db is None or (db.file_problem() is not None and Path(db.file_path or "").is_file()):
-        try:
-            fresh = open_database(load_catalog())
-        except Exception:
-            if db is None:
-                raise
-            return db
-        fresh.on_write(st.cache_data.clear)
-        if db is not None:
-            db.engine.dispose()
-            st.cache_data.clear()
-        holder["db"] = db = fresh
+
+    It is not reopened when its SQLite file is replaced under it (a restore by mv): the
+    old file's -wal would be applied to the new one. db refuses every write then (checked
+    per write, and by `database_problem` per request) until the dashboard restarts."""
+    db = open_database(load_catalog())
+    db.on_write(st.cache_data.clear)
     return db
+
+
+def database_problem() -> str | None:
+    """Why writes are refused now (the database file was replaced or deleted), or None."""
+    return get_db().file_problem()
 
 
 def lang() -> str:
