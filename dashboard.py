@@ -5,6 +5,8 @@ Run with `streamlit run dashboard.py`. Pages live in views/ and stay thin.
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 import streamlit as st
 
 from views.auth import allowed_pages, current_actor, login_form, sidebar_account
@@ -70,10 +72,18 @@ SECTIONS = [
 ]
 # An analyst lands on what their unit owes (本期待填报), a reviewer on the review page.
 landing = {"analyst": "owed", "reviewer": "review"}.get(actor.role if actor else "", "overview")
+# A page that needs signing in, opened while signed out: say so on the login page
+# rather than showing the overview in its place (issue 17 item 10).
+wanted = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+locked = {name: title for _, entries in SECTIONS for name, _, title in entries}
+needs_login = actor is None and wanted in locked and wanted not in allowed
+if needs_login:
+    st.session_state["auth_notice"] = tr("app.sign_in_first", page=tr(locked[wanted]))
+
 pages: dict[str, list] = {}
 for section, entries in SECTIONS:
     shown = [
-        st.Page(path, title=tr(title), url_path=name, default=(name == landing))
+        st.Page(path, title=tr(title), url_path=name, default=name == landing and not needs_login)
         for name, path, title in entries
         if name in allowed
     ]
@@ -81,6 +91,11 @@ for section, entries in SECTIONS:
         pages[tr(section)] = shown
 if actor is None:
     pages[tr("nav.account")] = [
-        st.Page(login_form, title=tr("nav.login"), url_path="login", default=not allowed)
+        st.Page(
+            login_form,
+            title=tr("nav.login"),
+            url_path="login",
+            default=needs_login or not allowed,
+        )
     ]
 st.navigation(pages).run()

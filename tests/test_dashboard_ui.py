@@ -287,3 +287,19 @@ def test_audit_log_speaks_the_pages_language(
     actions = set(frame[headers[2]])
     assert sync in actions and "catalog_sync" not in actions
     assert not frame[headers[3]].str.startswith("{").any()
+
+
+def test_a_page_that_needs_signing_in_says_so(database: Database) -> None:
+    """Item 10: /entry while signed out opens the login page with a notice, not the
+    overview in its place."""
+    from unittest import mock
+
+    import streamlit.runtime.context as context
+
+    with mock.patch.object(
+        context.ContextProxy, "url", new=mock.PropertyMock(return_value="http://x/entry")
+    ):
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception
+    assert any("数据填报" in w.value and "登录" in w.value for w in at.warning)
+    assert at.get("form") and not at.get("plotly_chart")
