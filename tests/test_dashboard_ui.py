@@ -303,3 +303,36 @@ def test_a_page_that_needs_signing_in_says_so(database: Database) -> None:
     assert not at.exception
     assert any("数据填报" in w.value and "登录" in w.value for w in at.warning)
     assert at.get("form") and not at.get("plotly_chart")
+
+
+def test_meeting_room_screen_hides_the_sidebar(database: Database) -> None:
+    plain_page = app(OVERVIEW, None)
+    assert not any("stSidebar" in str(h.proto) for h in plain_page.get("html"))
+    at = app(OVERVIEW, None, screen="1")
+    assert not at.exception
+    assert any("stSidebar" in str(h.proto) for h in at.get("html"))
+
+
+def test_the_command_lines_operator_is_named_in_words(demo: Database) -> None:
+    """Item 6: the demo (imported by the CLI's operator) shows no `local-operator`."""
+    at = app(INDICATOR, None, id=HEZE_SHARE)
+    values = next(df.value for df in at.dataframe if "填报人" in df.value.columns)
+    assert "local-operator" not in set(values["填报人"])
+    assert "None" not in set(values["导入批次"].astype(str))
+
+
+def test_chart_legends_sit_above_the_plot() -> None:
+    """Item 7: the comparison legend no longer runs into its axis title."""
+    from views import charts
+
+    rows = pd.DataFrame(
+        {
+            "label": ["菏泽市 · a", "济南市 · b"],
+            "progress": [0.5, 1.2],
+            "status": ["at_risk", "achieved"],
+            "value_text": ["1", "2"],
+            "target_text": ["3", "4"],
+        }
+    )
+    fig = charts.comparison_figure(rows, "t", "en")
+    assert fig.layout.legend.yanchor == "bottom" and fig.layout.legend.y >= 1.0

@@ -331,10 +331,20 @@ def status_bars(
     fig.update_layout(barmode="stack")
     count = t("chart.count", lang)
     _base_layout(fig, title, count if horizontal else "", "" if horizontal else count)
-    if horizontal:
-        fig.update_layout(height=max(320, 28 * len(frame) + 140))
+    if horizontal:  # at least 28 px a bar, so they stay readable on a phone
+        fig.update_layout(height=max(360, 28 * len(frame) + 160))
         fig.update_yaxes(automargin=True)
+        _legend_on_top(fig)
     return fig
+
+
+def _legend_on_top(fig: go.Figure) -> None:
+    """The legend in a row above the plot, clear of the axis titles at any width."""
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
+        margin={"t": 110},
+        title={"y": 0.98, "yanchor": "top"},
+    )
 
 
 def region_figure(rows: pd.DataFrame, title: str, unit: str, lang: str = "zh") -> go.Figure:
@@ -435,12 +445,14 @@ def comparison_figure(rows: pd.DataFrame, title: str, lang: str = "zh") -> go.Fi
         y1=1,
         line={"color": "#2166ac", "width": 1, "dash": "dash"},
     )
-    fig.update_layout(height=max(300, 36 * len(rows) + 140), barmode="overlay")
+    fig.update_layout(height=max(300, 36 * len(rows) + 160), barmode="overlay")
     fig.update_xaxes(range=[0, 165])
     fig.update_yaxes(
         automargin=True, categoryorder="array", categoryarray=list(rows["label"])[::-1]
     )
-    return _base_layout(fig, title, t("chart.progress_pct", lang), "")
+    _base_layout(fig, title, t("chart.progress_pct", lang), "")
+    _legend_on_top(fig)  # below, it ran into the axis title (phone, and English at 1440)
+    return fig
 
 
 # --- similar indicators across cities --------------------------------------------------------

@@ -16,7 +16,7 @@ import streamlit as st
 from db import cycle, queries
 from db.connect import open_database
 from db.engine import Database
-from db.permissions import Actor, write_problem
+from db.permissions import LOCAL_OPERATOR, Actor, write_problem
 from metrics.catalog import load_catalog
 from metrics.demo import has_demo_rows
 from metrics.i18n import t
@@ -185,3 +185,23 @@ def show_error(exc: BaseException) -> None:
     has one, else the matching half of its bilingual text."""
     key, params = getattr(exc, "key", None), getattr(exc, "params", {})
     st.error(plain(tr(key, **params) if key else in_lang(exc)), icon=":material/error:")
+
+
+def who(name: object) -> str:
+    """An account name as shown: the command line's operator in words, nobody as —."""
+    if name is None or (isinstance(name, float) and pd.isna(name)) or name == "":
+        return "—"
+    return tr("app.local_operator") if name == LOCAL_OPERATOR.name else str(name)
+
+
+def screen_mode() -> bool:
+    """?screen=1: the meeting-room screen — no sidebar or toolbar, larger text."""
+    if st.query_params.get("screen") != "1":
+        return False
+    st.html(
+        "<style>[data-testid=stSidebar],[data-testid=stSidebarCollapsedControl],"
+        "[data-testid=stHeader],[data-testid=stToolbar]{display:none!important}"
+        "[data-testid=stMain]{font-size:1.25rem}"
+        "[data-testid=stMainBlockContainer]{max-width:100%;padding:1rem 2rem}</style>"
+    )
+    return True

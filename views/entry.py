@@ -37,6 +37,7 @@ from views.common import (
     revisions,
     status,
     tr,
+    who,
     writable,
 )
 
@@ -300,7 +301,7 @@ def _tables(ind: Indicator, region: str, values: pd.DataFrame) -> None:
                     tr("entry.col.value"): [_value(v, ind.unit) for v in shown.value],
                     tr("entry.col.note"): shown.note.fillna(""),
                     tr("entry.col.source"): shown.source.fillna(""),
-                    tr("entry.col.by"): shown.updated_by.fillna(""),
+                    tr("entry.col.by"): shown.updated_by.map(who),
                     tr("entry.col.at"): [_when(x) for x in shown.updated_at],
                     tr("entry.col.import"): [
                         "" if pd.isna(i) else f"#{int(i)}" for i in shown.import_id
@@ -323,7 +324,7 @@ def _tables(ind: Indicator, region: str, values: pd.DataFrame) -> None:
                 tr("entry.col.old"): [_value(v, ind.unit) for v in revs.old_value],
                 tr("entry.col.new"): [_value(v, ind.unit) for v in revs.new_value],
                 tr("entry.col.note"): revs.new_note.fillna(""),
-                tr("entry.col.by"): revs.changed_by.fillna(""),
+                tr("entry.col.by"): revs.changed_by.map(who),
                 tr("entry.col.at"): [_when(x) for x in revs.changed_at],
                 tr("entry.col.reason"): revs.reason.fillna(""),
             }
@@ -430,7 +431,7 @@ def render() -> None:
                         "entry.latest",
                         period=last.period,
                         value=_value(last.value, ind.unit),
-                        user=last.updated_by or "—",
+                        user=who(last.updated_by),
                         at=_when(last.updated_at),
                     )
                 )
@@ -446,7 +447,7 @@ def render() -> None:
                 tr(
                     "entry.period_stored",
                     value=_value(stored.value, ind.unit),
-                    user=stored.updated_by or "—",
+                    user=who(stored.updated_by),
                     at=_when(stored.updated_at),
                 )
             )

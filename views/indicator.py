@@ -28,6 +28,7 @@ from views.common import (
     revisions,
     status,
     tr,
+    who,
 )
 
 ID_KEY, REGION_KEY, AS_OF_KEY = lang_key("ind_id"), lang_key("ind_region"), lang_key("ind_as_of")
@@ -92,6 +93,11 @@ def _fmt(value: object, unit: str, lng: str, decimals: int = 4) -> str:
     if value is None or pd.isna(value):
         return "—"
     return format_value(float(value), unit, lng, decimals=decimals)
+
+
+def _batch(value: object) -> str:
+    """An import number as #12; a typed entry has none (shown empty, never "None")."""
+    return "" if value is None or pd.isna(value) else f"#{int(value)}"  # type: ignore[arg-type]
 
 
 def _labels(frame: pd.DataFrame) -> pd.Series:
@@ -301,9 +307,9 @@ with tab_table:
                     tr("vcol.value"): [_fmt(v, unit, lng) for v in values["value"]],
                     tr("vcol.note"): values["note"].fillna(""),
                     tr("vcol.source"): values["source"].fillna(""),
-                    tr("vcol.by"): values["updated_by"].fillna(""),
+                    tr("vcol.by"): values["updated_by"].map(who),
                     tr("vcol.at"): values["updated_at"],
-                    tr("vcol.import"): values["import_id"],
+                    tr("vcol.import"): values["import_id"].map(_batch),
                 }
             ),
             hide_index=True,
@@ -327,10 +333,10 @@ with tab_table:
                     tr("vcol.new"): [_fmt(v, unit, lng) for v in revs["new_value"]],
                     tr("vcol.old_note"): revs["old_note"].fillna(""),
                     tr("vcol.new_note"): revs["new_note"].fillna(""),
-                    tr("vcol.changed_by"): revs["changed_by"].fillna(""),
+                    tr("vcol.changed_by"): revs["changed_by"].map(who),
                     tr("vcol.changed_at"): revs["changed_at"],
                     tr("vcol.reason"): revs["reason"].fillna(""),
-                    tr("vcol.import"): revs["import_id"],
+                    tr("vcol.import"): revs["import_id"].map(_batch),
                 }
             ),
             hide_index=True,

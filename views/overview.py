@@ -25,6 +25,7 @@ from views.common import (
     get_db,
     lang,
     lang_key,
+    screen_mode,
     status,
     tr,
     unreported,
@@ -229,6 +230,7 @@ options = {
 }
 ignored = _seed_filters(options)
 
+screen = screen_mode()
 st.title(tr("ov.title"))
 if ignored:
     st.warning(tr("ov.ignored", values="、".join(ignored)))
@@ -280,6 +282,7 @@ with st.expander(tr("ov.filters", n=active) if active else tr("ov.filters_none")
     )
     c6.date_input(tr("ov.as_of"), key=AS_OF_KEY, persist_state="session")
     st.caption(tr("ov.share_hint"))
+    st.link_button(tr("ov.screen"), "?screen=1", icon=":material/fullscreen:", disabled=screen)
 _write_url()
 
 as_of: date = st.session_state[AS_OF_KEY] or date.today()  # a cleared date means today
