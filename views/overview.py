@@ -133,6 +133,7 @@ def _plan_label(catalog: Catalog, plan_id: str, lng: str) -> str:
 #: from the reporting cycle)
 ATTENTION_ORDER = ("missed", "unreported", "off_track", "at_risk")
 TILE_PX = 112
+NARROW_PX = 150
 
 
 def _qualified(units: list[str], city: str) -> str:
@@ -162,10 +163,7 @@ def _attention(shown: pd.DataFrame, owed: pd.DataFrame, catalog: Catalog, lng: s
     words = {k: tr(f"ov.kind.{k}") for k in ATTENTION_ORDER}
     out = pd.DataFrame(
         {
-            "kind": [
-                words[k] + (f"（{_owed_text(p)}）" if isinstance(p, list) else "")
-                for k, p in zip(kind[part.index], owed_periods[part.index], strict=True)
-            ],
+            "kind": [words[k] for k in kind[part.index]],
             "name": part["name"],
             "responsible": [
                 _qualified(units, city)
@@ -179,6 +177,9 @@ def _attention(shown: pd.DataFrame, owed: pd.DataFrame, catalog: Catalog, lng: s
                 for v, i in zip(part["latest_value"], part["indicator"], strict=True)
             ],
             "target": part["target_text"],
+            "owed": [
+                _owed_text(p) if isinstance(p, list) else "" for p in owed_periods[part.index]
+            ],
             "indicator": part["indicator"],
             "_rank": rank[part.index],
         }
@@ -309,9 +310,12 @@ else:
         selection_mode="single-row",
         height=min(35 * len(attention) + 38, 420),
         column_config={
-            "kind": st.column_config.TextColumn(tr("col.attention")),
-            "name": st.column_config.TextColumn(tr("col.indicator"), width="large"),
-            "responsible": st.column_config.TextColumn(tr("col.responsible"), width="large"),
+            # narrow first columns: on a phone the issue, the indicator and who is
+            # responsible are all on the first screen
+            "kind": st.column_config.TextColumn(tr("col.attention"), width="small"),
+            "name": st.column_config.TextColumn(tr("col.indicator"), width=NARROW_PX),
+            "responsible": st.column_config.TextColumn(tr("col.responsible"), width=NARROW_PX),
+            "owed": tr("col.owed"),
             "when": st.column_config.DateColumn(tr("col.when"), format="YYYY-MM-DD"),
             "latest": tr("col.latest"),
             "target": tr("col.target"),
