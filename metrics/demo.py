@@ -7,6 +7,7 @@ same catalog always gives the same demo.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 import zlib
 from datetime import date
@@ -77,16 +78,22 @@ def _pace(ind: Indicator) -> float | None:
 
 
 def _split(value: float, n: int, whole: bool) -> list[float]:
-    """A city's value shared by its n counties with weights 1..n (they add up to it);
-    whole counts stay whole, the rounding left over goes to the last county."""
+    """A city's value shared by its n counties with weights 1..n (they add up to it).
+
+    Whole counts stay whole and are shared by the highest-averages (D'Hondt) rule, which
+    never gives a county less when the city's count grows: a cumulative county series
+    stays cumulative (a largest-remainder split can fall back by one)."""
     if n == 0:
         return []
     total = n * (n + 1) / 2
-    parts = [value * (i + 1) / total for i in range(n)]
+    weights = [(i + 1) / total for i in range(n)]
     if not whole:
-        return [round(p, 4) for p in parts]
-    kept = [float(int(p)) for p in parts[:-1]]
-    return [*kept, value - sum(kept)]
+        return [round(value * w, 4) for w in weights]
+    seats = [math.floor(value * w) for w in weights]  # D'Hondt keeps at least these
+    for _ in range(int(value) - sum(seats)):
+        best = max(range(n), key=lambda i: (weights[i] / (seats[i] + 1), -i))
+        seats[best] += 1
+    return [float(x) for x in seats]
 
 
 def demo_frame(catalog: Catalog, as_of: date) -> pd.DataFrame:

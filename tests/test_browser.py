@@ -163,23 +163,26 @@ def test_leader_overview_filter_indicator_and_english(
         # Chinese glyphs are drawn (a CJK font is installed), not empty boxes
         assert cjk_glyphs_drawn(page, "总览已完成未", "h1"), "CJK characters render as boxes"
         assert cjk_glyphs_drawn(page, "暂无数据进度", "[data-testid=stMetricLabel]")
-        status_column = grid_column(page, 0, 1, 12)
+        # table 0 is the attention list; table 1 the full table (status, name, units,
+        # deadline, days, progress, city, …)
+        status_column = grid_column(page, 1, 1, 12)
         assert status_column and set(status_column) <= set(STATUS_ZH), status_column
         walk.shot("overview-zh")
 
         # filter: status 未完成 and city 菏泽市 -> the URL and the table follow
+        page.locator("[data-testid=stExpander] summary").first.click()  # filters are folded
         multiselect(page, "状态", "未完成")
         expect(page).to_have_url(re.compile(r"[?&]status=missed"))
         expect(page.locator("[data-testid=stMetricValue]").first).to_have_text(str(missed))
         assert metrics(page)["已完成"] == "0"
-        rows = grid_column(page, 0, 1, 12)
+        rows = grid_column(page, 1, 1, 12)
         assert rows and set(rows) == {"未完成"}, rows
         multiselect(page, "城市", "菏泽市")
         expect(page).to_have_url(re.compile(r"[?&]city=371700"))
         filtered = as_int(metrics(page)["目标总数"])
         assert 0 < filtered <= missed
         expect(page.get_by_text(f"共 {filtered} 个目标")).to_be_visible()
-        assert set(grid_column(page, 0, 3, 12)) == {"菏泽市"}
+        assert set(grid_column(page, 1, 7, 12)) == {"菏泽市"}
         assert params(page.url)["status"] == ["missed"] and params(page.url)["city"] == [HEZE]
         walk.shot("overview-filtered-missed-heze")
 
@@ -226,8 +229,8 @@ def test_leader_overview_filter_indicator_and_english(
         tiles = metrics(page)
         assert list(tiles) == ["All targets", *STATUS_EN], tiles
         assert tiles["All targets"] == str(filtered)
-        assert set(grid_column(page, 0, 1, 12)) == {"Missed"}
-        assert set(grid_column(page, 0, 3, 12)) == {"Heze"}
+        assert set(grid_column(page, 1, 1, 12)) == {"Missed"}
+        assert set(grid_column(page, 1, 7, 12)) == {"Heze"}
         expect(page.locator("[data-testid=stSidebarNav]")).to_contain_text("Indicator")
         no_exception(page)
         walk.shot("overview-en")

@@ -37,3 +37,14 @@ def test_demo_counts_are_whole_and_counties_add_up() -> None:
         city = rows[rows["地区编码"] == home]["数值"].sum()
         parts = rows[rows["地区编码"].isin(kids)]["数值"]
         assert parts.empty or parts.sum() == city, (ind, period)
+
+
+def test_whole_county_counts_never_fall_as_the_city_count_grows() -> None:
+    """A cumulative county series stays cumulative (the importer refuses a fall)."""
+    from metrics.demo import _split
+
+    previous = [0.0] * 9
+    for value in range(300):
+        parts = _split(float(value), 9, whole=True)
+        assert sum(parts) == value and all(p >= q for p, q in zip(parts, previous, strict=True))
+        previous = parts

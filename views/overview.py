@@ -239,7 +239,9 @@ if ignored:
 city_names = dict(zip(cat["city"], cat["city_name"], strict=False))
 demo_banner()
 active = sum(bool(st.session_state[k]) for k in PARAMS.values())
-with st.expander(tr("ov.filters", n=active) if active else tr("ov.filters_none")):
+with st.expander(
+    tr("ov.filters", n=active) if active else tr("ov.filters_none"), expanded=bool(active)
+):
     c1, c2, c3 = st.columns(3)
     c1.multiselect(
         tr("ov.city"),
