@@ -70,12 +70,18 @@ def _v6_remedies(conn: Connection) -> None:
     Base.metadata.tables["remedies"].create(conn, checkfirst=True)
 
 
+def _v7_browser_sessions(conn: Connection) -> None:
+    """Dashboard sign-ins held by the browser as an HttpOnly cookie (issue 14 item 5)."""
+    Base.metadata.tables["browser_sessions"].create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "revision sources, session ends, login throttle", _v2_security),
     (4, "api tokens, shared status cache", _v4_api_tokens_status_cache),
     (5, "reporting cycle: reviews and locks", _v5_reviews),
     (6, "causes and remedies of lagging targets", _v6_remedies),
+    (7, "dashboard sign-ins bound to a browser cookie", _v7_browser_sessions),
 ]
 
 LATEST = MIGRATIONS[-1][0]

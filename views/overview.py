@@ -344,11 +344,11 @@ table = pd.DataFrame(
     {
         "status": [[charts.status_text(s, lng)] for s in shown["status"]],
         "name": shown["name"],
+        "city": shown["city_name"],
         "responsible": shown["responsible"].map("、".join),
         "deadline": pd.to_datetime(shown["deadline"]).dt.date,
         "days_left": shown["days_left"],
         "progress": shown["progress"] * 100,
-        "city": shown["city_name"],
         "latest": latest,
         "period": shown["latest_period"].fillna("—"),
         "target": shown["target_text"],
