@@ -173,3 +173,33 @@ def test_the_quarter_a_briefing_covers(day, label):
     assert last_quarter(day).label == label
     assert [q.label for q in quarters(day, 3)][0] == label
     assert len({q.label for q in quarters(day, 8)}) == 8
+
+
+def test_the_overview_offers_the_briefing_and_the_unit_status_matrix(database):
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.run()
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert any(label.startswith("下载通报（Word） · 20") for label in labels), labels
+    assert any(e.label == "单位 × 状态" for e in at.expander)
+    matrix = frame_with(at, "暂无数据")
+    assert {"责任单位", "合计"} <= set(matrix.columns)
+
+
+def test_the_indicator_page_shows_the_targets_causes_and_remedies(database):
+    from db.queries import status
+    from db.remedies import record_remedy
+
+    rows = status(database, date.today())
+    row = rows[rows["home"].astype(bool) & (rows["status"] == "missed")].iloc[0]
+    record_remedy(
+        database, LOCAL_OPERATOR, row.indicator, row.region, "历史原因", "历史措施", date.today()
+    )
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.run()
+    at.switch_page("views/indicator.py")
+    at.query_params["id"] = row.indicator
+    at.run()
+    assert not at.exception
+    assert "整改记录（历史）" in [s.value for s in at.subheader]
+    assert list(frame_with(at, "填报时状态")["落后原因"]) == ["历史原因"]

@@ -160,3 +160,12 @@ def test_an_analysts_cause_is_in_the_next_download(tab: Any, server: Server) -> 
         answered = [r for r in rows if r[7] == CAUSE]
         assert len(answered) == 1, "the recorded cause is not in the briefing (once)"
         assert "成立专班，每周调度" in answered[0][8]
+
+
+def test_the_overview_offers_the_quarters_briefing(tab: Any, server: Server) -> None:
+    page = tab
+    with Walk(page, "briefing-overview").recording():
+        open_page(page, server.url + "/", "[data-testid=stMetric]")
+        no_exception(page)
+        rows = lagging_rows(download_briefing(page))
+        assert rows and all(r[6] for r in rows)

@@ -30,6 +30,7 @@ from views.common import (
     tr,
     who,
 )
+from views.remedies import history_section
 
 ID_KEY, REGION_KEY, AS_OF_KEY = lang_key("ind_id"), lang_key("ind_region"), lang_key("ind_as_of")
 
@@ -342,6 +343,9 @@ with tab_table:
             hide_index=True,
             key="ind_revisions",
         )
+
+with tab_chart:  # causes and remedies, every statement kept
+    history_section(indicator_id, region, "ind_remedies")
 
 # --- where the target comes from (catalog text: plain, never Markdown/HTML) ---
 plan = catalog.plans[ind.plan]

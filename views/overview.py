@@ -30,6 +30,7 @@ from views.common import (
     tr,
     unreported,
 )
+from views.remedies import overview_briefing, overview_matrix
 
 # query parameter -> widget key; the parameters are the shareable part of the URL
 PARAMS = {
@@ -296,6 +297,8 @@ shown = _filtered(home)
 if data_version()[0] == 0:  # nothing stored yet (an index lookup, not a full read)
     st.info(tr("ov.empty_hint"), icon=":material/info:")
 
+overview_briefing(as_of)  # the quarter's 通报 in one click
+
 # --- what needs attention first: one list, most severe first, each row opens its indicator ---
 st.subheader(tr("ov.attention"))
 owed = unreported(as_of)
@@ -429,6 +432,8 @@ with right:
     st.plotly_chart(fig_unit, key="ov_fig_unit")
     download_html(fig_unit, "status_by_unit", "ov_dl_unit")
 st.caption(tr("chart.png_hint"))
+
+overview_matrix(shown)
 
 # --- the same kind of indicator across cities ---
 st.subheader(tr("ov.compare"))
