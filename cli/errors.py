@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import sys
 
+from sqlalchemy import exc as sa_exc
+
 from metrics.catalog import CatalogError
 from metrics.errors import MetricsError
 from metrics.i18n import both
@@ -27,5 +29,21 @@ def report_error(exc: BaseException) -> int:
         return exc.exit_code
     if os.environ.get("METRICS_DEBUG"):
         raise exc
+    if isinstance(exc, sa_exc.SQLAlchemyError):
+        # Its text holds the SQL statement and its parameters (an argon2 hash was seen
+        # there): only the kind and a generic reason are printed.
+        print(
+            both("cli.db_error", kind=type(exc).__name__, reason=_db_reason(exc)), file=sys.stderr
+        )
+        return 1
     print(both("cli.internal", kind=type(exc).__name__, detail=exc), file=sys.stderr)
     return 1
+
+
+def _db_reason(exc: sa_exc.SQLAlchemyError) -> str:
+    """A few words on what kind of database failure this was, naming no value."""
+    if isinstance(exc, sa_exc.OperationalError):
+        return both("cli.db_reason.operational")
+    if isinstance(exc, sa_exc.IntegrityError):
+        return both("cli.db_reason.integrity")
+    return both("cli.db_reason.other")

@@ -19,9 +19,8 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, select, update
-from sqlalchemy import exc as sa_exc
 
-from db import audit
+from db import audit, sessions
 from db.engine import Database
 from db.models import LoginFailure, User
 from db.permissions import (
@@ -194,6 +193,7 @@ def disable_user(db: Database, name: str, actor: Actor = LOCAL_OPERATOR) -> None
         conn.execute(
             update(User).where(User.name == name).values(disabled=True, credentials_at=audit.now())
         )
+        sessions.end_all(conn, name, "credentials")
         audit.record(conn, actor.name, "user_disable", name=name)
 
 
@@ -214,6 +214,7 @@ def set_password(db: Database, name: str, password: str, actor: Actor = LOCAL_OP
                 credentials_at=audit.now(),  # every session signed in before ends
             )
         )
+        sessions.end_all(conn, name, "credentials")
         audit.record(conn, actor.name, "user_passwd", name=name)
 
 
@@ -259,8 +260,8 @@ def _remember(db: Database, action, what: str) -> None:  # type: ignore[no-untyp
     try:
         with db.write() as conn:
             action(conn)
-    except (sa_exc.OperationalError, sa_exc.DatabaseError) as exc:
-        log.warning("sign-in could not record %s: %s", what, exc.orig or exc)
+    except sessions.UNWRITABLE as exc:
+        log.warning("sign-in could not record %s: %s", what, getattr(exc, "orig", None) or exc)
 
 
 def authenticate(

@@ -53,10 +53,21 @@ def _v2_security(conn: Connection) -> None:
     Base.metadata.tables["login_failures"].create(conn, checkfirst=True)
 
 
+def _v3_import_profiles(conn: Connection) -> None:
+    """Saved import mappings keyed by a sheet header's fingerprint (issue 13)."""
+    from db.profiles import create_table
+
+    create_table(conn)
+
+
 def _v4_api_tokens_status_cache(conn: Connection) -> None:
     """The API's tokens and the status computed once per data version (issue 19)."""
     tables = [Base.metadata.tables[name] for name in ("api_tokens", "status_cache")]
     Base.metadata.create_all(conn, tables=tables, checkfirst=True)
+
+
+def _v6_remedies(conn: Connection) -> None:
+    Base.metadata.tables["remedies"].create(conn, checkfirst=True)
 
 
 def _v5_reviews(conn: Connection) -> None:
@@ -64,10 +75,6 @@ def _v5_reviews(conn: Connection) -> None:
     from db.reviews import create_tables
 
     create_tables(conn)
-
-
-def _v6_remedies(conn: Connection) -> None:
-    Base.metadata.tables["remedies"].create(conn, checkfirst=True)
 
 
 def _v7_browser_sessions(conn: Connection) -> None:
@@ -78,6 +85,7 @@ def _v7_browser_sessions(conn: Connection) -> None:
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "revision sources, session ends, login throttle", _v2_security),
+    (3, "saved import mappings (profiles)", _v3_import_profiles),
     (4, "api tokens, shared status cache", _v4_api_tokens_status_cache),
     (5, "reporting cycle: reviews and locks", _v5_reviews),
     (6, "causes and remedies of lagging targets", _v6_remedies),

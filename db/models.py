@@ -256,3 +256,27 @@ class Remedy(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
 
     __table_args__ = (Index("ix_remedy_target", "indicator_id", "region_code", "id"),)
+
+
+# --- schema version 7: dashboard sign-ins bound to a browser cookie ----------------------
+
+
+class BrowserSession(Base):
+    """A dashboard sign-in, held by one browser as an HttpOnly cookie (db/sessions.py).
+
+    Only hashes are kept: SHA-256 of the cookie's token (256 random bits, so a fast hash
+    is as safe as a slow one), and of the one-time code that turns a sign-in made over
+    the websocket into that cookie. A copy of the database gives nobody a session."""
+
+    __tablename__ = "browser_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_name: Mapped[str] = mapped_column(String(100), index=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    code_expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)  # the absolute lifetime
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)  # for the idle time
+    client: Mapped[str] = mapped_column(String(100))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_why: Mapped[str | None] = mapped_column(String(20), nullable=True)

@@ -367,3 +367,41 @@ def test_the_dashboard_refuses_writes_after_a_restore_by_mv(
         enter_value(common.get_db(), Actor("root", "admin"), SHARE, "371700", "2024Q3", "50")
     db.engine.dispose()
     common.get_db.clear()
+
+
+# --- 8. failure handling ----------------------------------------------------------------------
+
+
+def test_anonymous_users_never_see_tracebacks():
+    import tomllib
+
+    from tests.conftest import ROOT
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["showErrorDetails"] == "none"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        sa_exc.OperationalError(
+            "UPDATE users SET password_hash=? WHERE users.name = ?",
+            ("$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", "wang"),
+            Exception("database or disk is full"),
+        ),
+        sa_exc.IntegrityError(
+            "INSERT INTO users (name, password_hash) VALUES (?, ?)",
+            ("wang", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"),
+            Exception("UNIQUE constraint failed: users.name"),
+        ),
+    ],
+)
+def test_the_cli_never_prints_sql_or_its_parameters(capsys, monkeypatch, error):
+    from cli.errors import report_error
+
+    monkeypatch.delenv("METRICS_DEBUG", raising=False)
+    assert report_error(error) == 1
+    printed = capsys.readouterr().err
+    assert type(error).__name__ in printed and "数据未改变" in printed
+    for secret in ("argon2", "password_hash", "UPDATE", "INSERT", "wang", "?"):
+        assert secret not in printed, secret
