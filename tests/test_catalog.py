@@ -240,3 +240,16 @@ def test_cli_catalog_json_contract():
     assert all(
         {"op", "value", "low", "high", "by"} <= set(s) for r in records for s in r["targets"]
     )
+
+
+def test_counts_of_enterprises_are_whole_enterprises():
+    """上云企业 is counted in 家, not 千家: an analyst types 1800 for 1,800 companies, and the
+    plan's "2千家" is the target 2000 (issue 17, item 11)."""
+    from metrics.values import parse_value
+
+    catalog = load_catalog(CONFIG)
+    assert not [i.id for i in catalog.indicators.values() if i.unit.startswith("千")]
+    cloud = catalog.indicators["jining-2020-smart-city.cloud-enterprises"]
+    assert cloud.unit == "家" and cloud.targets[0].value == 2000
+    assert parse_value("1800", cloud.unit) == 1800
+    assert parse_value("1.8千家", cloud.unit) == 1800
