@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import numpy as np
@@ -12,7 +13,9 @@ from db.engine import Database
 from db.models import AuditEntry, Import, Indicator, Observation, Revision
 from db.reviews import approved_observations
 from db.status_cache import cached_status
+from metrics.demo import DEMO_SOURCE
 from metrics.progress import evaluate
+from metrics.schedule import owed
 
 OBS = Observation.__table__
 
@@ -366,3 +369,37 @@ def status(db: Database, as_of: date | None = None) -> pd.DataFrame:
         return evaluate(db.catalog, observations(db, indicator_ids), day)
 
     return cached_status(db, day, compute)
+
+
+def has_demo_data(db: Database) -> bool:
+    """Whether any stored observation carries the synthetic demo's source label (`metrics
+    demo`): one EXISTS that stops at the first such row, so the demo banner never reads
+    the observations themselves. Imports may fold full-width brackets, so both forms."""
+    labels = sorted({DEMO_SOURCE, unicodedata.normalize("NFKC", DEMO_SOURCE)})
+    stmt = select(select(OBS.c.id).where(OBS.c.source.in_(labels)).limit(1).exists())
+    with db.read() as conn:
+        return bool(conn.execute(stmt).scalar())
+
+
+def overdue_unreported(db: Database, as_of: date) -> pd.DataFrame:
+    """Every owed report whose due day has passed with no value stored (state "missing" in
+    db.cycle.completeness): indicator, region, responsible, period, period_kind,
+    period_end, due.
+
+    Only the key columns of the owed (indicator, its own region) pairs are read, off the
+    unique index (as db.api_reads.first_reported), and without the review join: a
+    province of county rows costs the few city rows it owes."""
+    due = owed(db.catalog, as_of)
+    due = due[due["overdue"]].drop(columns="overdue")
+    if due.empty:
+        return due.reset_index(drop=True)
+    keys = ["indicator", "region", "period_kind", "period_end"]
+    stmt = select(OBS.c.indicator_id, OBS.c.region_code, OBS.c.period_kind, OBS.c.period_end).where(
+        OBS.c.indicator_id.in_(sorted(set(due["indicator"]))),
+        OBS.c.region_code.in_(sorted(set(due["region"]))),
+    )
+    with db.read() as conn:
+        stored = _frame(conn, stmt, keys)
+    stored["period_end"] = pd.to_datetime(stored["period_end"])
+    merged = due.merge(stored.drop_duplicates(), on=keys, how="left", indicator=True)
+    return due[(merged["_merge"] == "left_only").to_numpy()].reset_index(drop=True)

@@ -186,6 +186,47 @@ def test_demo_banner_after_demo_only(database: Database) -> None:
     assert "Demo data" in texts(app(OVERVIEW, None, lang="en").warning)
 
 
+def test_overview_reads_neither_every_observation_nor_every_report(
+    demo: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At ten million rows the banner's full read and the completeness of every owed
+    report made a rerun take a minute: the overview asks the two small questions only."""
+    from db import cycle
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the overview read every observation")
+
+    monkeypatch.setattr(queries, "observation_table", refused)
+    monkeypatch.setattr(cycle, "completeness", refused)
+    monkeypatch.setattr(cycle, "reports", refused)
+    st.cache_data.clear()
+    at = app(OVERVIEW, None)
+    assert not at.exception, at.exception
+    assert "演示数据" in texts(at.warning)
+    assert (attention(at)["kind"] == "逾期未报").any()
+
+
+@pytest.mark.parametrize("stored", [False, True])
+def test_overdue_unreported_matches_completeness(database: Database, stored: bool) -> None:
+    """The overview's small reads give what the full ones gave: the reports completeness
+    calls missing past due, and whether demo rows are stored."""
+    from db import cycle
+
+    as_of = date.today()
+    if stored:
+        frame = demo_frame(database.catalog, as_of)
+        assert import_file(database, to_csv_bytes(frame), "d.csv", **ACCEPT).written
+    full = cycle.completeness(database, as_of)
+    missing = full[full["overdue"] & (full["state"] == "missing")]
+    small = queries.overdue_unreported(database, as_of)
+    keys = ["indicator", "region", "period"]
+    assert sorted(map(tuple, small[keys].to_numpy())) == sorted(
+        map(tuple, missing[keys].to_numpy())
+    )
+    assert stored or len(small) > 0, "with nothing stored, every passed due day is owed"
+    assert queries.has_demo_data(database) is stored
+
+
 # --- item 9: spreadsheets people can read, a template that offers the codes -------------------
 
 

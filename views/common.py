@@ -13,12 +13,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from db import cycle, queries
+from db import queries
 from db.connect import open_database
 from db.engine import Database
 from db.permissions import LOCAL_OPERATOR, Actor, write_problem
 from metrics.catalog import load_catalog
-from metrics.demo import has_demo_rows
 from metrics.i18n import t
 
 LANG_KEY = "lang"
@@ -157,17 +156,24 @@ def writable(actor: Actor) -> dict[str, list[str]]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _unreported(as_of: date, version: tuple[int, int, int]) -> pd.DataFrame:
-    return cycle.completeness(get_db(), as_of)
+    return queries.overdue_unreported(get_db(), as_of)
 
 
 def unreported(as_of: date) -> pd.DataFrame:
-    """Every report owed as of the day, with its state (db.cycle.completeness), cached."""
+    """The reports past their due day with no value stored (db.queries.overdue_unreported:
+    only the owed keys are read), cached until the data changes."""
     return _unreported(as_of, data_version())
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _has_demo(version: tuple[int, int, int]) -> bool:
+    return queries.has_demo_data(get_db())
+
+
 def demo_banner() -> None:
-    """Say so on every page while the synthetic demo data is stored (`metrics demo`)."""
-    if has_demo_rows(observations()["source"]):
+    """Say so on every page while the synthetic demo data is stored (`metrics demo`): one
+    EXISTS per data version, never a read of the observations."""
+    if _has_demo(data_version()):
         st.warning(tr("app.demo_banner"), icon=":material/science:")
 
 

@@ -145,8 +145,9 @@ def _qualified(units: list[str], city: str) -> str:
 
 def _attention(shown: pd.DataFrame, owed: pd.DataFrame, catalog: Catalog, lng: str) -> pd.DataFrame:
     """One row per target needing attention, its most severe kind first: missed, reports
-    past due and not made, off track, at risk; then the earliest date."""
-    late = owed[owed["overdue"] & (owed["state"] == "missing")]
+    past due and not made, off track, at risk; then the earliest date. `owed`: the reports
+    past due with no value (views.common.unreported)."""
+    late = owed
     first_due = late.groupby(["indicator", "region"])["due"].min()
     periods = late.groupby(["indicator", "region"])["period"].agg(list)
     keys = pd.MultiIndex.from_frame(shown[["indicator", "region"]])
