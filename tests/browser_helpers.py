@@ -101,6 +101,7 @@ class Server:
     log_path: Path
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
+    script: str = "dashboard.py"  # serve.py: the same pages with cookie sessions
 
     @property
     def url(self) -> str:
@@ -120,7 +121,7 @@ class Server:
             "-m",
             "streamlit",
             "run",
-            "dashboard.py",
+            self.script,
             "--server.headless=true",
             f"--server.port={self.port}",
             "--server.address=127.0.0.1",

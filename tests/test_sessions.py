@@ -111,3 +111,174 @@ def test_a_database_that_cannot_be_written_gives_no_code(db, wang, monkeypatch):
 
     monkeypatch.setattr(db, "write", full_disk)
     assert sessions.start(db, wang, "c") is None
+
+
+# --- in a real browser: `streamlit run serve.py` ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """serve.py (the cookie routes) on a fresh database with one analyst."""
+    import os
+    import shutil
+
+    from tests.browser_helpers import ROOT, Server, require_browser, run_cli
+
+    sync_api = require_browser()
+    tmp = tmp_path_factory.mktemp("sessions")
+    shutil.copy(ROOT / "config.yaml", tmp / "config.yaml")
+    env = dict(os.environ)
+    env.update(
+        METRICS_CONFIG=str(tmp / "config.yaml"),
+        METRICS_DATABASE_URL=f"sqlite:///{tmp / 'metrics.db'}",
+        STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
+        PYTHONUNBUFFERED="1",
+    )
+    run_cli(["init"], env)
+    run_cli(
+        ["user", "add", "e2e-admin", "--role", "admin", "--password-stdin"], env, PASSWORD + "\n"
+    )
+    server = Server(env=env, log_path=tmp / "streamlit.log", script="serve.py")
+    server.start()
+    try:
+        yield sync_api, server, env
+    finally:
+        server.stop()
+
+
+def _signed_in_as(page) -> str:
+    from tests.browser_helpers import idle
+
+    idle(page)
+    return page.locator("[data-testid=stSidebar]").inner_text()
+
+
+@pytest.mark.browser
+def test_a_reload_keeps_the_sign_in_and_another_browser_does_not_get_it(served):
+    from tests.browser_helpers import (
+        ACTION_MS,
+        CHROMIUM,
+        EXPECT_MS,
+        FIRST_LOAD_MS,
+        LAUNCH_ARGS,
+        login,
+        no_exception,
+        open_page,
+    )
+
+    sync_api, server, _env = served
+    signed = "当前账号"
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            first = browser.new_context(locale="zh-CN")
+            first.set_default_timeout(ACTION_MS)
+            page = first.new_page()
+            login(page, server.url, "e2e-admin", PASSWORD)
+            page.wait_for_selector(f"[data-testid=stSidebar] :text('{signed}')", timeout=EXPECT_MS)
+            cookie = next(c for c in first.cookies() if c["name"] == sessions.COOKIE)
+            assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+            assert page.evaluate("document.cookie").find(sessions.COOKIE) == -1  # scripts: no
+            page.reload()
+            page.wait_for_selector(
+                f"[data-testid=stSidebar] :text('{signed}')", timeout=FIRST_LOAD_MS
+            )
+            assert "e2e-admin" in _signed_in_as(page)
+            no_exception(page)
+            # a second browser, without the cookie, is not signed in
+            other = browser.new_context(locale="zh-CN")
+            stranger = other.new_page()
+            open_page(stranger, server.url, "[data-testid=stSidebar]")
+            assert signed not in _signed_in_as(stranger)
+            # sign-out ends the session: the copied cookie no longer works anywhere
+            page.locator("[data-testid=stSidebar] button").filter(has_text="退出").click()
+            page.wait_for_selector("[data-testid=stSidebar] :text('未登录')", timeout=FIRST_LOAD_MS)
+            assert not [c for c in first.cookies() if c["name"] == sessions.COOKIE]
+            other.add_cookies(
+                [{"name": cookie["name"], "value": cookie["value"], "url": server.url}]
+            )
+            open_page(stranger, server.url, "[data-testid=stSidebar]")
+            assert signed not in _signed_in_as(stranger)
+        finally:
+            browser.close()
+
+
+# --- the dashboard (AppTest) with the cookie routes on ------------------------------------------
+
+
+@pytest.fixture
+def closed_db(tmp_path, monkeypatch):
+    """A shared deployment (login required) with a leader, an analyst and an admin."""
+    import streamlit as st
+
+    from tests.test_dashboard_accounts import _database
+
+    database = _database(tmp_path, monkeypatch, login_required=True)
+    yield database
+    database.engine.dispose()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def cookie_jar(monkeypatch):
+    """The cookies this AppTest "browser" sends, with serve.py's routes switched on
+    (AppTest cannot seed st.context.cookies, so the reader is replaced)."""
+    from views import auth
+
+    jar: dict[str, str] = {"_streamlit_xsrf": "2|aa|bb|1"}
+    monkeypatch.setenv(auth.COOKIE_SESSIONS_ENV, "1")
+    monkeypatch.setattr(auth, "_cookies", lambda: dict(jar))
+    return jar
+
+
+def _claimed_code(at) -> str:
+    """The one-time code in the page's claim script (what the browser would post)."""
+    import re
+
+    bodies = [el.proto.body for el in at.get("html")]
+    found = [m.group(1) for b in bodies for m in [re.search(r'code\\": \\"([\w-]+)', b)] if m]
+    assert found, bodies
+    return found[0]
+
+
+def test_the_dashboard_signs_in_by_cookie_and_keeps_it_across_a_reload(closed_db, cookie_jar):
+    from tests.test_dashboard_accounts import ADMIN, _app, _login, _reachable
+
+    at = _login(_app(), "root", PASSWORD)
+    assert not at.exception
+    assert "actor" not in at.session_state  # not signed in until the browser holds the cookie
+    from views.common import get_db
+
+    db = get_db()
+    token, _ends = sessions.claim(db, _claimed_code(at))
+    cookie_jar[sessions.COOKIE] = token
+    reloaded = _app()  # a reload: a new Streamlit session, the same browser
+    assert not reloaded.exception and reloaded.session_state["actor"].name == "root"
+    assert _reachable(reloaded) == ADMIN
+    # the Streamlit session reached without the cookie (a stolen session id) is nobody
+    del cookie_jar[sessions.COOKIE]
+    reloaded.run()
+    assert "actor" not in reloaded.session_state and _reachable(reloaded) == set()
+    # with the cookie again, until the password changes: then out, with the reason said
+    cookie_jar[sessions.COOKIE] = token
+    reloaded.run()
+    assert reloaded.session_state["actor"].name == "root"
+    accounts.set_password(db, "root", "a brand new password")
+    reloaded.run()
+    assert "actor" not in reloaded.session_state
+    assert any("密码已修改" in w.value for w in reloaded.warning)
+
+
+def test_sign_out_ends_the_cookies_session(closed_db, cookie_jar):
+    from tests.test_dashboard_accounts import _app, _login
+    from views.common import get_db
+
+    at = _login(_app(), "leader", PASSWORD)
+    token, _ends = sessions.claim(get_db(), _claimed_code(at))
+    cookie_jar[sessions.COOKIE] = token
+    at = _app()
+    assert at.session_state["actor"].name == "leader"
+    next(b for b in at.sidebar.button if b.key == "logout").click()
+    at.run()
+    assert "actor" not in at.session_state
+    assert sessions.resume(get_db(), token) == sessions.Resumed(None, "logout")
