@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Date, DateTime, Float, String, func, select
 
 from db.engine import Database
 from db.models import AuditEntry, Import, Indicator, Observation, Revision
-from db.reviews import approved_observations
+from db.reviews import REV, approved_observations
 from db.status_cache import cached_status
 from metrics.demo import DEMO_SOURCE
 from metrics.progress import evaluate
@@ -403,3 +403,12 @@ def overdue_unreported(db: Database, as_of: date) -> pd.DataFrame:
     stored["period_end"] = pd.to_datetime(stored["period_end"])
     merged = due.merge(stored.drop_duplicates(), on=keys, how="left", indicator=True)
     return due[(merged["_merge"] == "left_only").to_numpy()].reset_index(drop=True)
+
+
+def review_version(db: Database) -> str:
+    """Changes whenever a review decision is recorded (approve, return; a value changed
+    after its review is already in data_version): the cache key of the review states.
+    One aggregate over the reviews table, which holds a row per reviewed key only."""
+    with db.read() as conn:
+        count, last = conn.execute(select(func.count(REV.c.id), func.max(REV.c.reviewed_at))).one()
+    return f"{count}:{last}"

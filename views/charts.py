@@ -122,7 +122,7 @@ class IndicatorChartData:
 
     title: str
     unit: str
-    actual: pd.DataFrame  # date, value (optional: label)
+    actual: pd.DataFrame  # date, value (optional: label; approved, see reviewed_series)
     trajectory: pd.DataFrame  # date, value (metrics.progress.trajectory)
     stages: pd.DataFrame  # stage_frame()
     projection: pd.DataFrame  # date, value (metrics.progress.projection_line)
@@ -223,6 +223,7 @@ def indicator_figure(data: IndicatorChartData, lang: str = "zh") -> go.Figure:
                 hoverinfo="text+name",
             )
         )
+        _unapproved_marks(fig, actual, labels, unit, lang)
     as_of = _as_timestamp(data.as_of)
     fig.add_shape(
         type="line",
@@ -251,6 +252,36 @@ def indicator_figure(data: IndicatorChartData, lang: str = "zh") -> go.Figure:
     y_title = t("chart.value", lang, unit=unit) if unit else t("chart.value_plain", lang)
     fig.update_yaxes(rangemode="tozero")
     return _base_layout(fig, data.title, t("chart.date", lang), y_title)
+
+
+def _unapproved_marks(
+    fig: go.Figure, actual: pd.DataFrame, labels: object, unit: str, lang: str
+) -> None:
+    """Values not yet approved (metrics.progress.series.reviewed_series): hollow markers
+    over the actual line, with their own legend entry, so a leader tells them apart."""
+    if "approved" not in actual.columns:
+        return
+    open_ = ~actual["approved"].astype(bool).to_numpy()
+    if not open_.any():
+        return
+    fig.data[-1].marker.symbol = ["circle-open" if o else "circle" for o in open_]
+    fig.add_trace(
+        go.Scatter(
+            x=pd.to_datetime(actual["date"])[open_],
+            y=actual["value"][open_],
+            mode="markers",
+            name=t("chart.unapproved", lang),
+            # an open symbol draws its outline in the marker colour, no fill
+            marker={"color": "#1f1f1f", "size": 11, "symbol": "circle-open", "line": {"width": 2}},
+            hovertext=[
+                f"{lab} {_fmt(v, unit, lang)}".strip()
+                for lab, v in zip(
+                    np.asarray(labels, dtype=object)[open_], actual["value"][open_], strict=True
+                )
+            ],
+            hoverinfo="text+name",
+        )
+    )
 
 
 #: Date ticks in the reader's language (plotly's default names months in English).

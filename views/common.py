@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from db import queries
+from db import reviews as reviews_db
 from db.connect import open_database
 from db.engine import Database
 from db.permissions import LOCAL_OPERATOR, Actor, write_problem
@@ -92,6 +93,29 @@ def _revisions(indicator_id: str, version: tuple[int, int, int]) -> pd.DataFrame
 def revisions(indicator_id: str) -> pd.DataFrame:
     """One indicator's corrections, newest first, cached until the data changes."""
     return _revisions(indicator_id, data_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _review_states(indicator_id: str, version: tuple[int, int, int], reviews: str) -> pd.DataFrame:
+    sub = reviews_db.submissions(get_db(), [indicator_id])
+    return sub[[*reviews_db.KEY, "review_state"]]
+
+
+def review_states(indicator_id: str) -> pd.DataFrame:
+    """Each stored value's review state for one indicator (db.reviews.submissions), cached
+    until the data or a review decision changes (reviews are not in the data version)."""
+    return _review_states(indicator_id, data_version(), queries.review_version(get_db()))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _indicator_observations(indicator_id: str, version: tuple[int, int, int]) -> pd.DataFrame:
+    return queries.observation_table(get_db(), [indicator_id])
+
+
+def indicator_observations(indicator_id: str) -> pd.DataFrame:
+    """One indicator's stored observations with who and when (its rows only, off the
+    unique index), cached until the data changes."""
+    return _indicator_observations(indicator_id, data_version())
 
 
 def observations() -> pd.DataFrame:

@@ -15,16 +15,18 @@ import pandas as pd
 import streamlit as st
 
 from metrics.exports import period_labels, to_csv_bytes, to_xlsx_bytes
-from metrics.progress import actual_series, explain, projection_line, trajectory
+from metrics.progress import explain, projection_line, trajectory
+from metrics.progress.series import reviewed_series
 from metrics.schedule import rule_for
 from metrics.values import format_value
 from views import charts
 from views.common import (
     download_html,
     get_db,
+    indicator_observations,
     lang,
     lang_key,
-    observations,
+    review_states,
     revisions,
     status,
     tr,
@@ -192,10 +194,18 @@ tab_chart, tab_table, tab_meta = st.tabs(
 )
 
 # --- the chart ---
-obs_all = observations()
-obs = obs_all[obs_all["indicator_id"] == indicator_id]
+obs = indicator_observations(indicator_id)
 judged = obs[pd.to_datetime(obs["period_end"]) <= pd.Timestamp(as_of)]
-actual = actual_series(judged, ind, region, catalog.children_of(region))
+# which values the chart shows and how they are marked: settings.chart_values (the rule
+# is metrics.progress.series.reviewed_series; the status applies the same setting)
+actual = reviewed_series(
+    judged,
+    review_states(indicator_id),
+    ind,
+    region,
+    catalog.children_of(region),
+    catalog.settings.chart_values,
+)
 if len(actual):
     labels = period_labels(actual["kind"], actual["date"])
     suffix = actual["summed"].map(lambda s: f"（{tr('ind.summed')}）" if s else "")

@@ -118,3 +118,42 @@ def actual_series(
             "summed": prepared.counties[mine] > 0,
         }
     )
+
+
+#: The key of a value's review state within one indicator (db.reviews.KEY less the id).
+REVIEW_KEY = ["region_code", "period_kind", "period_end"]
+
+
+def reviewed_series(
+    observations: pd.DataFrame,
+    review_states: pd.DataFrame,
+    ind: Indicator,
+    region: str,
+    counties: Iterable[str],
+    chart_values: str,
+) -> pd.DataFrame:
+    """The values a leaders' chart draws under `settings.chart_values`, and whether each
+    is approved: actual_series's columns plus `approved` (bool).
+
+    "approved": only approved values are drawn (the same input as the status then, see
+    db.queries.status), so every point is approved. "all": every value is drawn, and a
+    point is approved when approved values alone give the same point (a county sum with
+    one unapproved county is not). `review_states`: REVIEW_KEY + review_state, one row
+    per stored observation of the indicator (db.reviews.submissions); a value without a
+    row counts as not approved."""
+    obs = observations[observations["indicator_id"] == ind.id]
+    states = review_states[[*REVIEW_KEY, "review_state"]].assign(
+        period_end=lambda f: pd.to_datetime(f["period_end"])
+    )
+    merged = obs.assign(period_end=pd.to_datetime(obs["period_end"])).merge(
+        states.drop_duplicates(REVIEW_KEY), on=REVIEW_KEY, how="left"
+    )
+    approved_obs = merged[merged["review_state"] == "approved"]
+    counties = list(counties)
+    approved = actual_series(approved_obs, ind, region, counties)
+    if chart_values == "approved":
+        return approved.assign(approved=np.ones(len(approved), dtype=bool))
+    shown = actual_series(merged, ind, region, counties)
+    same = ["date", "value", "kind", "summed"]
+    hit = shown[same].merge(approved[same].assign(_ok=True), on=same, how="left")["_ok"]
+    return shown.assign(approved=hit.fillna(False).astype(bool).to_numpy())
