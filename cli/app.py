@@ -67,7 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     p.add_argument("--skip-invalid", action="store_true", help="write the valid rows only")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="the report (and with --dry-run the layout)")
+    p.add_argument("--sheet", help="read only this worksheet")
+    p.add_argument("--mapping", help="profile.yaml: header row, column roles, period, region")
+    p.add_argument(
+        "--accept-warnings", action="store_true", help="write despite plausibility warnings"
+    )
     p.add_argument("--user", help="account whose permissions apply (default: local operator)")
 
     p = db_command("undo", "撤销一次导入 / undo an import", commands.cmd_undo)

@@ -28,6 +28,8 @@ from metrics.demo import demo_frame
 from metrics.errors import InvalidInput
 from metrics.exports import observations_sheet, template_sheet, to_csv_bytes, to_xlsx_bytes
 from metrics.i18n import both
+from metrics.importer import ImportFileError
+from metrics.intake.profiles import load_mapping
 from metrics.progress import COLUMNS, status_label
 
 
@@ -131,25 +133,59 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     db = _database(args)
     data = _read_file(args.file)
-    report = import_file(
-        db,
-        data,
-        Path(args.file).name,
-        _actor(db, args.user),
-        dry_run=args.dry_run,
-        skip_invalid=args.skip_invalid,
-    )
-    failed = bool(report.errors) and not report.written and not (args.skip_invalid and args.dry_run)
+    mapping = None
+    if getattr(args, "mapping", None):
+        mapping = load_mapping(_read_file(args.mapping).decode("utf-8", errors="replace"))
+    try:
+        report = import_file(
+            db,
+            data,
+            Path(args.file).name,
+            _actor(db, args.user),
+            dry_run=args.dry_run,
+            skip_invalid=args.skip_invalid,
+            sheet=getattr(args, "sheet", None),
+            mapping=mapping,
+            accept_warnings=getattr(args, "accept_warnings", False),
+        )
+    except ImportFileError as exc:
+        if not args.json:
+            raise
+        # A file-level refusal is still one JSON document on stdout.
+        json.dump(
+            {"file": Path(args.file).name, "written": False, "refused": str(exc)},
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+        )
+        print()
+        return 1
+    warned = bool(report.warnings) and not report.written
+    failed = (
+        bool(report.errors) and not report.written and not (args.skip_invalid and args.dry_run)
+    ) or (warned and not args.dry_run)
     if args.json:
-        json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        out = report.to_json()
+        if args.dry_run and report.intake is not None:
+            out["layout"] = report.intake.to_json()
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2, default=str)
         print()
         return 1 if failed else 0
     _print_summary(report)
+    if report.intake is not None:
+        _print_layout(report.intake)
     for e in report.errors:
         print(
             f"  第{e['row']}行 row {e['row']} [{e['column']}] “{_short(e['value'])}”: "
             f"{e['message']}"
         )
+    for w in report.warnings:
+        print(
+            f"  ! 第{w['row']}行 row {w['row']} [{w['column']}] “{_short(w['value'])}”: "
+            f"{w['message']}"
+        )
+    if report.warnings and not report.written and not args.dry_run:
+        print(both("cli.import_warnings"), file=sys.stderr)
     if args.dry_run:
         print(both("cli.import_dry"))
     elif failed:
@@ -159,6 +195,26 @@ def cmd_import(args: argparse.Namespace) -> int:
     else:
         print(both("cli.import_nothing"))
     return 1 if failed else 0
+
+
+def _print_layout(intake) -> None:  # type: ignore[no-untyped-def]
+    """What was read from each sheet, so the analyst sees the layout the values came from."""
+    for lay in intake.layouts:
+        print(
+            both(
+                "cli.import_layout",
+                sheet=lay.sheet,
+                header="、".join(str(r) for r in lay.header_rows),
+                shape=lay.shape,
+                period=lay.period or "—",
+                region=lay.region or "—",
+                skipped=len(lay.skipped),
+            )
+        )
+    for s in intake.skipped_sheets:
+        print(both("cli.import_sheet_skipped", sheet=s["sheet"], reason=s["reason"]))
+    if intake.no_data:
+        print(both("cli.import_no_data", count=intake.no_data))
 
 
 def _short(text: object, limit: int = 80) -> str:

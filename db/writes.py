@@ -17,14 +17,16 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, bindparam, select, update
 
-from db import audit, queries
-from db.reviews import refuse_locked, with_lock_errors
+from db import audit, profiles, queries
 from db.engine import Database
 from db.models import Import, Observation, Revision
 from db.permissions import LOCAL_OPERATOR, Actor, PermissionDenied, write_problem
+from db.reviews import refuse_locked, with_lock_errors
 from metrics.errors import Conflict, NotFound
 from metrics.i18n import both
-from metrics.importer import ERROR_COLUMNS, CheckedRows, check_entry, check_file
+from metrics.importer import ERROR_COLUMNS, CheckedRows, check_entry
+from metrics.intake import check_report, plausibility
+from metrics.intake.profiles import Mapping
 
 KEY = ["indicator_id", "region_code", "period_kind", "period_end"]
 OBS = Observation.__table__
@@ -45,6 +47,9 @@ class WriteReport:
     dry_run: bool = False
     import_id: int | None = None
     changes: pd.DataFrame | None = None  # per row: change (insert/update/unchanged), old value
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # plausibility, per row
+    intake: Any = None  # metrics.intake.Intake: the layout read (imports only)
+    preview: pd.DataFrame | None = None  # the long rows that would be stored
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +60,8 @@ class WriteReport:
             "unchanged": self.unchanged,
             "errors": [{k: e[k] for k in ERROR_COLUMNS} for e in self.errors],
             "written": self.written,
+            "warnings": [{k: w[k] for k in ERROR_COLUMNS} for w in self.warnings],
+            "no_data": self.intake.no_data if self.intake is not None else 0,
         }
 
 
@@ -326,13 +333,26 @@ def import_file(
     dry_run: bool = False,
     skip_invalid: bool = False,
     max_rows: int | None = None,
+    sheet: str | None = None,
+    mapping: Mapping | None = None,
+    accept_warnings: bool = False,
 ) -> WriteReport:
-    """Import a statistics sheet: all or nothing unless skip_invalid; dry_run writes nothing.
+    """Import a statistics sheet or report (metrics.intake reads its layout; a saved
+    profile for its header applies by itself): all or nothing unless skip_invalid;
+    plausibility warnings refuse it unless accepted; dry_run writes nothing.
 
     Raises ImportFileError when the file as a whole cannot be read."""
     report = WriteReport(file=filename, dry_run=dry_run)
-    checked = check_file(data, filename, db.catalog, max_rows=max_rows)
+    checked, intake = check_report(
+        data, filename, db.catalog, max_rows=max_rows, sheet=sheet, mapping=mapping,
+        profiles=None if mapping is not None else profiles.all_profiles(db),
+    )
+    report.intake, report.preview = intake, checked.rows
+    warned = plausibility.check(checked.rows, db.catalog, _previous(db, checked.rows))
+    report.warnings = warned.to_dict("records")
     denied = with_lock_errors(db, checked, _permission_errors(db, actor, checked))
+    if not accept_warnings and not warned.empty:  # unconfirmed: refused like a bad row
+        denied = pd.concat([d for d in (denied, warned) if not d.empty], ignore_index=True)
     errors = pd.concat(
         [e for e in (checked.errors, denied) if not e.empty]
         or [pd.DataFrame(columns=ERROR_COLUMNS)],
@@ -379,6 +399,22 @@ def import_file(
         )
     report.written, report.import_id = True, import_id
     return report
+
+
+def _previous(db: Database, rows: pd.DataFrame) -> pd.DataFrame:
+    """Stored values of the file's indicators up to its last period (plausibility)."""
+    columns = ["indicator_id", "region_code", "period_end", "value"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    with db.read() as conn:
+        to_param = _processor(conn, OBS, "period_end")
+        stmt = select(OBS.c.indicator_id, OBS.c.region_code, OBS.c.period_end, OBS.c.value).where(
+            OBS.c.indicator_id.in_(rows.indicator_id.unique().tolist()),
+            OBS.c.period_end <= to_param(rows.period_end.max().date()),
+        )
+        stored = queries.bulk_frame(conn, stmt, columns)
+    stored["period_end"] = pd.to_datetime(stored["period_end"])
+    return stored
 
 
 def enter_value(

@@ -90,6 +90,8 @@ class Indicator(_Model):
     plan: str
     name: str
     name_en: str
+    # Other names bureaus' sheets give the indicator (import matches them like the name).
+    aliases: list[str] = []
     domain: str
     unit: str
     kind: Literal["quantity", "milestone"] = "quantity"

@@ -99,27 +99,8 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
 
     import openpyxl
 
-    # A 200,000-row sheet inflates to about 100 MB at 15:1; deflate bombs reach 1000:1.
-    max_unpacked_mb, max_ratio, max_cells = 512, 100, 10_000_000
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ImportFileError(both("import.bad_xlsx", detail="not a zip/xlsx file"))
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except Exception as exc:  # a damaged central directory
-        raise ImportFileError(both("import.bad_xlsx", detail=type(exc).__name__)) from None
-    unpacked = sum(m.file_size for m in members)
-    ratio = max((m.file_size / max(m.compress_size, 1) for m in members), default=0)
-    if unpacked > max_unpacked_mb << 20 or (ratio > max_ratio and unpacked > 1 << 20):
-        raise ImportFileError(
-            both(
-                "import.xlsx_bomb",
-                size=round(unpacked / (1 << 20)),
-                ratio=round(ratio),
-                limit=max_unpacked_mb,
-                max_ratio=max_ratio,
-            )
-        )
+    max_cells = 10_000_000
+    check_xlsx_archive(data)
     try:
         with warnings.catch_warnings():  # openpyxl's warnings are not the analyst's to read
             warnings.simplefilter("ignore")
@@ -154,6 +135,32 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
     return pd.DataFrame(body, columns=header, dtype=object)
 
 
+def check_xlsx_archive(data: bytes) -> None:
+    """Refuse a workbook that is not a zip or would inflate past the budget, before any
+    reader opens it (zipfile never inflates a member past its declared size)."""
+    # A 200,000-row sheet inflates to about 100 MB at 15:1; deflate bombs reach 1000:1.
+    max_unpacked_mb, max_ratio = 512, 100
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ImportFileError(both("import.bad_xlsx", detail="not a zip/xlsx file"))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except Exception as exc:  # a damaged central directory
+        raise ImportFileError(both("import.bad_xlsx", detail=type(exc).__name__)) from None
+    unpacked = sum(m.file_size for m in members)
+    ratio = max((m.file_size / max(m.compress_size, 1) for m in members), default=0)
+    if unpacked > max_unpacked_mb << 20 or (ratio > max_ratio and unpacked > 1 << 20):
+        raise ImportFileError(
+            both(
+                "import.xlsx_bomb",
+                size=round(unpacked / (1 << 20)),
+                ratio=round(ratio),
+                limit=max_unpacked_mb,
+                max_ratio=max_ratio,
+            )
+        )
+
+
 def _xlsx_cell(cell: object) -> object:
     value = getattr(cell, "value", None)
     fmt = getattr(cell, "number_format", "") or ""
@@ -181,7 +188,7 @@ def _encoding(data: bytes) -> str:
 _CHUNK = 1 << 20
 
 
-def _read_csv(data: bytes) -> pd.DataFrame:
+def _read_csv(data: bytes, header: int | None = 0) -> pd.DataFrame:
     encoding = _encoding(data)
     # A NUL byte is a NUL character in both encodings (no multi-byte sequence holds 0x00),
     # and tab and comma are single bytes no GB18030 sequence contains.
@@ -195,6 +202,7 @@ def _read_csv(data: bytes) -> pd.DataFrame:
         frame = pd.read_csv(
             io.BytesIO(data),
             sep=sep,
+            header=header,
             dtype=str,
             keep_default_na=False,
             skip_blank_lines=True,
@@ -365,23 +373,43 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
     columns = _headers(frame)
     frame = frame.reset_index(drop=True)
     n = len(frame)
-    row_no = pd.Series(np.arange(n) + 2, index=frame.index)
+    # A table from metrics.intake carries each row's true spreadsheet row and sheet, the
+    # header its value came from, and the problems found while reading it.
+    if "__row__" in frame:
+        row_no = frame["__row__"].astype(np.int64)
+    else:
+        row_no = pd.Series(np.arange(n) + 2, index=frame.index)
+    sheets = (
+        frame["__sheet__"] if "__sheet__" in frame and frame["__sheet__"].nunique() > 1 else None
+    )
+    value_header = frame.get("__value_header__")
     errors: list[pd.DataFrame] = []
+    pre_bad = pd.Series(False, index=frame.index)
 
     def fail(mask: pd.Series, column: str, raw, messages) -> None:  # type: ignore[no-untyped-def]
         """Record an error for each masked row. raw and messages are a column, a text, or
         a function of the mask (so they cost nothing when no row fails)."""
+        mask = mask & ~pre_bad  # a row refused while reading is reported once
         if not mask.any():
             return
         shown = raw(mask) if callable(raw) else raw[mask]
         if callable(messages):
             messages = messages(mask)
         msg = messages[mask] if isinstance(messages, pd.Series) else messages
+        if isinstance(column, pd.Series):
+            header: object = column[mask]
+        elif column == "value" and value_header is not None:
+            header = value_header[mask]
+        else:
+            header = columns.get(column, column)
+            header = frame.attrs.get("headers", {}).get(header, header)
+        if sheets is not None:
+            header = sheets[mask].astype(str) + "!" + pd.Series(header, index=mask.index)[mask]
         errors.append(
             pd.DataFrame(
                 {
                     "row": row_no[mask],
-                    "column": columns.get(column, column),
+                    "column": header,
                     "value": shown.astype(str),
                     "message": msg,
                 }
@@ -389,6 +417,11 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
         )
 
     bad = pd.Series(False, index=frame.index)
+    if "__error__" in frame:
+        read_bad = frame["__error__"].notna()
+        fail(read_bad, frame["__error_column__"], frame["__error_value__"], frame["__error__"])
+        bad |= read_bad
+        pre_bad = read_bad
 
     # indicator: by id, else by exact name
     ind_id = pd.Series(np.nan, index=frame.index, dtype=object)

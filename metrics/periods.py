@@ -63,10 +63,10 @@ class PeriodError(InvalidInput):
     """A period that cannot be understood; str() is the bilingual message for the user."""
 
     def __init__(self, key: str, raw: object = None) -> None:
-        self.key = key
         self.raw = raw
         self.message = both(key, raw=_raw_text(raw)) if key == "period.invalid" else both(key)
         super().__init__(self.message)
+        self.key = key  # after MetricsError.__init__, which sets its own
 
 
 @functools.total_ordering
@@ -215,7 +215,156 @@ def _parse_text(raw: str) -> Period:
         return _make("day", int(m[1]), int(m[3]), int(m[4]), raw=raw)
     if m := _ZH_DAY_RE.fullmatch(text):
         return _make("day", int(m[1]), int(m[2]), int(m[3]), raw=raw)
+    spelled = spelled_period(text)
+    if spelled is not None and spelled[1] is not None:
+        kind, year, month, _ytd = spelled
+        return _make(kind, year, month, raw=raw)
     raise PeriodError("period.invalid", raw)
+
+
+# --- more spellings of report sheets: 2024.09, 9月末/底, 截至2024年9月底, 2024年1-9月,
+# 前三季度, 1-3季度, 上半年; the year may be left out in a column header (一季度, 1-9月累计),
+# then the sheet's title or name gives it (metrics.intake).
+_CN_NUM = {
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "十一": 11,
+    "十二": 12,
+}
+_YEAR_PART = r"(?:(?P<year>[0-9]{4})\s*(?:年度?|[-_/.])?\s*)?"
+_NUM = r"[0-9]{1,2}|十[一二]?|[一二三四五六七八九]"
+_Q = r"[1-4一二三四]"
+_SPELLED = [
+    # (pattern after the year part, kind, ytd)
+    (re.compile(_YEAR_PART + r"(?:第\s*)?(?P<q>" + _Q + r")\s*季度?(?:末|底)?"), "quarter", False),
+    (re.compile(_YEAR_PART + r"Q\s*(?P<q>[1-4])"), "quarter", False),
+    (re.compile(_YEAR_PART + r"前\s*(?P<qy>" + _Q + r")\s*(?:个)?季度(?:累计)?"), "month", True),
+    (
+        re.compile(
+            _YEAR_PART + r"(?:第?\s*[1一]\s*[-~～—至到]\s*)(?P<qy>" + _Q + r")\s*季度(?:累计)?"
+        ),
+        "month",
+        True,
+    ),
+    (
+        re.compile(
+            _YEAR_PART
+            + r"[1一]\s*[-~～—至到]\s*(?P<my>"
+            + _NUM
+            + r")\s*月(?:份)?(?:末|底)?(?:累计)?"
+        ),
+        "month",
+        True,
+    ),
+    (re.compile(_YEAR_PART + r"上半年(?:累计)?"), "half", True),
+    (re.compile(_YEAR_PART + r"全年"), "year", False),
+    (
+        re.compile(_YEAR_PART + r"(?P<m>" + _NUM + r")\s*月(?:份)?(?:末|底)?(?:累计)?"),
+        "month",
+        False,
+    ),
+]
+_DOTTED_MONTH_RE = re.compile(r"([0-9]{4})\.([0-9]{2})")
+_UNTIL_RE = re.compile(r"^(?:截至|截止|截止到|截至到|至)\s*|\s*(?:止|为止|累计)$")
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() else _CN_NUM.get(text, _ZH_QUARTER.get(text, 0))
+
+
+def spelled_period(text: str) -> tuple[str, int | None, int, bool] | None:
+    """(kind, year or None, last month, year-to-date) for the report spellings above, on
+    NFKC-normalised upper-cased text; None when the text is none of them. Year-to-date
+    periods (1-9月, 前三季度, 上半年) end on their last month and are months."""
+    text = _UNTIL_RE.sub("", unicodedata.normalize("NFKC", text).strip().upper())
+    if m := _DOTTED_MONTH_RE.fullmatch(text):
+        return "month", int(m[1]), int(m[2]), False
+    for pattern, kind, ytd in _SPELLED:
+        m = pattern.fullmatch(text)
+        if m is None:
+            continue
+        year = int(m["year"]) if m["year"] else None
+        groups = m.groupdict()
+        if groups.get("q"):
+            month = _number(groups["q"]) * 3
+        elif groups.get("qy"):
+            month = _number(groups["qy"]) * 3
+        elif groups.get("my"):
+            month = _number(groups["my"])
+        elif groups.get("m"):
+            month = _number(groups["m"])
+        else:
+            month = 6 if kind == "half" else 12
+        if not 1 <= month <= 12:
+            return None
+        if kind == "half":
+            kind = "month"
+        if kind == "month" and ytd and month == 12:
+            kind, ytd = "year", False  # 1-12月 is the year
+        return kind, year, month, ytd
+    return None
+
+
+def relative_period(raw: object, year: int | None) -> tuple[Period, bool] | None:
+    """A period written in a header, with the year the sheet gives when the cell has none
+    (一季度, 1-9月累计); (period, year-to-date) or None when the cell is no period."""
+    if isinstance(raw, str):
+        spelled = spelled_period(raw)
+        if spelled is not None:
+            kind, own, month, ytd = spelled
+            use = own if own is not None else year
+            if use is None:
+                return None
+            try:
+                return _make(kind, use, month, raw=raw), ytd
+            except PeriodError:
+                return None
+    if isinstance(raw, bool) or raw is None:
+        return None
+    whole = isinstance(raw, int | float) and not (isinstance(raw, float) and not raw.is_integer())
+    if whole and not 1990 <= int(raw) <= 2100:  # a bare number in a header is a year only then
+        return None
+    try:
+        return parse_period(raw), False
+    except PeriodError:
+        return None
+
+
+_FIND_RE = re.compile(
+    r"(?:截至|截止)?\s*[0-9]{4}\s*年(?:度)?\s*(?:第?\s*[1一]\s*[-~～—至到]\s*[1-4一二三四]\s*季度|"
+    r"前\s*[1-4一二三四]\s*季度|第?\s*[1-4一二三四]\s*季度|[1一]\s*[-~～—至到]\s*[0-9]{1,2}\s*月|"
+    r"[0-9]{1,2}\s*月(?:份)?(?:末|底)?|上半年)?|[0-9]{4}\s*Q\s*[1-4]"
+)
+
+
+def find_periods(text: str) -> list[tuple[Period, bool]]:
+    """Every period named inside a title, sheet name or file name ("2024年第三季度统计表")."""
+    text = unicodedata.normalize("NFKC", str(text)).upper()
+    found = []
+    for m in _FIND_RE.finditer(text):
+        hit = relative_period(m.group().strip(), None)
+        if hit is not None:
+            found.append(hit)
+    # "2024年第二季度、第三季度": a quarter or month named without its year is another period
+    years = {p.end.year for p, _ in found}
+    rest = _FIND_RE.sub(" ", text)
+    if len(years) == 1:
+        for m in _BARE_RE.finditer(rest):
+            hit = relative_period(m.group().strip(), next(iter(years)))
+            if hit is not None:
+                found.append(hit)
+    return found
+
+
+_BARE_RE = re.compile(r"第?\s*[1-4一二三四]\s*季度|(?<![0-9])[0-9]{1,2}\s*月")
 
 
 def period_from_end(kind: str, end: dt.date) -> Period:

@@ -59,9 +59,9 @@ class ValueParseError(InvalidInput):
     """A value that cannot be used; str() is the bilingual message for the user."""
 
     def __init__(self, key: str, **kwargs: object) -> None:
-        self.key = key
         self.message = both(key, **kwargs)
         super().__init__(self.message)
+        self.key = key  # after MetricsError.__init__, which sets its own
 
 
 def _normalise(text: str) -> str:

@@ -92,6 +92,9 @@ def test_excel_file(db):
     buffer = io.BytesIO()
     frame.to_excel(buffer, index=False)
     report = import_file(db, buffer.getvalue(), "统计表.xlsx")
+    # 12345 in a 万个 indicator is ten thousand times its target: a warning to confirm
+    assert not report.written and "1.2345万个" in report.warnings[0]["message"]
+    report = import_file(db, buffer.getvalue(), "统计表.xlsx", accept_warnings=True)
     assert report.errors == [] and report.inserted == 4
     # a bare number is already in the indicator's unit (万个)
     assert value_of(db, STATIONS, "371702", date(2024, 9, 30)) == 12345
@@ -144,7 +147,8 @@ def test_every_period_spelling(db, period, kind, end):
 )
 def test_every_value_spelling(db, indicator, raw, expected):
     sheet = pd.DataFrame({"指标编码": [indicator], "统计期": ["2024Q4"], "数值": [raw]})
-    report = import_file(db, sheet.to_csv(index=False).encode("gbk"), "v.csv")
+    # 1,234 万个 is a thousand times the target: a plausibility warning, confirmed here
+    report = import_file(db, sheet.to_csv(index=False).encode("gbk"), "v.csv", accept_warnings=True)
     assert report.errors == [], report.errors
     assert stored(db).value.iloc[0] == pytest.approx(expected)
 
@@ -166,7 +170,6 @@ def test_every_value_spelling(db, indicator, raw, expected):
         ("heze-2023-digital-gov.nope,,2024Q4,1", "指标编码", "Unknown indicator"),
         (f"{SHARE},火星,2024Q4,50", "地区", "Unknown region"),
         (f"{SHARE},370100,2024Q4,50", "地区", "outside the area"),
-        (f"{SHARE},,2024Q4,", "数值", "empty"),
         (f"{SHARE},,2024Q4,abc", "数值", "Unrecognised value"),
         (f"{SHARE},,,50", "统计期", "period is empty"),
     ],
@@ -225,8 +228,8 @@ def test_dry_run_reports_and_writes_nothing(db):
     [
         (b"", "e.csv", "empty"),
         ("指标编码,统计期,数值\n".encode(), "h.csv", "no data rows"),
-        ("指标编码,数值\nx,1\n".encode(), "m.csv", "Column “统计期” is missing"),
-        ("地区,统计期,数值\n1,2,3\n".encode(), "m.csv", "No indicator column"),
+        ("指标编码,数值\nx,1\n".encode(), "m.csv", "has no period"),
+        ("地区,统计期,数值\n1,2,3\n".encode(), "m.csv", "has no indicator column"),
         (b"PK\x03\x04 not really", "x.xlsx", "Cannot read the Excel file"),
         (b"plain text", "x.xlsx", "Cannot read the Excel file"),
         (b"a,b\n1,2\n", "x.pdf", "Unsupported file type"),
@@ -332,7 +335,17 @@ def test_cli_import_json_contract_and_exit_codes(tmp_path, small_catalog_path):
     refused = run_cli(tmp_path, small_catalog_path, "import", str(bad), "--json")
     out = json.loads(refused.stdout)
     assert refused.returncode == 1 and out["written"] is False
-    assert set(out) == {"file", "rows", "inserted", "updated", "unchanged", "errors", "written"}
+    assert set(out) == {
+        "file",
+        "rows",
+        "inserted",
+        "updated",
+        "unchanged",
+        "errors",
+        "written",
+        "warnings",
+        "no_data",
+    }
     assert out["errors"][0]["row"] == 6 and set(out["errors"][0]) == {
         "row",
         "column",
@@ -384,3 +397,127 @@ def test_excel_percent_cells_are_read_as_shown(db):
     report = import_file(db, buffer.getvalue(), "pct.xlsx")
     assert report.errors == []
     assert value_of(db, SHARE, "371700", date(2024, 12, 31)) == pytest.approx(35.2)
+
+
+# --- issue 13: report sheets that used to be stored wrong with exit 0 ------------------------
+
+
+def _xlsx(*sheets) -> bytes:
+    from tests.test_intake import xlsx
+
+    return xlsx(*sheets)
+
+
+def test_every_sheet_of_a_workbook_is_stored_not_only_the_first(db):
+    sheets = [(f"2024Q{q}", [["指标名称", "数值"], ["5G基站数量", q / 10]]) for q in (1, 2, 3)]
+    report = import_file(db, _xlsx(*sheets), "季报.xlsx")
+    assert report.written and report.inserted == 3
+    for q, end in ((1, date(2024, 3, 31)), (2, date(2024, 6, 30)), (3, date(2024, 9, 30))):
+        assert value_of(db, STATIONS, "371700", end) == pytest.approx(q / 10)
+
+
+def test_a_unit_column_is_converted_into_the_indicators_unit(db):
+    rows = [["指标名称", "统计期", "数值", "单位"], ["5G基站数量", "2024Q3", 51200, "个"]]
+    report = import_file(db, _xlsx(("s", rows)), "单位.xlsx")
+    assert report.written and report.warnings == []
+    assert value_of(db, STATIONS, "371700", date(2024, 9, 30)) == pytest.approx(5.12)
+
+
+def test_a_county_sheet_without_region_column_goes_to_the_county(db):
+    rows = [
+        ["5G基站建设情况（2024年第三季度）"],
+        ["填报单位：曹县工信局"],
+        ["指标名称", "数值"],
+        ["5G基站数量", 0.25],
+    ]
+    report = import_file(db, _xlsx(("曹县", rows)), "曹县.xlsx")
+    assert report.written
+    assert value_of(db, STATIONS, "371721", date(2024, 9, 30)) == pytest.approx(0.25)
+    assert value_of(db, STATIONS, "371700", date(2024, 9, 30)) is None
+    assert report.intake.layouts[0].region == "371721"  # shown in the preview
+
+
+def test_an_edited_visible_region_against_the_hidden_code_is_refused(db):
+    sheet = (
+        "指标编码,指标名称,地区编码,地区,统计期,数值,单位\n"
+        f"{STATIONS},5G基站数量,371700,曹县,2024Q3,0.3,万个\n"
+    )
+    before = snapshot(db)
+    report = import_file(db, sheet.encode(), "模板.csv")
+    assert not report.written and snapshot(db) == before
+    [error] = report.errors
+    assert error["row"] == 2 and "曹县" in error["message"] and "371700" in error["message"]
+
+
+def test_a_rate_written_as_a_fraction_needs_confirming(db):
+    sheet = f"指标编码,统计期,数值\n{SHARE},2024Q2,0.553\n{SHARE},2024Q3,0.6\n"
+    before = snapshot(db)
+    report = import_file(db, sheet.encode(), "比例.csv")
+    assert not report.written and snapshot(db) == before
+    assert [w["row"] for w in report.warnings] == [2, 3]
+    assert "55.3" in report.warnings[0]["message"]
+    accepted = import_file(db, sheet.encode(), "比例.csv", accept_warnings=True)
+    assert accepted.written and accepted.inserted == 2
+
+
+def test_a_month_typed_in_excel_is_stored_as_the_month(db):
+    import datetime as dt
+
+    rows = [["指标编码", "统计期", "数值"], [SHARE, dt.datetime(2024, 9, 1), 50]]
+    report = import_file(db, _xlsx(("s", rows, (), False, {"B2": 'yyyy"年"m"月"'})), "月.xlsx")
+    assert report.written
+    stored_rows = stored(db)
+    assert list(stored_rows.period_kind) == ["month"]
+    assert pd.Timestamp(stored_rows.period_end.iloc[0]).date() == date(2024, 9, 30)
+
+
+def test_a_refused_file_prints_json_under_json(tmp_path, small_catalog_path):
+    bad = tmp_path / "报表.xlsx"
+    bad.write_bytes(_xlsx(("s", [["指标名称", "数值"], ["5G基站数量", 1]])))
+    assert run_cli(tmp_path, small_catalog_path, "init").returncode == 0
+    out = run_cli(tmp_path, small_catalog_path, "import", str(bad), "--json")
+    assert out.returncode == 1
+    body = json.loads(out.stdout)
+    assert body["written"] is False and "统计期" in body["refused"]
+
+
+def test_dry_run_json_prints_the_layout_and_mapping_applies(tmp_path, small_catalog_path):
+    report_file = tmp_path / "q3.xlsx"
+    report_file.write_bytes(
+        _xlsx(("s", [["5G（2024年第三季度）"], ["项目", "本季度"], ["5G基站数量", 0.3]]))
+    )
+    mapping = tmp_path / "profile.yaml"
+    mapping.write_text("header_row: 2\ncolumns: {项目: indicator, 本季度: value}\n", "utf-8")
+    assert run_cli(tmp_path, small_catalog_path, "init").returncode == 0
+    out = run_cli(
+        tmp_path,
+        small_catalog_path,
+        "import",
+        str(report_file),
+        "--mapping",
+        str(mapping),
+        "--dry-run",
+        "--json",
+    )
+    assert out.returncode == 0, out.stderr
+    body = json.loads(out.stdout)
+    [sheet] = body["layout"]["sheets"]
+    assert sheet["header_rows"] == [2] and sheet["period"] == "2024Q3" and body["inserted"] == 1
+
+
+def test_saved_profile_applies_next_quarter(db):
+    from db.profiles import save_profile
+    from metrics.intake.profiles import load_mapping
+
+    q3 = [["5G（2024年第三季度）"], ["项目", "本季度"], ["5G基站数量", 0.3]]
+    with pytest.raises(ImportFileError):
+        import_file(db, _xlsx(("s", q3)), "q3.xlsx")
+    mapping = load_mapping("header_row: 2\ncolumns: {项目: indicator, 本季度: value}\n")
+    first = import_file(db, _xlsx(("s", q3)), "q3.xlsx", mapping=mapping)
+    from metrics.intake.profiles import mapping_of
+
+    save_profile(db, mapping_of(first.intake.layouts[0]), "analyst")
+    q4 = [["5G（2024年第四季度）"], ["项目", "本季度"], ["5G基站数量", 0.4]]
+    report = import_file(db, _xlsx(("s", q4)), "q4.xlsx")
+    assert report.written
+    assert value_of(db, STATIONS, "371700", date(2024, 12, 31)) == pytest.approx(0.4)
