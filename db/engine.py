@@ -48,6 +48,17 @@ class DatabaseReplaced(DatabaseBusy):
     database reports this too, with nothing written."""
 
 
+class DatabaseUnwritable(DatabaseBusy):
+    """The database refuses writes (a read-only file, a full disk): nothing was written,
+    reading goes on. A kind of "busy", so every page that reports a busy database says
+    this in its place (issue 14 item 8)."""
+
+
+# SQLite's words for a database that takes no write; PostgreSQL's read-only transaction
+# and full disk.
+UNWRITABLE_WORDS = ("readonly", "read-only", "disk is full", "disk i/o error", "no space left")
+
+
 def file_identity(path: str) -> tuple[int, int] | None:
     """(device, inode) of a file, or None when there is no file at that path."""
     try:
@@ -214,6 +225,17 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction: all of it lands or none of it does."""
+        try:
+            with self._write() as conn:
+                yield conn
+        except (sa_exc.OperationalError, sa_exc.InternalError, sqlite3.OperationalError) as exc:
+            # (a bulk insert's raw DBAPI cursor raises sqlite3's own error)
+            if any(w in str(getattr(exc, "orig", None) or exc).lower() for w in UNWRITABLE_WORDS):
+                raise DatabaseUnwritable(key="db.unwritable") from exc
+            raise
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
         with self.engine.connect() as conn:
             if self.is_sqlite:
                 conn.execution_options(sqlite_begin="IMMEDIATE")

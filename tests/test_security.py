@@ -405,3 +405,89 @@ def test_the_cli_never_prints_sql_or_its_parameters(capsys, monkeypatch, error):
     assert type(error).__name__ in printed and "数据未改变" in printed
     for secret in ("argon2", "password_hash", "UPDATE", "INSERT", "wang", "?"):
         assert secret not in printed, secret
+
+
+def _unwritable(database, fault: str) -> None:
+    """Every write of this engine fails as SQLite fails on a read-only file or a full
+    disk (root ignores file modes, so the fault is set on each connection)."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    if fault == "read-only":
+
+        @event.listens_for(database.engine, "connect")
+        def _query_only(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            dbapi_conn.execute("PRAGMA query_only=ON")
+
+    else:
+
+        @event.listens_for(database.engine, "before_cursor_execute")
+        def _full(_conn, _cursor, statement, *_rest) -> None:  # type: ignore[no-untyped-def]
+            if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+                raise sqlite3.OperationalError("database or disk is full")
+
+    database.engine.dispose()  # the pooled connections go; new ones get the fault
+
+
+@pytest.mark.parametrize("fault", ["read-only", "full disk"])
+def test_an_unwritable_database_fails_writes_with_one_message(sqlite_db, fault):
+    accounts.add_user(sqlite_db, "wang", "admin", PASSWORD)
+    _unwritable(sqlite_db, fault)
+    assert accounts.authenticate(sqlite_db, "wang", PASSWORD).name == "wang"  # reads go on
+    assert _stored(sqlite_db) == []
+    with pytest.raises(Exception) as refused:
+        enter_value(sqlite_db, Actor("wang", "admin"), SHARE, "371700", "2024Q1", "30")
+    from db.engine import DatabaseUnwritable
+
+    assert isinstance(refused.value, DatabaseUnwritable)
+    assert "无法写入" in str(refused.value) and "cannot be written" in str(refused.value)
+    with pytest.raises(DatabaseUnwritable):
+        import_file(sqlite_db, _sheet(f"{SHARE},371700,2024Q3,50,"), "q.csv")
+
+
+@pytest.mark.parametrize("fault", ["read-only", "full disk"])
+def test_the_dashboard_reads_and_signs_in_on_an_unwritable_database(tmp_path, monkeypatch, fault):
+    import streamlit as st
+
+    from tests.test_dashboard_accounts import _app, _database, _login
+    from views import common
+
+    _database(tmp_path, monkeypatch, login_required=True).engine.dispose()
+    _unwritable(common.get_db(), fault)
+    try:
+        at = _login(_app(), "bdb", PASSWORD)  # every sign-in writes (audit): it fails
+        assert not at.exception and at.session_state["actor"].name == "bdb"
+        at.switch_page("views/overview.py").run()
+        assert not at.exception and "总览" in {t.value for t in at.title}
+        at.switch_page("views/entry.py").run()
+        lang = at.session_state["lang"]
+        at.selectbox(key=f"entry.unit.{lang}").set_value("").run()
+        at.selectbox(key=f"entry.indicator.{lang}").set_value(SHARE)
+        at.selectbox(key=f"entry.region.{lang}").set_value("371700")
+        at.text_input(key="entry.period").input("2025Q3")
+        at.text_input(key="entry.value").input("65%")
+        at.button(key="entry.submit").click()
+        at.run()
+        assert not at.exception
+        shown = " ".join(e.value for e in at.error)
+        assert "数据库无法写入" in shown and "Traceback" not in shown
+        assert at.text_input(key="entry.value").value == "65%"  # kept for another try
+        assert _stored(common.get_db()) == []
+    finally:
+        common.get_db().engine.dispose()
+        st.cache_resource.clear()
+
+
+def test_a_database_file_opened_read_only_is_read_and_refuses_writes(tmp_path, small_catalog):
+    from db.engine import DatabaseUnwritable
+
+    path = tmp_path / "ro.db"
+    open_database(small_catalog, f"sqlite:///{path}").engine.dispose()
+    database = open_database(small_catalog, f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        assert _stored(database) == []
+        with pytest.raises(DatabaseUnwritable):
+            enter_value(database, Actor("root", "admin"), SHARE, "371700", "2024Q1", "30")
+    finally:
+        database.engine.dispose()
