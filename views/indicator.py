@@ -122,6 +122,53 @@ for note in notes:
     st.warning(note)
 
 
+def _county_map(codes: list[str], part: pd.DataFrame, city: str, unit: str, lng: str) -> None:
+    """The city's counties on a map, by status or by latest value, from the optional
+    boundary package (views.charts.county_boundaries); the counties it cannot draw (no
+    package, no outline) are listed in a table instead."""
+    catalog = get_db().catalog
+    by_code = part.set_index("region")
+    frame = pd.DataFrame(
+        {
+            "code": codes,
+            "name": [catalog.region_name(c, lng) for c in codes],
+            "value": [by_code["latest_value"].get(c) for c in codes],
+            "period": [by_code["latest_period"].get(c) for c in codes],
+            "status": [by_code["status"].get(c, "no_data") for c in codes],
+        }
+    )
+    frame["status"] = frame["status"].fillna("no_data")
+    geojson, missing = charts.county_boundaries(tuple(codes))
+    if geojson is not None:
+        by = st.segmented_control(
+            tr("ind.map_by"),
+            ["status", "value"],
+            default="status",
+            format_func=lambda k: tr(f"ind.map_by_{k}"),
+            key=lang_key("ind_map_by"),
+        )
+        drawn = frame[~frame["code"].isin(missing)]
+        fig = charts.county_map(
+            drawn, geojson, by or "status", tr("ind.map_title", city=city), unit, lng
+        )
+        st.plotly_chart(fig, key="ind_fig_map")
+    if missing:
+        st.caption(tr("ind.map_missing") if geojson is not None else tr("ind.map_none"))
+        rest = frame[frame["code"].isin(missing)]
+        st.dataframe(
+            rest.assign(status=[charts.status_text(x, lng) for x in rest["status"]]),
+            key="ind_county_table",
+            hide_index=True,
+            column_config={
+                "code": tr("vcol.region_code"),
+                "name": tr("vcol.region_name"),
+                "value": tr("vcol.value"),
+                "period": tr("vcol.period"),
+                "status": tr("col.status"),
+            },
+        )
+
+
 def _indicator_label(i: str) -> str:
     ind = catalog.indicators[i]
     plan = catalog.plans[ind.plan]
@@ -263,6 +310,7 @@ with tab_chart:
             )
             st.plotly_chart(fig_regions, key="ind_fig_regions")
             download_html(fig_regions, f"{indicator_id}_counties", "ind_dl_regions")
+            _county_map(county_codes, part, catalog.region_name(home, lng), unit, lng)
 
 # --- values and their history, and the series as a file ---
 with tab_table:
