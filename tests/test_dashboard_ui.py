@@ -461,3 +461,45 @@ def test_county_table_where_the_map_cannot_draw(
     else:
         assert list(table["code"]) == counties[:1] and len(_map_figures(at)) == 1
         assert "暂无边界数据" in texts(at.caption)
+
+
+# --- item 6: the command line's help in Chinese and English --------------------------------
+
+#: the commands whose parsers cli/app.py builds (briefing, notices and the cycle's have
+#: their own modules)
+APP_COMMANDS = [
+    "validate", "catalog", "init", "import", "undo", "export", "template", "status",
+    "demo", "user", "api", "token", "extract", "backup", "restore",
+]  # fmt: skip
+
+
+def _parsers(parser, name: str = ""):  # type: ignore[no-untyped-def]
+    import argparse
+
+    yield name, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub_name, sub in action.choices.items():
+                if not name and sub_name not in APP_COMMANDS:
+                    continue
+                yield from _parsers(sub, f"{name} {sub_name}".strip())
+
+
+def test_cli_help_is_in_chinese_and_english() -> None:
+    import argparse
+
+    from cli.app import build_parser
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    seen = 0
+    for name, parser in _parsers(build_parser()):
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction) or action.help == argparse.SUPPRESS:
+                continue
+            where = f"{name or 'metrics'} {action.dest}"
+            text = action.help or ""
+            if isinstance(action, argparse._SubParsersAction):
+                text = " ".join(c.help or "" for c in action._choices_actions)
+            assert cjk.search(text) and " / " in text, f"{where}: {text!r}"
+            seen += 1
+    assert seen > 60
