@@ -18,18 +18,20 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from db import queries
+from db import profiles, queries
 from db.engine import DatabaseBusy
 from db.writes import UndoReport, WriteReport, import_file, undo_import
 from metrics.catalog import Catalog
 from metrics.errors import MetricsError
 from metrics.exports import template_sheet, to_csv_bytes, to_xlsx_bytes
 from metrics.i18n import TEXT
-from metrics.importer import ERROR_COLUMNS, ImportFileError, read_table
+from metrics.importer import ERROR_COLUMNS
+from metrics.intake.layout import SheetLayout
+from metrics.intake.profiles import ROLES, Mapping, mapping_of
 from metrics.progress import status_label
 from metrics.values import format_value
 from views.auth import acting_actor
-from views.common import data_version, get_db, lang, plain, status, tr
+from views.common import data_version, get_db, in_lang, lang, plain, show_error, status, tr
 
 PREFIX = "upload."
 PREVIEW_ROWS = (
@@ -85,55 +87,61 @@ def _imports(version: tuple[int, int, int]) -> pd.DataFrame:
     return queries.imports(get_db())
 
 
-def preview_table(raw: pd.DataFrame, report: WriteReport) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """What the import would do with each row of the file (new / update / unchanged /
-    problem, old and new value, the problems), and the file's own cells as text.
-
-    Both frames share the row positions; their wording is left to `_drawn`, so the
-    preview of a large file is built once and drawn in either language."""
-    sheet = pd.DataFrame(
-        {col: raw.iloc[:, i].map(_cell) for i, col in enumerate(_unique(list(raw.columns)))}
-    )
-    n = len(sheet)
-    result = np.full(n, "", dtype=object)
-    indicator = np.full(n, "", dtype=object)
-    old = np.full(n, np.nan)
-    new = np.full(n, np.nan)
-    messages = np.full(n, "", dtype=object)
+def preview_table(report: WriteReport) -> pd.DataFrame:
+    """The long table the import would store (one row per value: its sheet row,
+    indicator, region, period, old and new value, new / update / unchanged), then one
+    row per problem row. Its wording is left to `_drawn`, so a large file's preview is
+    built once and drawn in either language."""
     changes = report.changes
-    if changes is not None and not changes.empty:
-        pos = changes.row.to_numpy(dtype=int) - 2
-        result[pos] = changes.change.to_numpy()
-        indicator[pos] = changes.indicator_id.to_numpy()
-        old[pos] = changes.old_value.to_numpy(dtype=float)
-        new[pos] = changes.value.to_numpy(dtype=float)
+    if changes is None:
+        changes = pd.DataFrame(columns=["row", "indicator_id", "region_code", "period_label"])
+    rows = pd.DataFrame(
+        {
+            "row": changes.row.to_numpy(dtype=int),
+            "result": changes.change.to_numpy(dtype=object)
+            if "change" in changes
+            else np.full(len(changes), "", dtype=object),
+            "indicator": changes.indicator_id.to_numpy(dtype=object),
+            "region": changes.region_code.to_numpy(dtype=object),
+            "period": changes.period_label.to_numpy(dtype=object),
+            "old": changes.old_value.to_numpy(dtype=float)
+            if "old_value" in changes
+            else np.full(len(changes), np.nan),
+            "new": changes.value.to_numpy(dtype=float)
+            if "value" in changes
+            else np.full(len(changes), np.nan),
+            "messages": "",
+        }
+    )
     if report.errors:
         errors = pd.DataFrame(report.errors)
         text = "[" + errors.column.astype(str) + "] “" + errors.value.astype(str) + "”: "
         text = text + errors.message.astype(str)
         joined = text.groupby(errors.row.astype(int)).agg("；".join)
-        pos = joined.index.to_numpy() - 2
-        inside = (pos >= 0) & (pos < n)
-        result[pos[inside]] = "error"
-        messages[pos[inside]] = joined.to_numpy()[inside]
-    rows = pd.DataFrame(
-        {
-            "row": np.arange(2, n + 2),
-            "result": result,
-            "indicator": indicator,
-            "old": old,
-            "new": new,
-            "messages": messages,
-        },
-        index=sheet.index,
-    )
-    return rows, sheet
+        problems = pd.DataFrame(
+            {
+                "row": joined.index.to_numpy(dtype=int),
+                "result": "error",
+                "indicator": "",
+                "region": "",
+                "period": "",
+                "old": np.nan,
+                "new": np.nan,
+                "messages": joined.to_numpy(),
+            }
+        )
+        rows = pd.concat([rows, problems], ignore_index=True)
+    return rows.sort_values("row", kind="stable").reset_index(drop=True)
 
 
-def _drawn(rows: pd.DataFrame, sheet: pd.DataFrame, catalog: Catalog) -> Any:
+def _drawn(rows: pd.DataFrame, catalog: Catalog) -> Any:
     """The rows to draw in the current language, problem rows red, updates amber, new
     values green."""
     units = {i.id: i.unit for i in catalog.indicators.values()}
+    names = {
+        i.id: i.name if lang() == "zh" else (i.name_en or i.name)
+        for i in catalog.indicators.values()
+    }
     words = []
     for kind, ind, old, new in zip(rows.result, rows.indicator, rows.old, rows.new, strict=True):
         unit = units.get(ind, "")
@@ -145,18 +153,21 @@ def _drawn(rows: pd.DataFrame, sheet: pd.DataFrame, catalog: Catalog) -> Any:
             words.append(format_value(new, unit, lang()))
         else:
             words.append("")
-    ours = pd.DataFrame(
+    shown = pd.DataFrame(
         {
             tr("upload.col.row"): rows.row,
             tr("upload.col.result"): [tr(f"upload.change.{r}") if r else "" for r in rows.result],
+            tr("upload.col.indicator"): [names.get(i, i) for i in rows.indicator],
+            tr("upload.col.region"): [
+                f"{_region_name(catalog, r)} {r}" if r in catalog.regions else r
+                for r in rows.region
+            ],
+            tr("upload.col.period"): rows.period,
             tr("upload.col.change"): words,
             tr("upload.col.messages"): rows.messages,
         },
         index=rows.index,
     )
-    theirs = sheet.loc[rows.index]
-    theirs.columns = _unique([*ours.columns, *theirs.columns])[len(ours.columns) :]
-    shown = pd.concat([ours, theirs], axis=1)
     colours = rows.result.map(_ROW_COLOURS).fillna("").to_numpy()
     styles = pd.DataFrame(
         np.repeat(colours[:, None], shown.shape[1], axis=1),
@@ -170,28 +181,71 @@ def _problem_rows(report: WriteReport) -> int:
     return len({e["row"] for e in report.errors})
 
 
+def _mapping() -> Mapping | None:
+    """The analyst's correction of the detected layout, if any (kept for this file)."""
+    return st.session_state.get(_key("mapping"))
+
+
 def _preview(data: bytes, name: str) -> dict[str, Any]:
     """The dry run of this file against the data as stored now, kept in the session until
-    the file or the stored data change (a large file is read once, not on every click)."""
+    the file, the correction or the stored data change (a large file is read once, not on
+    every click). Warnings are reported apart from problems: they need a confirmation."""
     sha = hashlib.sha256(data).hexdigest()
     version = data_version()
+    mapping = _mapping()
+    fixed = mapping.to_yaml() if mapping is not None else ""
     cached = st.session_state.get(_key("preview"))
-    if cached and cached["sha"] == sha and cached["name"] == name and cached["version"] == version:
+    if (
+        cached
+        and cached["sha"] == sha
+        and cached["name"] == name
+        and cached["version"] == version
+        and cached["mapping"] == fixed
+    ):
         return cached
     db = get_db()
     max_rows = db.catalog.settings.upload_max_rows
     try:
-        report = import_file(db, data, name, acting_actor(), dry_run=True, max_rows=max_rows)
-        raw = read_table(data, name)
+        report = import_file(
+            db,
+            data,
+            name,
+            acting_actor(),
+            dry_run=True,
+            max_rows=max_rows,
+            mapping=mapping,
+            accept_warnings=True,
+        )
     except DatabaseBusy as exc:  # not the file's fault: not kept, the next rerun tries again
-        return {"busy": str(exc)}
-    except ImportFileError as exc:
-        preview: dict[str, Any] = {"error": str(exc)}
+        return {"busy": exc}
+    except MetricsError as exc:
+        preview: dict[str, Any] = {"error": exc}
     else:
-        preview = {"report": report, "rows": preview_table(raw, report)}
-    preview.update(sha=sha, name=name, version=version)
+        preview = {"report": report, "rows": preview_table(report)}
+    preview.update(sha=sha, name=name, version=version, mapping=fixed)
     st.session_state[_key("preview")] = preview
     return preview
+
+
+def _is_template(layout: SheetLayout) -> bool:
+    """The tool's own template (or a long sheet like it): nothing to confirm or save."""
+    return layout.shape == "long" and layout.header_rows == [1] and not layout.profile
+
+
+def _save_profiles(report: WriteReport, user: str) -> None:
+    """The confirmed mapping of each report-shaped sheet, saved under its header's
+    fingerprint so next quarter's sheet from the same bureau applies it by itself."""
+    if report.intake is None:
+        return
+    corrected = _mapping()
+    for layout in report.intake.layouts:
+        if not layout.fingerprint or (_is_template(layout) and corrected is None):
+            continue
+        mapping = mapping_of(layout)
+        if corrected is not None:
+            mapping.period = corrected.period or mapping.period
+            mapping.region = corrected.region or mapping.region
+        profiles.save_profile(get_db(), mapping, user, name=f"{report.file} / {layout.sheet}")
 
 
 def _status_of(keys: pd.DataFrame) -> pd.Series:
@@ -205,7 +259,7 @@ def _status_of(keys: pd.DataFrame) -> pd.Series:
     )
 
 
-def _write(uploader_key: str, skip_invalid: bool) -> None:
+def _write(uploader_key: str, skip_invalid: bool, accept_warnings: bool) -> None:
     """Import the uploaded file for real (callback: runs before the page is drawn again)."""
     ss = st.session_state
     uploaded = ss.get(uploader_key)
@@ -227,14 +281,21 @@ def _write(uploader_key: str, skip_invalid: bool) -> None:
             acting_actor(),
             skip_invalid=skip_invalid,
             max_rows=db.catalog.settings.upload_max_rows,
+            mapping=_mapping(),
+            accept_warnings=accept_warnings,
         )
-    except (ImportFileError, DatabaseBusy) as exc:
-        ss[_key("result")] = {"error": str(exc)}
+    except (MetricsError, DatabaseBusy) as exc:
+        ss[_key("result")] = {"error": exc}
         return
     ss[_key("result")] = {"report": result, "keys": keys.assign(before=before), "fresh": True}
     if result.written:
+        try:
+            _save_profiles(result, acting_actor().name)
+        except (MetricsError, DatabaseBusy) as exc:  # the data are written; say so, go on
+            ss[_key("result")]["profile_error"] = exc
         ss[_key("uploads")] = ss.get(_key("uploads"), 0) + 1  # a fresh, empty uploader
         ss.pop(_key("preview"), None)
+        ss.pop(_key("mapping"), None)
 
 
 def _undo(import_id: int) -> None:
@@ -275,8 +336,10 @@ def _write_result(catalog: Catalog) -> None:
     if not result:
         return
     if "error" in result:
-        st.error(plain(result["error"]), icon=":material/error:")
+        show_error(result["error"])
         return
+    if "profile_error" in result:
+        show_error(result["profile_error"])
     report: WriteReport = result["report"]
     counts = {
         "file": report.file,
@@ -344,40 +407,36 @@ def _preview_section(catalog: Catalog) -> None:
         return
     preview = _preview(data, uploaded.name)
     if "busy" in preview:
-        st.error(plain(preview["busy"]), icon=":material/error:")
+        show_error(preview["busy"])
         return
     if "error" in preview:
-        st.error(plain(tr("upload.unreadable") + "：" + preview["error"]), icon=":material/error:")
+        st.markdown(f"**{tr('upload.unreadable')}**")
+        show_error(preview["error"])
         return
     report: WriteReport = preview["report"]
-    rows, sheet = preview["rows"]
+    rows: pd.DataFrame = preview["rows"]
     problems = _problem_rows(report)
+    if report.intake is not None:
+        _layout_section(report, catalog)
 
     st.markdown(plain(tr("upload.dry_run", file=report.file, rows=report.rows)))
-    cols = st.columns(4)
+    cols = st.columns(5)
     cols[0].metric(tr("upload.inserted"), report.inserted)
     cols[1].metric(tr("upload.updated"), report.updated)
     cols[2].metric(tr("upload.unchanged"), report.unchanged)
     cols[3].metric(tr("upload.errors"), problems)
+    cols[4].metric(tr("upload.warnings"), len({w["row"] for w in report.warnings}))
 
     only = st.toggle(tr("upload.only_problems"), key=_key("only_problems"), disabled=not problems)
     shown = rows[rows.result == "error"] if only else rows
     if len(shown) > PREVIEW_ROWS:
         st.caption(tr("upload.rows_cut", shown=PREVIEW_ROWS, total=len(shown)))
         shown = shown.head(PREVIEW_ROWS)
-    st.dataframe(_drawn(shown, sheet, catalog), hide_index=True, width="stretch")
+    st.dataframe(_drawn(shown, catalog), hide_index=True, width="stretch")
 
     if report.errors:
         st.markdown(f"**{tr('upload.problems')}**")
-        errors = pd.DataFrame(report.errors, columns=ERROR_COLUMNS)
-        errors = errors.rename(
-            columns={
-                "row": tr("upload.col.row"),
-                "column": tr("upload.col.column"),
-                "value": tr("upload.col.value"),
-                "message": tr("upload.col.message"),
-            }
-        )
+        errors = _listed(report.errors)
         st.dataframe(errors, hide_index=True, width="stretch")
         st.download_button(
             tr("upload.problems_csv"),
@@ -389,6 +448,15 @@ def _preview_section(catalog: Catalog) -> None:
         )
         st.warning(tr("upload.refuse", n=problems))
 
+    accept = True
+    if report.warnings:
+        st.markdown(f"**{tr('upload.warnings_title')}**")
+        st.dataframe(_listed(report.warnings), hide_index=True, width="stretch")
+        accept = st.checkbox(
+            tr("upload.accept_warnings", n=len({w["row"] for w in report.warnings})),
+            key=_key("accept_warnings"),
+        )
+
     changes = report.inserted + report.updated
     skip = False
     if report.errors and changes:
@@ -398,11 +466,149 @@ def _preview_section(catalog: Catalog) -> None:
     st.button(
         tr("upload.write"),
         type="primary",
-        disabled=not changes or (bool(report.errors) and not skip),
+        disabled=not changes or (bool(report.errors) and not skip) or not accept,
         on_click=_write,
-        args=(uploader_key, skip),
+        args=(uploader_key, skip, bool(report.warnings) and accept),
         key=_key("write"),
     )
+
+
+def _listed(found: list[dict[str, Any]]) -> pd.DataFrame:
+    """Problems or warnings per row, with the page's column names."""
+    frame = pd.DataFrame(found, columns=ERROR_COLUMNS)
+    frame["message"] = frame.message.map(in_lang)
+    return frame.rename(
+        columns={
+            "row": tr("upload.col.row"),
+            "column": tr("upload.col.column"),
+            "value": tr("upload.col.value"),
+            "message": tr("upload.col.message"),
+        }
+    )
+
+
+def _word(prefix: str, value: str) -> str:
+    key = f"{prefix}.{value}"
+    return tr(key) if key in TEXT else value
+
+
+def _layout_section(report: WriteReport, catalog: Catalog) -> None:
+    """What was read from the file, before anything is written: per sheet its header
+    row, columns → fields, shape, period, region, skipped rows; sheets skipped; and a
+    form to correct it."""
+    intake = report.intake
+    layouts: list[SheetLayout] = intake.layouts
+    template = all(_is_template(lay) for lay in layouts) and _mapping() is None
+    with st.expander(tr("upload.layout_title"), expanded=not template):
+        for lay in layouts:
+            if lay.profile:
+                st.info(tr("upload.profile_applied", sheet=lay.sheet), icon=":material/bookmark:")
+            region = (
+                f"{_region_name(catalog, lay.region)} {lay.region}"
+                if lay.region in catalog.regions
+                else tr("upload.layout.from_column")
+            )
+            st.markdown(
+                plain(
+                    tr(
+                        "upload.layout_sheet",
+                        sheet=lay.sheet,
+                        header=", ".join(str(r) for r in lay.header_rows),
+                        shape=_word("upload.shape", lay.shape),
+                        period=lay.period or tr("upload.layout.from_column"),
+                        period_from=_word("upload.from", lay.period_from),
+                        region=region,
+                        region_from=_word("upload.from", lay.region_from),
+                        rows=len(lay.data_rows),
+                    )
+                )
+            )
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        tr("upload.col.column"): [c.header for c in lay.columns],
+                        tr("upload.col.field"): [_word("upload.role", c.role) for c in lay.columns],
+                        tr("upload.col.unit"): [c.unit for c in lay.columns],
+                        tr("upload.col.period"): [c.period for c in lay.columns],
+                        tr("upload.col.region"): [c.region for c in lay.columns],
+                        tr("upload.col.indicator"): [c.indicator for c in lay.columns],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+            if lay.skipped:
+                st.caption(tr("upload.skipped_rows", n=len(lay.skipped)))
+                st.dataframe(
+                    pd.DataFrame(
+                        {
+                            tr("upload.col.row"): [k.row for k in lay.skipped],
+                            tr("upload.col.reason"): [
+                                _word("upload.skip", k.reason) for k in lay.skipped
+                            ],
+                            tr("upload.col.text"): [k.text for k in lay.skipped],
+                        }
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
+        for skipped in intake.skipped_sheets:
+            st.caption(
+                tr(
+                    "upload.sheet_skipped",
+                    sheet=skipped["sheet"],
+                    reason=_word("upload.sheet_reason", skipped["reason"]),
+                )
+            )
+        if intake.no_data:
+            st.caption(tr("upload.no_data", n=intake.no_data))
+        if len(layouts) == 1:
+            _correction_form(layouts[0])
+
+
+def _correct(layout: SheetLayout) -> None:
+    """Keep the analyst's correction (form callback); the preview is read again with it."""
+    ss = st.session_state
+    edited = ss.get(_key("roles"))
+    columns = {c.header: c.role for c in layout.columns if c.header}
+    if isinstance(edited, dict):
+        for pos, change in edited.get("edited_rows", {}).items():
+            role = change.get("role")
+            header = layout.columns[int(pos)].header
+            if role in ROLES and header:
+                columns[header] = role
+    ss[_key("mapping")] = Mapping(
+        fingerprint=layout.fingerprint,
+        header_row=layout.header_rows[0],
+        columns=columns,
+        period=str(ss.get(_key("fix_period")) or "").strip(),
+        region=str(ss.get(_key("fix_region")) or "").strip(),
+    )
+
+
+def _correction_form(layout: SheetLayout) -> None:
+    with st.form(_key("correct")):
+        st.caption(tr("upload.correct_help"))
+        st.data_editor(
+            pd.DataFrame(
+                {
+                    "header": [c.header for c in layout.columns],
+                    "role": [c.role for c in layout.columns],
+                }
+            ),
+            column_config={
+                "header": st.column_config.TextColumn(tr("upload.col.column"), disabled=True),
+                "role": st.column_config.SelectboxColumn(
+                    tr("upload.col.field"), options=[*ROLES, "unknown"], required=True
+                ),
+            },
+            hide_index=True,
+            key=_key("roles"),
+        )
+        left, right = st.columns(2)
+        left.text_input(tr("upload.fix_period"), key=_key("fix_period"))
+        right.text_input(tr("upload.fix_region"), key=_key("fix_region"))
+        st.form_submit_button(tr("upload.correct"), on_click=_correct, args=(layout,))
 
 
 def _history_section() -> None:

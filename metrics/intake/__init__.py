@@ -186,6 +186,7 @@ def read_intake(
             continue
         if chosen is not None and layout is not None:
             apply_mapping(layout, chosen, classifier)
+            layout.profile = mapping is None
         _context(layout, catalog, regions, filename)
         layouts.append(layout)
         frames.append(long_table(frame, layout))

@@ -116,6 +116,7 @@ class SheetLayout:
     region: str = ""  # the region of a sheet with no region column
     region_from: str = ""
     fingerprint: str = ""
+    profile: bool = False  # a saved profile (keyed by fingerprint) was applied
 
     def to_json(self) -> dict:
         return asdict(self)
