@@ -3,8 +3,8 @@
 dashboard.py plus two routes of Streamlit's App server (st.App) that carry a sign-in in
 an HttpOnly cookie, which page scripts cannot read and Streamlit's own API cannot set:
 
-- POST /session/claim {"code": …}: the one-time code the login form got (db/sessions.py)
-  becomes the cookie `metrics_session` (HttpOnly, SameSite=Lax, Secure over https, for
+- POST /session/claim {"code": …}: the one-time code the login form got (db/sessions.py),
+  sent by the browser that signed in (its Streamlit XSRF cookie), becomes the cookie `metrics_session` (HttpOnly, SameSite=Lax, Secure over https, for
   the session's remaining lifetime);
 - POST /session/end: the cookie's session ends in the database and the cookie is cleared.
 
@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from db import audit, sessions
-from views.auth import CLAIM_PATH, COOKIE_SESSIONS_ENV, CSRF_HEADER, END_PATH
+from views.auth import CLAIM_PATH, COOKIE_SESSIONS_ENV, CSRF_HEADER, END_PATH, browser_secret
 from views.common import get_db
 
 os.environ[COOKIE_SESSIONS_ENV] = "1"  # read by views.auth in this process's page runs
@@ -60,7 +60,8 @@ async def claim(request: Request) -> Response:
     body = await _body(request)
     if body is None or not isinstance(body.get("code"), str):
         return _refused()
-    claimed = await run_in_threadpool(lambda: sessions.claim(get_db(), body["code"]))
+    browser = browser_secret(dict(request.cookies))  # the browser that signed in, only
+    claimed = await run_in_threadpool(lambda: sessions.claim(get_db(), body["code"], browser))
     if claimed is None:
         return _refused()
     token, ends = claimed

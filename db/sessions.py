@@ -58,10 +58,18 @@ class Resumed:
     why: str | None = None
 
 
-def start(db: Database, actor: Actor, client: str, now: datetime | None = None) -> str | None:
+def _code_hash(code: str, browser: str) -> str:
+    return digest(f"{code}\n{browser}")
+
+
+def start(
+    db: Database, actor: Actor, client: str, browser: str = "", now: datetime | None = None
+) -> str | None:
     """A new session for `actor`, and the one-time code the browser exchanges for its
     cookie; None when the database cannot be written (the caller then keeps the sign-in
-    in the page only)."""
+    in the page only). `browser` is a secret of the browser that signed in (Streamlit's
+    XSRF token): only a claim that sends it too gets the cookie, so someone who sees the
+    code on a hijacked websocket cannot use it."""
     now = now or audit.now()
     code = secrets.token_urlsafe(32)
     try:
@@ -69,7 +77,7 @@ def start(db: Database, actor: Actor, client: str, now: datetime | None = None) 
             conn.execute(
                 BrowserSession.__table__.insert().values(
                     user_name=actor.name,
-                    code_hash=digest(code),
+                    code_hash=_code_hash(code, browser),
                     code_expires_at=now + CODE_LIFETIME,
                     created_at=now,
                     expires_at=now + timedelta(hours=max_hours(db)),
@@ -83,10 +91,13 @@ def start(db: Database, actor: Actor, client: str, now: datetime | None = None) 
     return code
 
 
-def claim(db: Database, code: str, now: datetime | None = None) -> tuple[str, datetime] | None:
-    """Exchange a one-time code for the cookie's token and the session's end; None when
-    the code is unknown, used already or too old. The code is spent in the same UPDATE
-    that sets the token, so two claims of one code cannot both succeed."""
+def claim(
+    db: Database, code: str, browser: str = "", now: datetime | None = None
+) -> tuple[str, datetime] | None:
+    """Exchange a one-time code (with the browser secret it was made for) for the
+    cookie's token and the session's end; None when the code is unknown, used already,
+    too old or claimed by another browser. The code is spent in the same UPDATE that
+    sets the token, so two claims of one code cannot both succeed."""
     now = now or audit.now()
     if not code or len(code) > 100:
         return None
@@ -96,7 +107,7 @@ def claim(db: Database, code: str, now: datetime | None = None) -> tuple[str, da
         with db.write() as conn:
             ends = conn.scalar(
                 select(tbl.c.expires_at).where(
-                    tbl.c.code_hash == digest(code),
+                    tbl.c.code_hash == _code_hash(code, browser),
                     tbl.c.code_expires_at > now,
                     tbl.c.revoked_at.is_(None),
                 )
@@ -104,7 +115,7 @@ def claim(db: Database, code: str, now: datetime | None = None) -> tuple[str, da
             done = conn.execute(
                 update(tbl)
                 .where(
-                    tbl.c.code_hash == digest(code),
+                    tbl.c.code_hash == _code_hash(code, browser),
                     tbl.c.code_expires_at > now,
                     tbl.c.revoked_at.is_(None),
                 )

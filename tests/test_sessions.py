@@ -39,12 +39,16 @@ def test_the_token_and_the_code_are_stored_only_as_hashes(db, wang):
         after = conn.execute(select(BrowserSession)).mappings().one()
     stored = repr(dict(before)) + repr(dict(after))
     assert code not in stored and token not in stored
-    assert before["code_hash"] == sessions.digest(code) and after["code_hash"] is None
+    assert len(before["code_hash"]) == 64 and after["code_hash"] is None
     assert after["token_hash"] == sessions.digest(token)
     assert sessions.resume(db, token).actor.name == "wang"
 
 
-def test_a_code_is_spent_once_and_only_while_fresh(db, wang):
+def test_a_code_is_spent_once_only_while_fresh_and_only_by_its_browser(db, wang):
+    code = sessions.start(db, wang, "c", browser="xsrf-of-the-browser")
+    assert sessions.claim(db, code, "xsrf-of-another-browser") is None
+    assert sessions.claim(db, code) is None
+    assert sessions.claim(db, code, "xsrf-of-the-browser") is not None
     code = sessions.start(db, wang, "c")
     assert sessions.claim(db, code) is not None
     assert sessions.claim(db, code) is None  # replayed
@@ -225,7 +229,7 @@ def cookie_jar(monkeypatch):
     (AppTest cannot seed st.context.cookies, so the reader is replaced)."""
     from views import auth
 
-    jar: dict[str, str] = {"_streamlit_xsrf": "2|aa|bb|1"}
+    jar: dict[str, str] = {"_streamlit_xsrf": "2|0a0b0c0d|1a2b3c4d5e6f|1700000000"}
     monkeypatch.setenv(auth.COOKIE_SESSIONS_ENV, "1")
     monkeypatch.setattr(auth, "_cookies", lambda: dict(jar))
     return jar
@@ -250,7 +254,10 @@ def test_the_dashboard_signs_in_by_cookie_and_keeps_it_across_a_reload(closed_db
     from views.common import get_db
 
     db = get_db()
-    token, _ends = sessions.claim(db, _claimed_code(at))
+    from views.auth import browser_secret
+
+    assert sessions.claim(db, _claimed_code(at)) is None  # not from the browser that signed in
+    token, _ends = sessions.claim(db, _claimed_code(at), browser_secret(cookie_jar))
     cookie_jar[sessions.COOKIE] = token
     reloaded = _app()  # a reload: a new Streamlit session, the same browser
     assert not reloaded.exception and reloaded.session_state["actor"].name == "root"
@@ -274,7 +281,9 @@ def test_sign_out_ends_the_cookies_session(closed_db, cookie_jar):
     from views.common import get_db
 
     at = _login(_app(), "leader", PASSWORD)
-    token, _ends = sessions.claim(get_db(), _claimed_code(at))
+    from views.auth import browser_secret
+
+    token, _ends = sessions.claim(get_db(), _claimed_code(at), browser_secret(cookie_jar))
     cookie_jar[sessions.COOKIE] = token
     at = _app()
     assert at.session_state["actor"].name == "leader"
@@ -282,3 +291,18 @@ def test_sign_out_ends_the_cookies_session(closed_db, cookie_jar):
     at.run()
     assert "actor" not in at.session_state
     assert sessions.resume(get_db(), token) == sessions.Resumed(None, "logout")
+
+
+@pytest.mark.parametrize(
+    ("cookie", "secret"),
+    [
+        ("2|0a0b0c0d|1a2b3c4d|1700000000", "10203040"),  # unmasked: XOR with the mask
+        ("2|ffffffff|1a2b3c4d|1700000001", "e5d4c3b2"),
+        ("not-streamlit's-format", "not-streamlit's-format"),
+        (None, ""),
+    ],
+)
+def test_the_browser_secret_is_the_unmasked_xsrf_token(cookie, secret):
+    from views.auth import browser_secret
+
+    assert browser_secret({} if cookie is None else {"_streamlit_xsrf": cookie}) == secret

@@ -78,6 +78,22 @@ def _cookies() -> dict[str, str]:
         return {}
 
 
+def browser_secret(cookies: dict[str, str]) -> str:
+    """Streamlit's XSRF token as this browser holds it (the cookie `_streamlit_xsrf`,
+    `2|mask|masked token|time`, unmasked, since the mask changes each time it is set);
+    empty without one. The sign-in code is only good with it (db.sessions.start)."""
+    value = cookies.get("_streamlit_xsrf", "")
+    parts = value.split("|")
+    if len(parts) == 4 and parts[0] == "2":
+        try:
+            mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+        except ValueError:
+            return value
+        if len(mask) == 4:
+            return bytes(b ^ mask[i % 4] for i, b in enumerate(masked)).hex()
+    return value
+
+
 def _binding(cookies: dict[str, str]) -> str:
     """What this connection's sign-in is tied to: the session cookie, or (a sign-in the
     database could not store) every cookie the browser sent, Streamlit's XSRF cookie
@@ -202,7 +218,7 @@ def _complete_sign_in(actor: Actor) -> None:
     """After the password was checked: a cookie session where the server has the routes
     and the database takes the row; otherwise a sign-in for this page only."""
     if cookie_sessions():
-        code = sessions.start(get_db(), actor, _client())
+        code = sessions.start(get_db(), actor, _client(), browser_secret(_cookies()))
         if code is not None:
             _browser_script(CLAIM_PATH, {"code": code}, tr("auth.cookie_failed"))
             st.stop()
