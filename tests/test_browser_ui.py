@@ -57,6 +57,7 @@ ALLOWED_LATIN = {
     "metrics",
     "demo",
     "wps",
+    "word",  # the briefing's file format, 下载通报（Word）, as Excel and WPS
 }
 
 
