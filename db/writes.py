@@ -344,7 +344,12 @@ def import_file(
     Raises ImportFileError when the file as a whole cannot be read."""
     report = WriteReport(file=filename, dry_run=dry_run)
     checked, intake = check_report(
-        data, filename, db.catalog, max_rows=max_rows, sheet=sheet, mapping=mapping,
+        data,
+        filename,
+        db.catalog,
+        max_rows=max_rows,
+        sheet=sheet,
+        mapping=mapping,
         profiles=None if mapping is not None else profiles.all_profiles(db),
     )
     report.intake, report.preview = intake, checked.rows
@@ -427,12 +432,19 @@ def enter_value(
     note: str = "",
     source: str = "",
     reason: str = "",
+    accept_warnings: bool = False,
 ) -> WriteReport:
-    """One value from the entry form; errors come back in the report, nothing raised."""
+    """One value from the entry form; errors come back in the report, nothing raised.
+    The import's plausibility rules apply: a warning keeps the value unwritten (listed in
+    report.warnings) until it is confirmed with accept_warnings."""
     checked = check_entry(db.catalog, indicator_id, region, period, value, note, source)
     denied = with_lock_errors(db, checked, _permission_errors(db, actor, checked))
     report = WriteReport(rows=1, errors=checked.error_list() + denied.to_dict("records"))
     if report.errors:
+        return report
+    warned = plausibility.check(checked.rows, db.catalog, _previous(db, checked.rows))
+    report.warnings = warned.to_dict("records")
+    if report.warnings and not accept_warnings:
         return report
     with db.write() as conn:
         changes = _compare(conn, checked.rows)

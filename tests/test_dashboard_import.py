@@ -114,3 +114,21 @@ def test_the_saved_mapping_applies_to_next_quarters_sheet(database):  # noqa: F8
     at.run()
     rows = stored(database)
     assert sorted(str(p)[:10] for p in rows.period_end) == ["2024-09-30", "2024-12-31"]
+
+
+@pytest.mark.parametrize(
+    ("value", "warned"),
+    [("0.553", True), ("55.3", False)],
+)
+def test_entry_uses_the_import_plausibility_rules(database, value, warned):  # noqa: F811
+    from db.writes import enter_value
+
+    report = enter_value(database, ANALYST, SHARE, "371700", "2024Q3", value)
+    assert report.errors == []
+    assert bool(report.warnings) is warned and report.written is not warned
+    if warned:  # the same rule as the import's, confirmed
+        assert "55.3" in report.warnings[0]["message"] and stored(database).empty
+        report = enter_value(
+            database, ANALYST, SHARE, "371700", "2024Q3", value, accept_warnings=True
+        )
+        assert report.written and list(stored(database).value) == [pytest.approx(0.553)]

@@ -72,6 +72,17 @@ def _show_errors(field: str) -> None:
         st.error(plain(message), icon=":material/error:")
 
 
+def _warnings() -> None:
+    """The plausibility warnings of the last submit, and the box that confirms them."""
+    result = _result()
+    report = result.get("report") if result else None
+    if report is None or not report.warnings or report.written:
+        return
+    for warning in report.warnings:
+        st.warning(plain(in_lang(warning["message"])), icon=":material/warning:")
+    st.checkbox(tr("entry.accept_warnings"), key=_key("accept_warnings"))
+
+
 def _result() -> dict[str, Any] | None:
     return st.session_state.get(_key("result"))
 
@@ -226,6 +237,7 @@ def _submit() -> None:
             note=ss.get(_key("note"), ""),
             source=ss.get(_key("source"), ""),
             reason=ss.get(_key("reason"), ""),
+            accept_warnings=bool(ss.get(_key("accept_warnings"), False)),
         )
     except DatabaseBusy as exc:  # nothing written; the inputs stay for another try
         ss[_key("result")] = {"error": in_lang(exc), "fresh": True}
@@ -237,9 +249,10 @@ def _submit() -> None:
         "period": period,
         "fresh": True,
     }
-    if not report.errors:
+    if report.written or (not report.errors and not report.warnings):
         ss[_key("value")] = ""
         ss[_key("reason")] = ""
+        ss[_key("accept_warnings")] = False
 
 
 def _confirmation(result: dict[str, Any], catalog: Catalog) -> None:
@@ -250,6 +263,9 @@ def _confirmation(result: dict[str, Any], catalog: Catalog) -> None:
     report: WriteReport = result["report"]
     if report.errors:
         st.error(tr("entry.not_saved"), icon=":material/error:")
+        return
+    if report.warnings and not report.written:
+        st.warning(tr("entry.warnings_not_saved"), icon=":material/warning:")
         return
     ind = catalog.indicators[result["indicator"]]
     row = report.changes.iloc[0]  # type: ignore[union-attr]
@@ -463,6 +479,7 @@ def render() -> None:
             help=tr("entry.value_help", unit=ind.unit),
         )
         _show_errors("value")
+        _warnings()
         left, right = st.columns(2)
         with left:
             st.text_input(tr("entry.note"), key=_key("note"))

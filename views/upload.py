@@ -420,12 +420,13 @@ def _preview_section(catalog: Catalog) -> None:
         _layout_section(report, catalog)
 
     st.markdown(plain(tr("upload.dry_run", file=report.file, rows=report.rows)))
-    cols = st.columns(5)
+    cols = st.columns(5 if report.warnings else 4)
     cols[0].metric(tr("upload.inserted"), report.inserted)
     cols[1].metric(tr("upload.updated"), report.updated)
     cols[2].metric(tr("upload.unchanged"), report.unchanged)
     cols[3].metric(tr("upload.errors"), problems)
-    cols[4].metric(tr("upload.warnings"), len({w["row"] for w in report.warnings}))
+    if report.warnings:
+        cols[4].metric(tr("upload.warnings"), len({w["row"] for w in report.warnings}))
 
     only = st.toggle(tr("upload.only_problems"), key=_key("only_problems"), disabled=not problems)
     shown = rows[rows.result == "error"] if only else rows
@@ -487,8 +488,8 @@ def _listed(found: list[dict[str, Any]]) -> pd.DataFrame:
     )
 
 
-def _word(prefix: str, value: str) -> str:
-    key = f"{prefix}.{value}"
+def _word(key: str, value: str) -> str:
+    """The sentence of key (a detected role, shape, reason), or the value as found."""
     return tr(key) if key in TEXT else value
 
 
@@ -514,11 +515,11 @@ def _layout_section(report: WriteReport, catalog: Catalog) -> None:
                         "upload.layout_sheet",
                         sheet=lay.sheet,
                         header=", ".join(str(r) for r in lay.header_rows),
-                        shape=_word("upload.shape", lay.shape),
+                        shape=_word(f"upload.shape.{lay.shape}", lay.shape),
                         period=lay.period or tr("upload.layout.from_column"),
-                        period_from=_word("upload.from", lay.period_from),
+                        period_from=_word(f"upload.from.{lay.period_from}", lay.period_from),
                         region=region,
-                        region_from=_word("upload.from", lay.region_from),
+                        region_from=_word(f"upload.from.{lay.region_from}", lay.region_from),
                         rows=len(lay.data_rows),
                     )
                 )
@@ -527,7 +528,9 @@ def _layout_section(report: WriteReport, catalog: Catalog) -> None:
                 pd.DataFrame(
                     {
                         tr("upload.col.column"): [c.header for c in lay.columns],
-                        tr("upload.col.field"): [_word("upload.role", c.role) for c in lay.columns],
+                        tr("upload.col.field"): [
+                            _word(f"upload.role.{c.role}", c.role) for c in lay.columns
+                        ],
                         tr("upload.col.unit"): [c.unit for c in lay.columns],
                         tr("upload.col.period"): [c.period for c in lay.columns],
                         tr("upload.col.region"): [c.region for c in lay.columns],
@@ -544,7 +547,7 @@ def _layout_section(report: WriteReport, catalog: Catalog) -> None:
                         {
                             tr("upload.col.row"): [k.row for k in lay.skipped],
                             tr("upload.col.reason"): [
-                                _word("upload.skip", k.reason) for k in lay.skipped
+                                _word(f"upload.skip.{k.reason}", k.reason) for k in lay.skipped
                             ],
                             tr("upload.col.text"): [k.text for k in lay.skipped],
                         }
@@ -557,7 +560,7 @@ def _layout_section(report: WriteReport, catalog: Catalog) -> None:
                 tr(
                     "upload.sheet_skipped",
                     sheet=skipped["sheet"],
-                    reason=_word("upload.sheet_reason", skipped["reason"]),
+                    reason=_word(f"upload.sheet_reason.{skipped['reason']}", skipped["reason"]),
                 )
             )
         if intake.no_data:
