@@ -67,7 +67,8 @@ def test_entry_permission_matrix(db, who, indicator, region, allowed):
 
 @pytest.mark.parametrize(("who", "indicator", "region", "allowed"), MATRIX)
 def test_import_permission_matrix(db, who, indicator, region, allowed):
-    sheet = f"指标编码,地区,统计期,数值\n{indicator},{region},2024Q4,1\n".encode()
+    # 40, not 1: a lone percentage of 1 reads as a fraction and asks for confirmation
+    sheet = f"指标编码,地区,统计期,数值\n{indicator},{region},2024Q4,40\n".encode()
     report = import_file(db, sheet, "q.csv", ACTORS[who])
     assert report.written is allowed
     if not allowed:
