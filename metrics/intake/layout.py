@@ -330,7 +330,9 @@ def _is_second_level(top, below, columns, classifier, merged, row0) -> bool:  # 
         for i, low in enumerate(lower)
     ):
         return False  # a repeated header or a data row, not a second level
-    under_blank = any(_blank(t) and low.role != "unknown" for t, low in zip(top, lower, strict=False))
+    under_blank = any(
+        _blank(t) and low.role != "unknown" for t, low in zip(top, lower, strict=False)
+    )
     if spans or under_blank:
         return any(low.role != "unknown" for low in lower) or spans
     return False
@@ -344,19 +346,43 @@ def _classify_rows(layout: SheetLayout, rows: list[int], cells, start: int) -> N
     ]
     values = [c.index for c in layout.columns if c.role in ("value", "wide")]
     in_footer = False
+    texts_of: dict[
+        tuple[type, object], str
+    ] = {}  # a sheet repeats its names: each cell text made once
+    normal: dict[str, str] = {}
+
+    def text(c: object) -> str:
+        if c is None or (isinstance(c, float) and c != c):
+            return ""
+        key = (type(c), c)  # 1, 1.0 and True are equal keys but not equal texts
+        try:
+            return texts_of[key]
+        except KeyError:
+            t = texts_of[key] = _text(c)
+            return t
+        except TypeError:  # unhashable: not seen in grids, kept safe
+            return _text(c)
+
+    def norm(t: str) -> str:
+        try:
+            return normal[t]
+        except KeyError:
+            n = normal[t] = normalise(t)
+            return n
+
     for i in range(start, len(rows)):
         row = cells[i]
-        texts = [_text(c) for c in row if not _blank(c)]
+        texts = [t for t in map(text, row) if t]
         if not texts:
             layout.skipped.append(Skipped(rows[i], "blank"))
             continue
-        first = normalise(texts[0])
-        has_value = any(not _blank(row[j]) for j in values if j < len(row))
+        first = norm(texts[0])
+        has_value = any(text(row[j]) for j in values if j < len(row))
         if _FOOTER_RE.match(first) or _META_RE.match(first) or (in_footer and not has_value):
             in_footer = True
             layout.skipped.append(Skipped(rows[i], "footer", " ".join(texts)[:80]))
             continue
-        key_texts = {normalise(_text(row[j])) for j in keys if j < len(row)}
+        key_texts = {norm(text(row[j])) for j in keys if j < len(row)}
         if key_texts & TOTAL_WORDS:
             layout.skipped.append(Skipped(rows[i], "total", " ".join(texts)[:80]))
             continue
