@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
@@ -51,8 +52,9 @@ def observations_sheet(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     return sheet.rename(columns=EXPORT_HEADERS)
 
 
-def template_sheet(catalog: Catalog) -> pd.DataFrame:
-    """One empty row per indicator at its plan's region: the sheet analysts fill in."""
+def template_sheet(catalog: Catalog, indicator_ids: Collection[str] | None = None) -> pd.DataFrame:
+    """One empty row per indicator at its plan's region: the sheet analysts fill in (only
+    `indicator_ids` when given: an analyst's template lists their own unit's work)."""
     rows = [
         {
             "indicator_id": i.id,
@@ -66,10 +68,13 @@ def template_sheet(catalog: Catalog) -> pd.DataFrame:
             "source": "",
         }
         for i in catalog.indicators.values()
+        if indicator_ids is None or i.id in indicator_ids
     ]
     sheet = pd.DataFrame(rows, columns=list(EXPORT_HEADERS)).rename(columns=EXPORT_HEADERS)
     sheet.attrs["choices"] = {
-        EXPORT_HEADERS["indicator_id"]: list(catalog.indicators),
+        EXPORT_HEADERS["indicator_id"]: [
+            i for i in catalog.indicators if indicator_ids is None or i in indicator_ids
+        ],
         EXPORT_HEADERS["region"]: list(catalog.regions),
     }
     return sheet

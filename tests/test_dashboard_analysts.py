@@ -413,3 +413,27 @@ def test_a_busy_database_gives_a_message_and_keeps_the_input(
     assert "数据库正忙" in texts(at.error) and "The database is busy" not in texts(at.error)
     assert at.text_input(key="entry.value").value == "52%"
     assert stored(database).empty
+
+
+def test_an_analyst_is_offered_undo_only_for_their_own_imports(database: Database) -> None:
+    """Issue 17 item 2: no undo button for someone else's import (db/ would refuse it too)."""
+    from db.writes import import_file
+
+    assert import_file(database, sheet(GOOD), "by-admin.csv").written  # the local operator's
+    analyst = app(UPLOAD)
+    assert not analyst.exception
+    assert not any(b.key == "upload.undo.1" for b in analyst.button)
+    root = Actor("root", "admin")
+    accounts.add_user(database, root.name, root.role, PASSWORD, [], [])
+    admin = app(UPLOAD, actor=root)
+    assert any(b.key == "upload.undo.1" for b in admin.button)
+
+
+def test_an_analysts_template_lists_only_their_own_indicators() -> None:
+    from metrics.exports import template_sheet
+
+    catalog = load_catalog(CONFIG)
+    everything = template_sheet(catalog)
+    own = template_sheet(catalog, [SHARE])
+    assert len(everything) == len(catalog.indicators) and len(own) == 1
+    assert own.attrs["choices"][own.columns[0]] == [SHARE]

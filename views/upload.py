@@ -31,7 +31,17 @@ from metrics.intake.profiles import ROLES, Mapping, mapping_of
 from metrics.progress import status_label
 from metrics.values import format_value
 from views.auth import acting_actor
-from views.common import data_version, get_db, in_lang, lang, plain, show_error, status, tr
+from views.common import (
+    data_version,
+    get_db,
+    in_lang,
+    lang,
+    plain,
+    show_error,
+    status,
+    tr,
+    writable,
+)
 
 PREFIX = "upload."
 PREVIEW_ROWS = (
@@ -76,10 +86,16 @@ def _unique(names: list[object]) -> list[str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
-def _template(fmt: str, catalog_path: str) -> bytes:
-    """The import template (one row per indicator), built once per catalog."""
-    sheet = template_sheet(get_db().catalog)
+def _template(fmt: str, catalog_path: str, only: tuple[str, ...] | None = None) -> bytes:
+    """The import template (one row per indicator, or only `only`), built once per catalog."""
+    sheet = template_sheet(get_db().catalog, only)
     return to_csv_bytes(sheet) if fmt == "csv" else to_xlsx_bytes(sheet, sheet="template")
+
+
+def _own_indicators() -> tuple[str, ...] | None:
+    """An analyst's template lists only what they may write; others get every indicator."""
+    actor = acting_actor()
+    return tuple(writable(actor)) if actor.role == "analyst" else None
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -314,7 +330,7 @@ def _template_section(catalog: Catalog) -> None:
     left, right = st.columns(2)
     left.download_button(
         tr("upload.template_csv"),
-        data=_template("csv", str(catalog.path)),
+        data=_template("csv", str(catalog.path), _own_indicators()),
         file_name="import-template.csv",
         mime="text/csv",
         on_click="ignore",
@@ -322,7 +338,7 @@ def _template_section(catalog: Catalog) -> None:
     )
     right.download_button(
         tr("upload.template_xlsx"),
-        data=_template("xlsx", str(catalog.path)),
+        data=_template("xlsx", str(catalog.path), _own_indicators()),
         file_name="import-template.xlsx",
         mime=XLSX_MIME,
         on_click="ignore",
@@ -655,7 +671,11 @@ def _history_section() -> None:
         hide_index=True,
         width="stretch",
     )
-    for imp in history[history.status == "written"].itertuples(index=False):
+    actor = acting_actor()
+    mine = history.status == "written"
+    if actor.role != "admin":  # an analyst undoes their own imports only (db/ checks again)
+        mine &= history.user_name == actor.name
+    for imp in history[mine].itertuples(index=False):
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.text(
             tr(
