@@ -57,7 +57,9 @@ def _observations(db) -> int:
 
 @pytest.mark.parametrize(("who", "indicator", "region", "allowed"), MATRIX)
 def test_entry_permission_matrix(db, who, indicator, region, allowed):
-    report = enter_value(db, ACTORS[who], indicator, region, "2024Q4", "1")
+    report = enter_value(
+        db, ACTORS[who], indicator, region, "2024Q4", "40"
+    )  # 1 would read as a fraction
     assert report.written is allowed
     if not allowed:
         [error] = report.errors
