@@ -158,3 +158,16 @@ def test_a_disabled_account_is_signed_out_at_once(closed_db):
     accounts.disable_user(closed_db, "bdb")
     at.run()
     assert "actor" not in at.session_state and _reachable(at) == set()
+
+
+def test_the_accounts_table_speaks_the_page_language(closed_db):
+    """Issue 17 item 6: headers and roles in Chinese, regions by name, no raw codes."""
+    at = _login(_app(), "root", PASSWORD)
+    at.switch_page("views/users.py").run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert {"账号", "角色", "责任单位", "状态"} <= set(frame.columns)
+    assert not {"name", "role", "disabled"} & set(frame.columns)
+    roles = dict(zip(frame["账号"], frame["角色"], strict=True))
+    assert roles["root"] != "admin" and roles["bdb"] != "analyst"
+    assert set(frame["状态"]) == {"启用"}

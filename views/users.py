@@ -7,13 +7,32 @@ import streamlit as st
 from db import accounts
 from db.permissions import PermissionDenied, unit_cities
 from views.auth import current_actor
-from views.common import get_db, plain, tr
+from views.common import get_db, lang, plain, tr
 
 db = get_db()
 actor = current_actor()
 st.title(tr("users.title"))
 users = accounts.list_users(db)
-st.dataframe(users, hide_index=True, use_container_width=True)
+st.dataframe(
+    {
+        tr("users.col.name"): users["name"],
+        tr("users.col.role"): users.role.map(lambda r: tr(f"role.{r}")),
+        tr("users.col.units"): users.units.map("、".join),
+        tr("users.col.regions"): users.regions.map(
+            lambda codes: "、".join(db.catalog.region_name(c, lang()) for c in codes)
+        ),
+        tr("users.col.state"): users.disabled.map(
+            lambda d: tr("users.state.disabled" if d else "users.state.active")
+        ),
+        tr("users.col.failed"): users.failed_logins,
+        tr("users.col.locked_until"): users.locked_until.astype(str).replace(
+            {"None": "", "NaT": ""}
+        ),
+        tr("users.col.created"): users.created_at.astype(str),
+    },
+    hide_index=True,
+    width="stretch",
+)
 
 names = sorted({u for i in db.catalog.indicators.values() for u in i.responsible})
 # A unit name several cities share is offered once per city (371700:市大数据局).
