@@ -231,13 +231,14 @@ def metrics(page: Any) -> dict[str, str]:
 
 
 def grid_column(page: Any, table: int, column: int, rows: int) -> list[str]:
-    """Texts of the first `rows` cells of a column of the table-th st.dataframe.
+    """Texts of the first `rows` cells of a column of the table-th visible st.dataframe.
 
     The data grid draws on a canvas; its accessible copy (glide-cell-COL-ROW, with a
     selection column 0 where rows can be selected) holds the cell texts of visible rows.
     """
     idle(page)
-    grid = page.locator("[data-testid=stDataFrame]").nth(table)
+    # only the tables on screen: a collapsed expander (the import's layout) holds others
+    grid = page.locator("[data-testid=stDataFrame] >> visible=true").nth(table)
     # the grid draws its cells after the element itself: wait (bounded) for the first one
     grid.locator(f"[data-testid=glide-cell-{column}-0]").wait_for(state="attached")
     texts = []

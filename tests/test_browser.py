@@ -379,10 +379,11 @@ def test_analyst_enters_a_value_imports_a_file_and_sees_the_status_change(
         settle(page)
         expect(page.get_by_text("预览（尚未写入）：季度统计-e2e.csv，共 2 行")).to_be_visible()
         assert metrics(page) == {"新增": "2", "更新": "0", "不变": "0", "问题行": "0"}
-        # preview columns: row, result, old → new, problems, then the file's own columns
+        # preview: the long rows to store (row, result, indicator, region, period, old → new)
         assert grid_column(page, 0, 1, 3) == ["新增", "新增"]
-        assert grid_column(page, 0, 2, 3) == ["— → 100.0%", "— → 60.0%"]
-        assert grid_column(page, 0, 4, 3) == [INTEGRATED, LAND_MAP]
+        assert grid_column(page, 0, 3, 3) == [f"菏泽市 {HEZE}"] * 2
+        assert grid_column(page, 0, 4, 3) == ["2025Q4", "2025Q4"]
+        assert grid_column(page, 0, 5, 3) == ["— → 100.0%", "— → 60.0%"]
         walk.shot("import-preview")
         write = page.locator("[data-testid=stButton]").filter(has_text="写入数据库")
         expect(write.locator("button")).to_be_enabled()
