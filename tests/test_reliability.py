@@ -355,17 +355,29 @@ def crash_setup(tmp_path_factory):
     catalog = write_catalog(folder)
     base = folder / "base.db"
     database = open_database(load_catalog(catalog), sqlite_url(base))
-    earlier = import_file(database, sheet(key_rows(0, EARLIER_ROWS, lambda k: k)), "earlier.csv")
+    earlier = import_file(
+        database, sheet(key_rows(0, EARLIER_ROWS, lambda k: k)), "earlier.csv", accept_warnings=True
+    )
     assert earlier.written and earlier.inserted == EARLIER_ROWS
     for d in range(20):
-        enter_value(database, LOCAL_OPERATOR, SHARED, county(0), day(d).isoformat(), str(d))
+        enter_value(
+            database,
+            LOCAL_OPERATOR,
+            SHARED,
+            county(0),
+            day(d).isoformat(),
+            str(d),
+            accept_warnings=True,
+        )
     database.engine.dispose()
     big = folder / "big.csv"
     big.write_bytes(sheet(key_rows(EARLIER_ROWS - OVERLAP, CRASH_ROWS, lambda k: k + 1)))
     setup = SimpleNamespace(folder=folder, catalog=catalog, base=base, big=big)
     setup.hook = phase_hook(folder / "hook")
     setup.imported = folder / "imported.db"
-    setup.import_run = _calibrate(setup, base, setup.imported, "import", str(big), "--json")
+    setup.import_run = _calibrate(
+        setup, base, setup.imported, "import", str(big), "--json", "--accept-warnings"
+    )
     result = json.loads(setup.import_run["out"])
     assert (result["inserted"], result["updated"], result["written"]) == (
         CRASH_ROWS - OVERLAP,
@@ -427,7 +439,11 @@ def _kill_trials(setup, source: Path, run: dict, args: tuple[str, ...], trials: 
 
 def _crash_test(setup, figures, command: str, trials: int) -> None:
     if command == "import":
-        source, run, args = setup.base, setup.import_run, ("import", str(setup.big), "--json")
+        source, run, args = (
+            setup.base,
+            setup.import_run,
+            ("import", str(setup.big), "--json", "--accept-warnings"),
+        )
     else:
         source, run, args = setup.imported, setup.undo_run, ("undo", str(setup.import_id))
     landed = _kill_trials(setup, source, run, args, trials, CRASH_SEED + trials)
@@ -585,7 +601,7 @@ def test_the_snapshot_check_sees_a_half_copied_import(tmp_path):
     database = open_database(load_catalog(write_catalog(tmp_path, 2, 3)), sqlite_url(path))
     for n in range(2):
         rows = [(indicator(n), county(1), day(d), d) for d in range(100)]
-        assert import_file(database, sheet(rows), f"f{n}.csv").written
+        assert import_file(database, sheet(rows), f"f{n}.csv", accept_warnings=True).written
     database.engine.dispose()
     assert snapshot_consistency(sqlite_url(path))["observations"] == 200
     with sqlite3.connect(path) as conn:
