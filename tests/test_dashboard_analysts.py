@@ -396,7 +396,7 @@ def test_undoing_an_import_undone_elsewhere_shows_why(database: Database) -> Non
     at.run()
     assert not at.exception
     errors = texts(at.error)
-    assert "第 1 号导入已于" in errors and "already undone" in errors
+    assert "第 1 号导入已于" in errors and "already undone" not in errors  # one language
 
 
 def test_a_busy_database_gives_a_message_and_keeps_the_input(

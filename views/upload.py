@@ -319,7 +319,7 @@ def _undo(import_id: int) -> None:
     try:
         report = undo_import(get_db(), import_id, acting_actor())
     except MetricsError as exc:
-        st.session_state[_key("undo_result")] = {"error": str(exc.args[0] if exc.args else exc)}
+        st.session_state[_key("undo_result")] = {"error": in_lang(exc)}  # the page's language
         return
     st.session_state[_key("undo_result")] = {"report": report}
 
