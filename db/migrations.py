@@ -82,6 +82,24 @@ def _v7_browser_sessions(conn: Connection) -> None:
     Base.metadata.tables["browser_sessions"].create(conn, checkfirst=True)
 
 
+def _v8_pending_year_to_date(conn: Connection) -> None:
+    """Year-to-date flag on observations (issue 13), an index on their source (undo and
+    the demo label look rows up by it), and pending uploads kept across a reload (issue
+    14). A new database got the column and index from models.py in step 1."""
+    columns = {c["name"] for c in inspect(conn).get_columns("observations")}
+    if "year_to_date" not in columns:
+        false = "0" if conn.dialect.name == "sqlite" else "FALSE"
+        conn.execute(
+            text(
+                f"ALTER TABLE observations ADD COLUMN year_to_date BOOLEAN NOT NULL DEFAULT {false}"
+            )
+        )
+    indexes = {i["name"] for i in inspect(conn).get_indexes("observations")}
+    if "ix_observation_source" not in indexes:
+        conn.execute(text("CREATE INDEX ix_observation_source ON observations (source)"))
+    Base.metadata.tables["pending_uploads"].create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "revision sources, session ends, login throttle", _v2_security),
@@ -90,6 +108,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (5, "reporting cycle: reviews and locks", _v5_reviews),
     (6, "causes and remedies of lagging targets", _v6_remedies),
     (7, "dashboard sign-ins bound to a browser cookie", _v7_browser_sessions),
+    (8, "year-to-date flag, source index, pending uploads", _v8_pending_year_to_date),
 ]
 
 LATEST = MIGRATIONS[-1][0]

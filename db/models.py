@@ -25,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 
 class Base(DeclarativeBase):
@@ -116,11 +117,15 @@ class Observation(Base):
     updated_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), nullable=True)
+    # A year-to-date figure (2024年1-9月, 前三季度, 1-9月累计) rather than one of the period
+    # alone: the sheet said so, and a reader must see it (schema version 8).
+    year_to_date: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         UniqueConstraint(
             "indicator_id", "region_code", "period_kind", "period_end", name="uq_observation"
         ),
+        Index("ix_observation_source", "source"),
     )
 
 
@@ -280,3 +285,20 @@ class BrowserSession(Base):
     client: Mapped[str] = mapped_column(String(100))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     revoked_why: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+# --- schema version 8: an import preview that survives a reload --------------------------
+
+
+class PendingUpload(Base):
+    """A file an account has uploaded and previewed but not yet written (db/pending.py):
+    kept so that a reload, or a sign-in on the next morning, brings the preview back
+    instead of losing it. One per account; written over by the next upload, deleted when
+    the file is written or discarded."""
+
+    __tablename__ = "pending_uploads"
+    user_name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    filename: Mapped[str] = mapped_column(Text)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    options: Mapped[dict] = mapped_column(JSON, default=dict)  # sheet, mapping, checkboxes
+    created_at: Mapped[datetime] = mapped_column(DateTime)
