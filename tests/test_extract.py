@@ -573,6 +573,89 @@ def test_a_listed_count_closed_by_deng_is_a_target() -> None:
 
 
 @pytest.mark.parametrize(
+    "body",
+    [
+        "方案部署数据筑基、平台赋能等五大行动和18项工程",  # the plan's own parts
+        "同时明确加强组织领导、强化资金支持等四项保障措施",
+        "将数据大脑作为数字城市建设的1个总抓手",
+        "在数据、平台、应用、安全等4个方面重点发力",
+        "实施三大专项行动，推进12项主要任务",
+    ],
+)
+def test_the_plans_own_parts_are_not_targets(body: str) -> None:
+    assert quantities(body) == []
+
+
+def test_a_built_project_is_still_a_target() -> None:
+    """ "10个示范工程" is what the plan builds, not one of its parts."""
+    assert only("建成10个数字乡村示范工程")["targets"][-1]["value"] == 10
+
+
+def values(text: str) -> list[tuple[float, str, str]]:
+    return [
+        (e["targets"][-1]["value"], e["unit"], str(e["targets"][-1]["by"]))
+        for e in extract(text).entries()
+        if e["kind"] == "quantity"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (  # a present value without a year
+            "到2026年，全市数据中心标准机架达到5万个。截至去年，全市标准机架为2.1万个，"
+            "上架率为60%。",
+            [(5, "万个", "2026-12-31")],
+        ),
+        (  # the last plan period, through the sentence's ；
+            "到2026年，建成数字乡村示范点300个。“十三五”期间，全市建成数字乡村示范点120个；"
+            "培育软件企业300家、电商企业50家。",
+            [(300, "个", "2026-12-31")],
+        ),
+        (  # this year's forecast
+            "预计2024年全市数字经济增加值超3000亿元，增长12%左右。到2026年，全市数字经济"
+            "增加值超过4000亿元。",
+            [(4000, "亿元", "2026-12-31")],
+        ),
+        (
+            "近年来，全市建成智慧社区80个。到2026年，建成智慧社区200个。",
+            [(200, "个", "2026-12-31")],
+        ),
+        (
+            "2021年以来，全市累计建成5G基站6000个。到2026年，建成5G基站1万个。",
+            [(1, "万个", "2026-12-31")],
+        ),
+        (  # a past marker ends at the next deadline
+            "近年来成效明显；到2026年，全市建成5G基站1万个。",
+            [(1, "万个", "2026-12-31")],
+        ),
+        (  # the plan's own period and horizon
+            "到2025年，全面建成数字城市。“十四五”期间，建成数据中心3个。",
+            [(3, "个", "2025-12-31")],
+        ),
+        ("截至2026年底，全市建成5G基站1万个。", [(1, "万个", "2026-12-31")]),
+        ("到2026年，行政村5G通达率预计达到80%。", [(80, "%", "2026-12-31")]),
+    ],
+)
+def test_present_values_and_forecasts_are_not_targets(
+    text: str, found: list[tuple[float, str, str]]
+) -> None:
+    assert values(text) == found
+
+
+def test_double_hundred_percent_is_two_targets() -> None:
+    """ "A和B…实现双100%": one target per subject, and the note says to name each."""
+    found = [
+        e
+        for e in extract("到2026年，规上企业和重点园区数字化改造覆盖率实现双100%。").entries()
+        if e["kind"] == "quantity"
+    ]
+    assert [(e["targets"][-1]["value"], e["unit"]) for e in found] == [(100, "%"), (100, "%")]
+    assert all(e["name"] == "规上企业和重点园区数字化改造覆盖率" for e in found)
+    assert all("双100%" in e["note"] for e in found)
+
+
+@pytest.mark.parametrize(
     ("text", "value", "unit", "by"),
     [
         ("2024年数字化工作要点\n一、网络\n年内新增5G基站800个。\n", 800, "个", "2024-12-31"),

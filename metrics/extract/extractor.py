@@ -11,6 +11,7 @@ count read as a floor).
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from collections import Counter
@@ -19,6 +20,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from metrics.extract.filters import (
+    DONE_AFTER,
+    PROBLEM,
+    STATUS_WORDS,
+    describes,
+    looks_back,
+    qualifies_next,
+)
 from metrics.extract.lexicon import (
     CONTEXT_VERBS,
     DateMention,
@@ -76,7 +85,6 @@ _STATUS_SECTIONS = (
     "现实基础",
     "回顾",
 )
-_STATUS_WORDS = re.compile(r"已|同比|比上年|较上年")
 _GROWTH = re.compile(r"增长|下降|增速|提高|降低")  # rates of change have no level to start from
 
 
@@ -348,10 +356,10 @@ class _Extractor:
             kept: list[Quantity] = []
             for q in qs:
                 head = masked[c0 : q.start]
-                if any(v in head for v in CONTEXT_VERBS) or _describes(head, q, masked[q.end : c1]):
+                if any(v in head for v in CONTEXT_VERBS) or describes(head, q, masked[q.end : c1]):
                     continue
-                if _DONE_AFTER.match(masked[q.end : c1]) or (
-                    not sentence_dated and _PROBLEM.search(masked[s0 : q.start])
+                if DONE_AFTER.match(masked[q.end : c1]) or (
+                    not sentence_dated and PROBLEM.search(masked[s0 : q.start])
                 ):
                     q.status = True  # "16个市地均已展开…", "面临…问题，如…投资就达30万元"
                 if _CHANGE_ONLY.match(head):
@@ -406,9 +414,14 @@ class _Extractor:
                     )
                 )
             for q in kept:
-                q.status = q.status or status or bool(_STATUS_WORDS.search(masked[c0 : q.start]))
+                q.status = (
+                    q.status
+                    or status
+                    or bool(STATUS_WORDS.search(masked[c0 : q.start]))
+                    or looks_back(text, q.start, dates, self.goal_year, self.doc_year)
+                )
             kept.sort(key=lambda q: q.start)
-            kept = [q for i, q in enumerate(kept) if not _qualifies_next(masked, q, kept[i + 1 :])]
+            kept = [q for i, q in enumerate(kept) if not qualifies_next(masked, q, kept[i + 1 :])]
             out.extend(((c0, c1), q) for q in kept)
         return out
 
@@ -523,6 +536,19 @@ class _Extractor:
         )
         proposal.quote = self.quote(para, quote_start, max(proposal.end, q.end))
         self.proposals.append(proposal)
+        if q.unit == "%" and masked[q.start - 1 : q.start] == "双":
+            self.double(proposal, q)
+
+    def double(self, proposal: Proposal, q: Quantity) -> None:
+        """ "A和B覆盖率实现双100%": one target per subject, both named as written."""
+        proposal.name = re.sub(r"(?:实现|达到|达)?双(?:的比例)?$", "", proposal.name)
+        subjects = "；".join(re.split(r"和|与|及|、", proposal.name, maxsplit=1))
+        proposal.notes.append(
+            ("extract.note_double", {"value": f"{plain_number(q.value)}%", "subjects": subjects})
+        )
+        twin = copy.deepcopy(proposal)
+        twin.start += 1  # its own place in the text order, so it is not a repeat of the first
+        self.proposals.append(twin)
 
     def milestones(
         self,
@@ -544,7 +570,7 @@ class _Extractor:
         items: list[dict[str, Any]] = []
         for s0, s1 in sentences(text, para.body, len(text)):
             own = [d for d in dates if s0 <= d.start < s1 and is_deadline(text, d, s0)]
-            if _STATUS_WORDS.search(masked[s0:s1]):
+            if STATUS_WORDS.search(masked[s0:s1]):
                 own = []  # "截至2023年底，已建成…" reports, it does not set a task
             numbers = found_in.get((s0, s1))
             if numbers is None:
@@ -678,24 +704,6 @@ def _clause_start(masked: str, s0: int, pos: int) -> int:
 _PREDICATE = re.compile(r"实现|完成|具备|接入|开展|提交|建成|使用|应用|上线|纳入|配备|建立")
 
 
-def _qualifies_next(masked: str, q: Quantity, rest: list[Quantity]) -> bool:
-    """ "营收超十亿元企业15家": an amount right before a count describes what is counted."""
-    if not rest or q.rule != "number" or not is_measure(q.unit):
-        return False
-    nxt = rest[0]
-    between = masked[q.end : nxt.start]
-    return (
-        nxt.unit not in ("%", "") and not is_measure(nxt.unit) and not re.search(r"[、,;]", between)
-    )
-
-
-# a number that describes what was just listed or the document itself, not a goal:
-# "电子信息、光伏制造2个优势产业", "数据和技术两大优势", "省教育厅等15部门", "提出11项重点任务".
-# A list closed by 等 is not exhaustive, so its count says more: "实现A、B…等六方面的功能"
-# and "制定A、B等十大应用场景解决方案" are targets.
-_ACTORS = re.compile(r"^(?:个)?(?:部门|单位|部委|委办局|厅局)")
-_DOCUMENT_VERB = re.compile(r"(?:提出|明确|部署|包括|涵盖|分为|内含|共有|涉及)了?$")
-_COUNT_WORDS = ("个", "项", "类", "种", "条", "张", "方面", "部", "家", "批")
 # a present value opening a change: "从2020年的3.6万个" / "由11%" … "增加到/增至…"
 _FROM = re.compile(r"(?:从|由)(?:(?P<y>□{4})年(?:底|末)?)?的?$")
 # a clause that only changes a measure named before it: "，增加到2025年的25万个", "增至60%"
@@ -705,28 +713,6 @@ _CHANGE_ONLY = re.compile(
 )
 # a title line: no punctuation, ending with the kind of document
 _TITLE = re.compile(r"(?:方案|规划|要点|计划|意见|办法|通知|纲要)(?:\([^()]*\))?$")
-# a sentence about difficulties: its numbers illustrate them ("面临…问题，如…投资就达30万元")
-_PROBLEM = re.compile(r"面临|困难|短板|瓶颈|不足之处")
-# a count that reports what is already so: "全省16个市地均已展开…"
-_DONE_AFTER = re.compile(r"^[^,;:]{0,8}?(?:均已|已经|已)")
-
-
-def _describes(head: str, q: Quantity, after: str) -> bool:
-    """Whether the count right after `head` (its clause so far) describes, not targets."""
-    head = head.replace(MASK, "")
-    if q.value is None or q.rule != "number":
-        return False
-    if head.endswith("等") and _ACTORS.match(q.unit + after):
-        return True
-    if _DOCUMENT_VERB.search(head) or (head.endswith("对") and re.search(r"[作做]出|进行", after)):
-        return True  # "提出11项重点任务", "对9个方面的重点任务作出了部署"
-    small_count = q.value.is_integer() and 2 <= q.value <= 10
-    if not small_count or not (q.numeral.endswith("大") or q.unit in _COUNT_WORDS):
-        return False
-    if head.endswith("等") or op_before(head)[0]:
-        return False  # "A、B等十大…", "建成A、B不少于3个" set a number
-    items = head.split("、") if "、" in head else re.split(r"和|与|及", head)
-    return len(items) == q.value
 
 
 _MEASURE_END = re.compile(r"(?:数量|总数|数|率|比例|比重|占比|规模)$")
