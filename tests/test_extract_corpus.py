@@ -8,8 +8,9 @@ were written by reading the text, before looking at what the extractor proposes.
 
 A proposal is right when value (or low/high), unit, op and deadline equal a label's;
 each stage of a multi-stage proposal counts as one proposed target, and each label
-and each proposed target is matched at most once. Files marked `holdout: true` were
-not read while the rules were tuned: their figures are reported apart.
+and each proposed target is matched at most once. Files marked `holdout: N` were not read
+while the rules were tuned before round N (`true` is round 1): each round's figures are
+reported apart, and the rules were tuned on round 1 afterwards, never on round 2.
 
 Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`.
 """
@@ -38,10 +39,13 @@ TABLE_END = "<!-- corpus-table:end -->"
 RECALL_FLOOR = 0.90
 PRECISION_FLOOR = 0.80
 FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
-# The held-out files meet the recall goal but not yet the precision goal (measured 67.6%
-# when they were first scored, see docs/extract.md): this floor keeps that from getting
-# worse; raise it to PRECISION_FLOOR once new rules, tuned on other texts, get there.
-HELD_OUT_PRECISION_FLOOR = 0.65
+# Each group's figures as measured (docs/extract.md), rounded down: a regression fails.
+# 0: the files the rules were tuned on; 1: the first held-out round (04, 07, 11, 13, 17, 18),
+# scored unseen at 95.8% / 67.6%, then tuned on; 2: the second round (22–30), scored unseen
+# after that tuning and never tuned on. Round 2 misses the precision goal (see the doc).
+GROUPS = {0: "tuned on", 1: "held out, round 1 (since tuned on)", 2: "held out, round 2"}
+GROUP_FLOORS = {0: (1.00, 1.00), 1: (1.00, 1.00), 2: (1.00, 0.60)}  # (recall, precision)
+ALL_FLOORS = (1.00, 0.83)
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ class Target:
 class FileScore:
     name: str
     source: str
-    holdout: bool
+    holdout: int  # 0: tuned on; 1, 2…: the round in which the file was first held out
     labels: int
     proposed: int
     correct: int
@@ -152,7 +156,7 @@ def score_file(txt: Path) -> FileScore:
     return FileScore(
         txt.stem,
         header["source"],
-        bool(header.get("holdout")),
+        int(header.get("holdout") or 0),
         len(labels),
         len(proposals),
         len(used),
@@ -189,13 +193,11 @@ def table(scores: list[FileScore]) -> str:
         recall = f"{s.recall:.0%}" if s.labels else "–"
         precision = f"{s.precision:.0%}" if s.proposed else "–"
         lines.append(
-            f"| {name} | {'yes' if s.holdout else ''} | {s.labels} | {s.proposed} | {s.correct} "
+            f"| {name} | {s.holdout or ''} | {s.labels} | {s.proposed} | {s.correct} "
             f"| {recall} | {precision} |"
         )
-    tuned = [s for s in scores if not s.holdout]
-    held = [s for s in scores if s.holdout]
-    lines.append(_total_row("tuned on", tuned))
-    lines.append(_total_row("held out", held))
+    for group, label in GROUPS.items():
+        lines.append(_total_row(label, [s for s in scores if s.holdout == group]))
     lines.append(_total_row("all", scores))
     return "\n".join(lines)
 
@@ -237,27 +239,41 @@ def test_corpus_is_large_and_labelled() -> None:
     assert any(labelled(t.with_suffix(".yaml"))[0].get("holdout") for t in files)
 
 
-def test_recall_and_precision_on_real_plans(scores: list[FileScore]) -> None:
-    """≥90% of the labelled targets proposed right; fewer than one proposal in five wrong."""
-    print("\n\nExtractor on the real-plan corpus (tests/extract_corpus):\n")
-    print(table(scores))
-    print(details(scores))
+def _rates(scores: list[FileScore]) -> tuple[float, float]:
     labels = sum(s.labels for s in scores)
     proposals = sum(s.proposed for s in scores)
     correct = sum(s.correct for s in scores)
-    assert correct / labels >= RECALL_FLOOR, f"recall {correct / labels:.1%}"
-    assert correct / proposals >= PRECISION_FLOOR, f"precision {correct / proposals:.1%}"
+    return correct / labels, correct / proposals
 
 
-def test_held_out_files_meet_the_floors(scores: list[FileScore]) -> None:
-    """The files the rules were not tuned on, on their own: ≥90% recall; precision not
-    below what was first measured (the 80% goal is not met yet on them)."""
-    held = [s for s in scores if s.holdout]
-    labels = sum(s.labels for s in held)
-    proposals = sum(s.proposed for s in held)
-    correct = sum(s.correct for s in held)
-    assert labels and correct / labels >= RECALL_FLOOR, details(held)
-    assert proposals and correct / proposals >= HELD_OUT_PRECISION_FLOOR, details(held)
+def test_recall_and_precision_on_real_plans(scores: list[FileScore]) -> None:
+    """Over all files: ≥90% of the labelled targets proposed right, fewer than one proposal
+    in five wrong, and not below what was measured."""
+    print("\n\nExtractor on the real-plan corpus (tests/extract_corpus):\n")
+    print(table(scores))
+    print(details(scores))
+    recall, precision = _rates(scores)
+    assert recall >= max(RECALL_FLOOR, ALL_FLOORS[0]), f"recall {recall:.1%}"
+    assert precision >= max(PRECISION_FLOOR, ALL_FLOORS[1]), f"precision {precision:.1%}"
+
+
+@pytest.mark.parametrize("group", list(GROUPS), ids=lambda g: GROUPS[g])
+def test_each_group_keeps_its_measured_figures(scores: list[FileScore], group: int) -> None:
+    """Tuned files and each held-out round on their own, at the figures measured."""
+    files = [s for s in scores if s.holdout == group]
+    assert files, GROUPS[group]
+    recall, precision = _rates(files)
+    recall_floor, precision_floor = GROUP_FLOORS[group]
+    assert recall >= recall_floor, (f"recall {recall:.1%}", details(files))
+    assert precision >= precision_floor, (f"precision {precision:.1%}", details(files))
+
+
+def test_held_out_recall_meets_the_goal(scores: list[FileScore]) -> None:
+    """Every held-out round: ≥90% of its targets proposed right (the issue's recall goal)."""
+    for group in GROUPS:
+        if group:
+            recall, _ = _rates([s for s in scores if s.holdout == group])
+            assert recall >= RECALL_FLOOR, GROUPS[group]
 
 
 def test_no_file_is_mostly_missed(scores: list[FileScore]) -> None:
