@@ -3,9 +3,10 @@
 The dashboard's extract page hands over the reviewed plan header and entries; this module
 checks them with the catalog's own loader, writes `plans/<plan-id>.yaml` next to the
 catalog, adds it to the catalog's `include:` list, syncs the database so the new
-indicators show at once, and records the addition in the audit log. A plan that does not
-validate changes nothing: no file is left behind, config.yaml keeps its text and the
-database its rows.
+indicators show at once, and records the addition in the audit log, in the sync's own
+transaction. A plan that does not validate, or whose sync or audit row cannot be written,
+changes nothing: no file is left behind, config.yaml keeps its text and the database its
+rows.
 """
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import delete
 
 from db import audit
 from db.engine import Database
+from db.models import Indicator, Plan, Region, TargetStage
 from db.permissions import Actor, require_admin
-from db.sync import SyncResult, sync_catalog
+from db.sync import SyncResult
+from db.sync import _rows as sync_rows
+from db.sync import _upsert as upsert
 from metrics.catalog import ID_RE, CatalogError, parse_catalog
 from metrics.errors import Conflict, InvalidInput
 from metrics.extract import catalog_yaml, review_problems
@@ -116,6 +121,7 @@ def add_plan(
         raise InvalidInput("\n".join(problems))
     new_config = with_include(config_text, name)
 
+    made_dir = not target.parent.exists()
     target.parent.mkdir(exist_ok=True)
     target.write_text(plan_text, encoding="utf-8")
     old_catalog = db.catalog
@@ -124,23 +130,53 @@ def add_plan(
         _write_atomic(config_path, new_config)
         db.catalog = catalog
         try:
-            result = sync_catalog(db, actor)
-            with db.write() as conn:
-                audit.record(
-                    conn,
-                    actor.name,
-                    "plan_added",
-                    plan=plan_id,
-                    file=name,
-                    indicators=[e["id"] for e in entries],
-                )
+            result = _sync_and_record(db, actor, plan_id, name, [e["id"] for e in entries])
         except BaseException:
             _write_atomic(config_path, config_text)
             db.catalog = old_catalog
             raise
     except BaseException as exc:
         target.unlink(missing_ok=True)
+        if made_dir and not any(target.parent.iterdir()):
+            target.parent.rmdir()
         if isinstance(exc, CatalogError):
             raise InvalidInput(str(exc)) from None
         raise
     return AddedPlan(plan_id, target, len(entries), result)
+
+
+def _sync_and_record(
+    db: Database, actor: Actor, plan_id: str, name: str, indicator_ids: list[str]
+) -> SyncResult:
+    """The catalog sync and the `plan_added` audit row in ONE transaction: if either fails,
+    neither the new catalog rows nor the audit rows land (the caller then restores the files).
+
+    This is `db.sync.sync_catalog`'s body on the caller's connection: that function opens
+    its own transaction, so calling it and then auditing would be two."""
+    require_admin(actor)
+    regions, plans, indicators, stages = sync_rows(db)
+    with db.write() as conn:
+        upsert(conn, Region.__table__, "code", regions)
+        upsert(conn, Plan.__table__, "id", plans)
+        new, changed, gone = upsert(conn, Indicator.__table__, "id", indicators)
+        touched = new | changed
+        if touched:
+            conn.execute(delete(TargetStage).where(TargetStage.indicator_id.in_(touched)))
+            conn.execute(TargetStage.__table__.insert(), [s for i in touched for s in stages[i]])
+        result = SyncResult(
+            len(new), len(changed), len(gone), len(indicators) - len(new) - len(changed)
+        )
+        if result.wrote:
+            Database.mark_changed(conn)
+            audit.record(
+                conn,
+                actor.name,
+                "catalog_sync",
+                added=sorted(new),
+                changed=sorted(changed),
+                retired=sorted(gone),
+            )
+        audit.record(
+            conn, actor.name, "plan_added", plan=plan_id, file=name, indicators=indicator_ids
+        )
+    return result

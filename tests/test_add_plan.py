@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from db.models import AuditEntry, Indicator
+from db.models import AuditEntry, Indicator, Plan
 from db.permissions import LOCAL_OPERATOR, Actor
 from db.plans import add_plan, with_include
 from metrics.catalog import load_catalog
@@ -105,6 +105,41 @@ def test_a_plan_that_does_not_validate_changes_nothing(
     assert says in str(raised.value) and " / " in str(raised.value)
     assert "unknown plan" not in str(raised.value).lower() or plan["id"] != PLAN["id"]
     unchanged(db, small_catalog_path, before, rows)
+
+
+@pytest.mark.parametrize("failing", ["plan_added", "catalog_sync"])
+def test_a_failing_audit_or_sync_write_changes_nothing(
+    db, small_catalog_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """The sync and its audit rows are one transaction: when the `plan_added` row (after
+    the sync's rows) or the sync's own `catalog_sync` row cannot be written, no catalog row,
+    no audit row, no plan file and no include line is left."""
+    from db import plans
+
+    real = plans.audit.record
+
+    def record(conn, user: str, action: str, **detail: Any) -> None:  # type: ignore[no-untyped-def]
+        if action == failing:
+            raise RuntimeError(f"audit write failed ({action})")
+        real(conn, user, action, **detail)
+
+    monkeypatch.setattr(plans.audit, "record", record)
+    before = small_catalog_path.read_text(encoding="utf-8")
+    catalog_before = db.catalog
+    with db.engine.connect() as conn:
+        rows = len(conn.scalars(select(Indicator.id)).all())
+        log = len(conn.scalars(select(AuditEntry.id)).all())
+    with pytest.raises(RuntimeError, match=failing):
+        add_plan(db, LOCAL_OPERATOR, small_catalog_path, PLAN, [entry(1), entry(2)])
+    unchanged(db, small_catalog_path, before, rows)
+    assert not (small_catalog_path.parent / "plans").exists()  # not even an empty folder
+    assert db.catalog is catalog_before
+    with db.engine.connect() as conn:
+        assert len(conn.scalars(select(AuditEntry.id)).all()) == log
+        assert "heze-2026-digital" not in set(conn.scalars(select(Plan.id)))
+    monkeypatch.undo()  # the same plan can then be added
+    add_plan(db, LOCAL_OPERATOR, small_catalog_path, PLAN, [entry(1)])
+    assert (small_catalog_path.parent / "plans" / "heze-2026-digital.yaml").exists()
 
 
 def test_only_an_admin_adds_a_plan(db, small_catalog_path: Path) -> None:
