@@ -7,12 +7,12 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Date, DateTime, Float, String, func, select
+from sqlalchemy import Connection, Date, DateTime, Float, String, and_, func, select
 
 from db.engine import Database
 from db.models import AuditEntry, Import, Indicator, Observation, Revision
-from db.reviews import REV, approved_observations
-from db.status_cache import cached_status
+from db.reviews import KEY, REV
+from db.status_cache import cached_status, review_mark
 from metrics.demo import DEMO_SOURCE
 from metrics.progress import evaluate
 from metrics.schedule import owed
@@ -133,17 +133,20 @@ def _builder(type_: object) -> _Plain:
     return _Plain()
 
 
-def data_version(db: Database) -> tuple[int, int, int]:
-    """Changes whenever observations change: the key for the dashboard's caches, so a
-    write in another process (CLI import, another analyst) is seen on the next rerun.
+def data_version(db: Database) -> tuple[int, int, int, int]:
+    """Changes whenever observations or review decisions change: the key for the
+    dashboard's caches, so a write or a review in another process (CLI import, another
+    analyst, a reviewer) is seen on the next rerun.
 
-    Made of maxima only, so it costs three index look-ups however many observations
+    Made of maxima only, so it costs four index look-ups however many observations
     there are (a COUNT would scan them all, twice per page view). Every write in
     db.writes either adds observations (their ids exceed every id present) or records
     revisions (an update, an undo's restore or delete), and an undo also marks its
     import undone; the highest revision id and the undone count never go down, so two
-    different states never share a key. The first number is 0 exactly when there is no
-    observation."""
+    different states never share a key. The last number is the last review decision
+    (db.status_cache.review_mark): with settings.chart_values: approved a review changes
+    what leaders see without changing a value. The first number is 0 exactly when there
+    is no observation."""
     with db.read() as conn:
         # Separate scalar subqueries: a plain select over two tables would be a cross join.
         row = conn.execute(
@@ -153,7 +156,8 @@ def data_version(db: Database) -> tuple[int, int, int]:
                 select(func.count(Import.id)).where(Import.status == "undone").scalar_subquery(),
             )
         ).one()
-    return (row[0] or 0, (row[0] or 0) * 1_000_003 + (row[1] or 0), row[2] or 0)
+        reviewed = review_mark(conn)
+    return (row[0] or 0, (row[0] or 0) * 1_000_003 + (row[1] or 0), row[2] or 0, reviewed)
 
 
 def observations(db: Database, indicator_ids: list[str] | None = None) -> pd.DataFrame:
@@ -361,14 +365,38 @@ def status(db: Database, as_of: date | None = None) -> pd.DataFrame:
 
     day = as_of or date.today()
     if db.catalog.settings.chart_values == "approved":
-        # Only reviewed-and-approved values (db/cycle.py); review decisions are not part of
-        # the shared cache's data version, so this is computed directly.
-        return evaluate(db.catalog, approved_observations(db), day)
+        # Only reviewed-and-approved values (db/cycle.py): the review decisions are part of
+        # the frame's key, so an approval made in any process shows at once.
+        def approved(indicator_ids: list[str] | None) -> pd.DataFrame:
+            return evaluate(db.catalog, approved_observations(db, indicator_ids), day)
+
+        return cached_status(db, day, approved, reviewed=True)
 
     def compute(indicator_ids: list[str] | None) -> pd.DataFrame:
         return evaluate(db.catalog, observations(db, indicator_ids), day)
 
     return cached_status(db, day, compute)
+
+
+def approved_observations(db: Database, indicator_ids: list[str] | None = None) -> pd.DataFrame:
+    """The progress engine's input restricted to approved values (what leaders see when
+    `settings.chart_values` is "approved"): a value approved and not changed since
+    (db.reviews.submissions derives the same state). Read from the reviews table, joined
+    to the observations on their unique key, so only reviewed values are read."""
+    names = ["indicator_id", "region_code", "period_kind", "period_end", "value"]
+    stmt = (
+        select(*[OBS.c[k] for k in KEY], OBS.c.value)
+        .select_from(REV.join(OBS, and_(*[OBS.c[k] == REV.c[k] for k in KEY])))
+        .where(REV.c.state == "approved", OBS.c.updated_at <= REV.c.reviewed_at)
+        .order_by(*[OBS.c[k] for k in KEY])
+    )
+    if indicator_ids is not None:
+        stmt = stmt.where(REV.c.indicator_id.in_(indicator_ids))
+    with db.read() as conn:
+        frame = bulk_frame(conn, stmt, names)
+    frame["period_end"] = pd.to_datetime(frame["period_end"])
+    frame["value"] = frame["value"].astype(float)
+    return frame
 
 
 def has_demo_data(db: Database) -> bool:
@@ -406,9 +434,8 @@ def overdue_unreported(db: Database, as_of: date) -> pd.DataFrame:
 
 
 def review_version(db: Database) -> str:
-    """Changes whenever a review decision is recorded (approve, return; a value changed
-    after its review is already in data_version): the cache key of the review states.
-    One aggregate over the reviews table, which holds a row per reviewed key only."""
+    """Changes whenever a review decision is recorded (approve, return, lock, unlock; a
+    value changed after its review is already in data_version): the cache key of the
+    review states. One index look-up (db.status_cache.review_mark)."""
     with db.read() as conn:
-        count, last = conn.execute(select(func.count(REV.c.id), func.max(REV.c.reviewed_at))).one()
-    return f"{count}:{last}"
+        return str(review_mark(conn))

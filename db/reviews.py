@@ -123,22 +123,6 @@ def submissions(
     return frame
 
 
-def approved_observations(db: Database) -> pd.DataFrame:
-    """The progress engine's input restricted to approved values: what leaders see when
-    `settings.chart_values` is "approved"."""
-    sub = submissions(db)
-    sub = sub[sub.review_state == "approved"]
-    return pd.DataFrame(
-        {
-            "indicator_id": sub.indicator_id,
-            "region_code": sub.region_code,
-            "period_kind": sub.period_kind,
-            "period_end": sub.period_end,
-            "value": sub.value.astype(float),
-        }
-    ).reset_index(drop=True)
-
-
 # --- the write path's lock check ------------------------------------------------------------
 
 

@@ -9,7 +9,10 @@ the last one kept: only the changed indicators are read and evaluated again (an 
 status depends on its own observations only).
 
 The key is read from the database on every call (three index look-ups), so a write made
-through any process is seen by every other on its next call. A frame is stored only when
+through any process is seen by every other on its next call. With settings.chart_values:
+approved the frame counts approved values only, so the last review decision (an index
+look-up in the audit log) is part of its key too: an approval or a return made in any
+process is seen as promptly as a write. A frame is stored only when
 the version read after computing it equals the one read before (no write landed in
 between), so a key never holds a frame of another state.
 """
@@ -35,13 +38,16 @@ from sqlalchemy import exc as sa_exc
 
 from db import audit
 from db.engine import BUSY_TIMEOUT_MS, Database
-from db.models import Import, Observation, Revision, StatusCache
+from db.models import AuditEntry, Import, Observation, Revision, StatusCache
 from metrics.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
 OBS = Observation.__table__
 TBL = StatusCache.__table__
+AUDIT = AuditEntry.__table__
+#: The audited actions that change a value's review state or its lock (db/cycle.py).
+REVIEW_ACTIONS = ("review_approve", "review_return", "lock", "unlock")
 # Beyond this share of the catalog's indicators changed (and more than a handful), a full
 # evaluation is cheaper than reading the changed ones by id and merging.
 INCREMENTAL_MAX_SHARE = 0.25
@@ -80,6 +86,27 @@ def read_version(conn: Connection) -> Version:
         )
     ).one()
     return Version(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))
+
+
+def review_mark(conn: Connection) -> int:
+    """The last review decision (approve, return, lock, unlock): the highest audit-log id of
+    those actions. db.cycle audits every decision in the transaction that makes it and the
+    log is never pruned, so this grows with every decision made by any process; an index
+    look-up on the action, however many values were reviewed. 0 before the first."""
+    stmt = select(func.max(AUDIT.c.id)).where(AUDIT.c.action.in_(REVIEW_ACTIONS))
+    return int(conn.scalar(stmt) or 0)
+
+
+#: Marks the digests of frames that depend on review decisions (settings.chart_values:
+#: approved): the catalog's digest, shortened, then the review mark.
+_REVIEWED = "~r"
+
+
+def reviewed_digest(digest: str, mark: int) -> str:
+    """The key of a frame of approved values only: what decides it is the catalog, the
+    observations (the version) and the review decisions (the mark). 64 characters, as the
+    column; frames of older marks share the prefix, so a newer one replaces them."""
+    return f"{digest[:44]}{_REVIEWED}{mark:018d}"
 
 
 _digests: dict[int, tuple[Catalog, str]] = {}
@@ -240,12 +267,20 @@ class Stats:
 STATS = Stats()
 
 
-def cached_status(db: Database, as_of: date, compute: Compute) -> pd.DataFrame:
+def cached_status(
+    db: Database, as_of: date, compute: Compute, reviewed: bool = False
+) -> pd.DataFrame:
     """The status frame for the current data, from this process's memo, else the shared
-    table, else computed (incrementally when few indicators changed) and stored."""
-    digest = catalog_digest(db.catalog)
+    table, else computed (incrementally when few indicators changed) and stored.
+
+    reviewed: the frame also depends on review decisions (only approved values count), so
+    the last decision is part of its key: a decision made in any process is seen at once."""
     with db.read() as conn:
         version = read_version(conn)
+        mark = review_mark(conn) if reviewed else None
+        digest = catalog_digest(db.catalog)
+        if mark is not None:
+            digest = reviewed_digest(digest, mark)
         key = (digest, as_of, version)
         if key in _MEMO:
             STATS.memo += 1
@@ -280,6 +315,7 @@ def cached_status(db: Database, as_of: date, compute: Compute) -> pd.DataFrame:
 
     with db.read() as conn:
         unchanged = read_version(conn) == version
+        unchanged = unchanged and (mark is None or review_mark(conn) == mark)
     if unchanged:  # the rows read were this version's: keep the frame under its key
         _memo_put(key, frame)
         _store(db, digest, as_of, version, frame)
@@ -313,6 +349,14 @@ def _store(db: Database, digest: str, as_of: date, version: Version, frame: pd.D
                 | (TBL.c.undone < version.undone),
             )
         )
+        if digest[44:46] == _REVIEWED:  # and so are the frames of earlier review decisions
+            conn.execute(
+                delete(TBL).where(
+                    TBL.c.catalog_digest.startswith(digest[:46], autoescape=True),
+                    TBL.c.catalog_digest < digest,
+                    TBL.c.as_of == as_of,
+                )
+            )
         conn.execute(
             delete(TBL).where(
                 and_(TBL.c.as_of != as_of, TBL.c.computed_at < audit.now() - KEEP_OTHER_DATES)

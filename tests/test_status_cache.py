@@ -17,10 +17,13 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from db import queries, status_cache
-from db.writes import import_file, undo_import
+from db import cycle, queries, reviews, status_cache
+from db.connect import open_database
+from db.permissions import Actor
+from db.writes import enter_value, import_file, undo_import
+from metrics.catalog import load_catalog
 from metrics.progress import evaluate
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SMALL_CATALOG
 
 AS_OF = date(2025, 6, 30)
 SHARE = "heze-2023-digital-gov.data-service-share"
@@ -126,6 +129,96 @@ def test_the_frame_survives_parquet_with_its_dtypes(db):
     frame = full(db)
     back = status_cache.from_bytes(status_cache.to_bytes(frame))
     pd.testing.assert_frame_equal(back, frame)
+
+
+# --- settings.chart_values: approved — review decisions are part of the key ----------------
+
+ANALYST = Actor("bdb", "analyst", units=("市大数据局",))
+REVIEWER = Actor("coord", "reviewer")
+Q3 = (SHARE, "371700", "2025Q3")
+AFTER_Q3 = date(2025, 10, 20)
+
+
+@pytest.fixture
+def approved_catalog_path(tmp_path):  # type: ignore[no-untyped-def]
+    path = tmp_path / "approved.yaml"
+    path.write_text("settings:\n  chart_values: approved\n" + SMALL_CATALOG, encoding="utf-8")
+    return path
+
+
+def _share_status(db) -> str:  # type: ignore[no-untyped-def]
+    frame = queries.status(db, AFTER_Q3)
+    return str(frame[frame.indicator == SHARE].status.iloc[0])
+
+
+def test_a_review_through_one_database_object_shows_in_the_others_status_at_once(
+    db_url, approved_catalog_path
+):
+    """Two Database objects on one database (two servers): an approval or a return made
+    through one changes the other's status and data version on its very next call, with no
+    value written in between."""
+    a = open_database(load_catalog(approved_catalog_path), db_url)
+    b = open_database(load_catalog(approved_catalog_path), db_url)
+    try:
+        assert enter_value(a, ANALYST, *Q3, "40").written
+        assert _share_status(a) == _share_status(b) == "no_data"  # not approved yet
+        version = queries.data_version(b)
+        cycle.approve(a, REVIEWER, [Q3])
+        assert queries.data_version(b) != version  # the pages' caches are keyed by it
+        status_cache.clear_memo()  # b as another process finds it: nothing in memory
+        stored = status_cache.STATS.stored
+        assert _share_status(a) != "no_data"  # a computes and stores the approved frame
+        status_cache.clear_memo()
+        assert _share_status(b) == _share_status(a)  # b reads a's frame back
+        assert status_cache.STATS.stored == stored + 1
+        cycle.return_values(a, REVIEWER, [Q3], "数据来源不明")
+        assert _share_status(b) == "no_data"  # returned: no longer counted
+        cycle.approve(a, REVIEWER, [Q3])
+        assert _share_status(b) != "no_data"
+        assert enter_value(a, ANALYST, *Q3, "41").written  # changed after its approval
+        assert _share_status(b) == "no_data"
+    finally:
+        a.engine.dispose()
+        b.engine.dispose()
+
+
+def test_only_one_frame_per_date_is_kept_across_review_decisions(db_url, approved_catalog_path):
+    db = open_database(load_catalog(approved_catalog_path), db_url)
+    try:
+        assert enter_value(db, ANALYST, *Q3, "40").written
+        for _ in range(3):
+            queries.status(db, AFTER_Q3)
+            cycle.approve(db, REVIEWER, [Q3])
+        queries.status(db, AFTER_Q3)
+        assert stored_rows(db) == 1
+    finally:
+        db.engine.dispose()
+
+
+def test_approved_values_are_those_the_review_states_call_approved(db_url, approved_catalog_path):
+    """The engine's input read from the reviews table equals the approved rows of
+    db.reviews.submissions (the state every page shows): approved, returned, changed after
+    approval, never reviewed."""
+    db = open_database(load_catalog(approved_catalog_path), db_url)
+    try:
+        for period, value in (("2025Q1", "30"), ("2025Q2", "35"), ("2025Q3", "40")):
+            assert enter_value(db, ANALYST, SHARE, "371700", period, value).written
+        assert enter_value(db, ANALYST, SHARE, "371700", "2024Q4", "20").written
+        cycle.approve(db, REVIEWER, [(SHARE, "371700", p) for p in ("2025Q1", "2025Q2", "2024Q4")])
+        cycle.return_values(db, REVIEWER, [(SHARE, "371700", "2025Q1")], "请核实")
+        assert enter_value(db, ANALYST, SHARE, "371700", "2024Q4", "21").written
+        sub = reviews.submissions(db)
+        want = sub[sub.review_state == "approved"][reviews.KEY + ["value"]]
+        got = queries.approved_observations(db)
+        assert got["period_end"].dt.strftime("%Y-%m-%d").tolist() == ["2025-06-30"]
+        pd.testing.assert_frame_equal(
+            got.reset_index(drop=True),
+            want.reset_index(drop=True).astype({"value": float}),
+            check_dtype=False,
+        )
+        assert queries.approved_observations(db, ["no-such-indicator"]).empty
+    finally:
+        db.engine.dispose()
 
 
 # --- two dashboard processes on one database ----------------------------------------------
