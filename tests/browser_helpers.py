@@ -337,3 +337,96 @@ class Walk:
             with contextlib.suppress(Exception):
                 self.shot("FAILED")
             raise
+
+
+# --- the server and the browser, as every browser test module sets them up --------------------
+
+
+def copy_config(tmp: Path) -> Path:
+    """A copy of the repository's config.yaml in `tmp`: the server's catalog, not the tree's."""
+    config = tmp / "config.yaml"
+    shutil.copy(ROOT / "config.yaml", config)
+    return config
+
+
+def server_env(tmp: Path, config: Path) -> dict[str, str]:
+    """The environment of `python -m metrics` and the server: `config`, a SQLite file in
+    `tmp` (METRICS_DATABASE_URL), no usage statistics, unbuffered output for the log."""
+    env = dict(os.environ)
+    env.update(
+        METRICS_CONFIG=str(config),
+        METRICS_DATABASE_URL=f"sqlite:///{tmp / 'metrics.db'}",
+        STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def add_user(env: dict[str, str], name: str, role: str, *options: str, password: str) -> None:
+    """`python -m metrics user add NAME --role ROLE OPTIONS… --password-stdin`."""
+    run_cli(
+        ["user", "add", name, "--role", role, *options, "--password-stdin"], env, password + "\n"
+    )
+
+
+def serving(env: dict[str, str], tmp: Path) -> Iterator[Server]:
+    """The body of a module's `server` fixture (`yield from serving(env, tmp)`): the
+    dashboard started on `env`, its log in `tmp`, always stopped."""
+    srv = Server(env=env, log_path=tmp / "streamlit.log")
+    try:
+        srv.start()
+        yield srv
+    finally:
+        srv.stop()
+
+
+def launched_chromium(sync_api: Any) -> Iterator[Any]:
+    """Debian's chromium launched once, `expect` bounded (the `chromium` fixture's body)."""
+    sync_api.expect.set_options(timeout=EXPECT_MS)
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def new_context(chromium: Any, width: int = 1400, height: int = 1000, **options: Any) -> Any:
+    """A fresh browser context (no cookies: each page a new Streamlit session) in Chinese,
+    with the bounded waits; `options` go to playwright's new_context (is_mobile, …)."""
+    context = chromium.new_context(
+        viewport={"width": width, "height": height}, locale="zh-CN", **options
+    )
+    context.set_default_timeout(ACTION_MS)
+    context.set_default_navigation_timeout(FIRST_LOAD_MS)
+    return context
+
+
+def one_page(chromium: Any, **options: Any) -> Iterator[Any]:
+    """A page of its own new_context(…), closed after (the body of a `tab` fixture)."""
+    context = new_context(chromium, **options)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@contextlib.contextmanager
+def walked_page(chromium: Any, name: str, **options: Any) -> Iterator[tuple[Any, Walk]]:
+    """A page of its own context and its Walk, recording: a failure leaves a screenshot,
+    then the context is closed."""
+    context = new_context(chromium, **options)
+    page = context.new_page()
+    walk = Walk(page, name)
+    try:
+        with walk.recording():
+            yield page, walk
+    finally:
+        context.close()
+
+
+def sign_in(page: Any, base: str, name: str, password: str, lands_on: str) -> None:
+    """login(…), then wait (first-load bounded) for the page a role lands on to draw."""
+    login(page, base, name, password)
+    page.wait_for_selector(lands_on, timeout=FIRST_LOAD_MS)
+    settle(page)

@@ -164,3 +164,22 @@ def db(db_url: str, small_catalog):
     database = open_database(small_catalog, db_url)
     yield database
     database.engine.dispose()
+
+
+# --- browser tests (tests/browser_helpers.py): one playwright and one chromium per module ---
+
+
+@pytest.fixture(scope="module")
+def sync_api():
+    """Playwright's sync API, or a skip (a failure where METRICS_REQUIRE_BROWSER is set)."""
+    from tests.browser_helpers import require_browser
+
+    return require_browser()
+
+
+@pytest.fixture(scope="module")
+def chromium(sync_api):
+    """Debian's chromium, launched once for the module that asks for it."""
+    from tests.browser_helpers import launched_chromium
+
+    yield from launched_chromium(sync_api)

@@ -15,9 +15,7 @@ without chromium or playwright, unless METRICS_REQUIRE_BROWSER is set (CI), then
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -27,16 +25,12 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.browser_helpers import (
-    ACTION_MS,
-    CHROMIUM,
-    EXPECT_MS,
-    FIRST_LOAD_MS,
-    LAUNCH_ARGS,
-    ROOT,
     Server,
     Walk,
+    add_user,
     choose,
     cjk_glyphs_drawn,
+    copy_config,
     fresh_artifacts,
     grid_column,
     login,
@@ -44,9 +38,11 @@ from tests.browser_helpers import (
     multiselect,
     nav,
     no_exception,
+    one_page,
     open_page,
-    require_browser,
     run_cli,
+    server_env,
+    serving,
     settle,
 )
 
@@ -71,65 +67,24 @@ CHART_READY = "[data-testid=stPlotlyChart] .js-plotly-plot .main-svg"
 
 
 @pytest.fixture(scope="module")
-def sync_api() -> Any:
-    return require_browser()
-
-
-@pytest.fixture(scope="module")
 def server(sync_api: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The dashboard on demo data, started once for the module and always stopped."""
     fresh_artifacts()
     tmp = tmp_path_factory.mktemp("browser")
-    config = tmp / "config.yaml"
-    shutil.copy(ROOT / "config.yaml", config)
-    env = dict(os.environ)
-    env.update(
-        METRICS_CONFIG=str(config),
-        METRICS_DATABASE_URL=f"sqlite:///{tmp / 'metrics.db'}",
-        STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
-        PYTHONUNBUFFERED="1",
-    )
+    env = server_env(tmp, copy_config(tmp))
     run_cli(["init"], env)
     run_cli(["demo"], env)
-    run_cli(["user", "add", ADMIN, "--role", "admin", "--password-stdin"], env, PASSWORD + "\n")
+    add_user(env, ADMIN, "admin", password=PASSWORD)
     units = [arg for unit in ANALYST_UNITS for arg in ("--unit", unit)]
-    run_cli(
-        # the units are Heze's: a unit name found in several cities needs its city
-        ["user", "add", ANALYST, "--role", "analyst", *units, "--region", HEZE]
-        + ["--password-stdin"],
-        env,
-        PASSWORD + "\n",
-    )
-    srv = Server(env=env, log_path=tmp / "streamlit.log")
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.stop()
-
-
-@pytest.fixture(scope="module")
-def chromium(sync_api: Any) -> Iterator[Any]:
-    sync_api.expect.set_options(timeout=EXPECT_MS)
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    # the units are Heze's: a unit name found in several cities needs its city
+    add_user(env, ANALYST, "analyst", *units, "--region", HEZE, password=PASSWORD)
+    yield from serving(env, tmp)
 
 
 @pytest.fixture
 def tab(chromium: Any, server: Server) -> Iterator[Any]:
     """A fresh browser context (no cookies, a new Streamlit session) per test."""
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    context.set_default_timeout(ACTION_MS)
-    context.set_default_navigation_timeout(FIRST_LOAD_MS)
-    opened = context.new_page()
-    try:
-        yield opened
-    finally:
-        context.close()
+    yield from one_page(chromium)
 
 
 def params(url: str) -> dict[str, list[str]]:

@@ -7,9 +7,7 @@ METRICS_REQUIRE_BROWSER is set."""
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,20 +17,20 @@ import pytest
 from metrics.briefing.document import lagging_header
 from tests.browser_helpers import (
     ACTION_MS,
-    CHROMIUM,
-    EXPECT_MS,
     FIRST_LOAD_MS,
-    LAUNCH_ARGS,
-    ROOT,
     Server,
     Walk,
+    add_user,
+    copy_config,
     fresh_artifacts,
     login,
     nav,
     no_exception,
+    one_page,
     open_page,
-    require_browser,
     run_cli,
+    server_env,
+    serving,
     settle,
 )
 
@@ -44,62 +42,21 @@ CAUSE = "浏览器测试：数据接口尚未打通"
 
 
 @pytest.fixture(scope="module")
-def sync_api() -> Any:
-    return require_browser()
-
-
-@pytest.fixture(scope="module")
 def server(sync_api: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     fresh_artifacts()
     tmp = tmp_path_factory.mktemp("browser_briefing")
-    config = tmp / "config.yaml"
-    shutil.copy(ROOT / "config.yaml", config)
-    env = dict(os.environ)
-    env.update(
-        METRICS_CONFIG=str(config),
-        METRICS_DATABASE_URL=f"sqlite:///{tmp / 'metrics.db'}",
-        STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
-        PYTHONUNBUFFERED="1",
-    )
+    env = server_env(tmp, copy_config(tmp))
     run_cli(["init"], env)
     run_cli(["demo"], env)
-    run_cli(
-        ["user", "add", ANALYST, "--role", "analyst", "--unit", "市大数据局", "--region", "371700"]
-        + ["--password-stdin"],
-        env,
-        PASSWORD + "\n",
+    add_user(
+        env, ANALYST, "analyst", "--unit", "市大数据局", "--region", "371700", password=PASSWORD
     )
-    srv = Server(env=env, log_path=tmp / "streamlit.log")
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.stop()
-
-
-@pytest.fixture(scope="module")
-def chromium(sync_api: Any) -> Iterator[Any]:
-    sync_api.expect.set_options(timeout=EXPECT_MS)
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    yield from serving(env, tmp)
 
 
 @pytest.fixture
 def tab(chromium: Any, server: Server) -> Iterator[Any]:
-    context = chromium.new_context(
-        viewport={"width": 1400, "height": 1000}, locale="zh-CN", accept_downloads=True
-    )
-    context.set_default_timeout(ACTION_MS)
-    context.set_default_navigation_timeout(FIRST_LOAD_MS)
-    opened = context.new_page()
-    try:
-        yield opened
-    finally:
-        context.close()
+    yield from one_page(chromium, accept_downloads=True)
 
 
 def download_briefing(page: Any) -> bytes:

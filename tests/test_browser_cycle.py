@@ -6,7 +6,6 @@ completeness page names who has not reported. Skipped without chromium or playwr
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,22 +13,20 @@ from typing import Any
 import pytest
 
 from tests.browser_helpers import (
-    ACTION_MS,
-    CHROMIUM,
-    EXPECT_MS,
-    FIRST_LOAD_MS,
-    LAUNCH_ARGS,
     Server,
     Walk,
+    add_user,
     choose,
     fresh_artifacts,
-    login,
     multiselect,
     nav,
+    new_context,
     no_exception,
-    require_browser,
     run_cli,
+    server_env,
+    serving,
     settle,
+    sign_in,
 )
 from tests.conftest import SMALL_CATALOG
 
@@ -37,11 +34,6 @@ pytestmark = pytest.mark.browser
 
 ANALYST, REVIEWER, PASSWORD = "bdb", "coord", "browser-test-password-1"
 SHARE_NAME = "一体化大数据平台统一提供数据服务的比例"
-
-
-@pytest.fixture(scope="module")
-def sync_api() -> Any:
-    return require_browser()
 
 
 @pytest.fixture(scope="module")
@@ -56,45 +48,15 @@ def server(sync_api: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         ),
         encoding="utf-8",
     )
-    env = dict(os.environ)
-    env.update(
-        METRICS_CONFIG=str(config),
-        METRICS_DATABASE_URL=f"sqlite:///{tmp / 'metrics.db'}",
-        STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
-        PYTHONUNBUFFERED="1",
-    )
+    env = server_env(tmp, config)
     run_cli(["init"], env)
-    run_cli(
-        ["user", "add", ANALYST, "--role", "analyst", "--unit", "市大数据局", "--password-stdin"],
-        env,
-        PASSWORD + "\n",
-    )
-    run_cli(
-        ["user", "add", REVIEWER, "--role", "reviewer", "--password-stdin"], env, PASSWORD + "\n"
-    )
-    srv = Server(env=env, log_path=tmp / "streamlit.log")
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.stop()
-
-
-@pytest.fixture(scope="module")
-def chromium(sync_api: Any) -> Iterator[Any]:
-    sync_api.expect.set_options(timeout=EXPECT_MS)
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    add_user(env, ANALYST, "analyst", "--unit", "市大数据局", password=PASSWORD)
+    add_user(env, REVIEWER, "reviewer", password=PASSWORD)
+    yield from serving(env, tmp)
 
 
 def _tab(chromium: Any) -> Any:
-    context = chromium.new_context(viewport={"width": 1400, "height": 1100}, locale="zh-CN")
-    context.set_default_timeout(ACTION_MS)
-    context.set_default_navigation_timeout(FIRST_LOAD_MS)
+    context = new_context(chromium, height=1100)
     return context, context.new_page()
 
 
@@ -114,10 +76,8 @@ def test_fill_return_correct_lock_and_completeness(
     walk_a, walk_r = Walk(analyst, "cycle-analyst"), Walk(reviewer, "cycle-reviewer")
     try:
         with walk_a.recording():
-            login(analyst, server.url, ANALYST, PASSWORD)
             # Signed in, the analyst lands on what the unit owes: no searching.
-            analyst.wait_for_selector("[data-testid=stForm]", timeout=FIRST_LOAD_MS)
-            settle(analyst)
+            sign_in(analyst, server.url, ANALYST, PASSWORD, lands_on="[data-testid=stForm]")
             expect(analyst.locator("h1").first).to_have_text("本期待填报")
             expect(analyst.locator("[data-testid=stForm]")).to_contain_text(SHARE_NAME)
             expect(analyst.locator("[data-testid=stForm]")).to_contain_text("2025-12-31 前不低于70")
@@ -128,9 +88,7 @@ def test_fill_return_correct_lock_and_completeness(
             walk_a.shot("submitted")
 
         with walk_r.recording():
-            login(reviewer, server.url, REVIEWER, PASSWORD)
-            reviewer.wait_for_selector("[data-testid=stMultiSelect]", timeout=FIRST_LOAD_MS)
-            settle(reviewer)
+            sign_in(reviewer, server.url, REVIEWER, PASSWORD, "[data-testid=stMultiSelect]")
             multiselect(reviewer, "选择数值", f"{SHARE_NAME} · 371700 · 72")
             reviewer.get_by_role("textbox", name="退回原因（必填，填报员可见）").fill(
                 "应为年末累计值"

