@@ -65,7 +65,8 @@ def parse_chinese_number(text: str) -> float | None:
 def parse_number(text: str) -> float | None:
     """An Arabic or Chinese numeral, as written in a plan: "6.5", "1000", "三", "十".
 
-    Magnitudes (万, 千 after Arabic digits) are left to the unit: "2千家" is 2 with unit 千家.
+    Magnitudes (万, 亿 after Arabic digits) are left to the unit: "6.5万个" is 6.5 with unit
+    万个; `find_quantities` folds 千 into the value ("2千家" is 2000 家).
     """
     text = unicodedata.normalize("NFKC", text).replace(",", "")
     try:
@@ -406,6 +407,10 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
                 )
             continue
         mag, unit, end = unit_read
+        if mag == "千" and not is_measure(unit):
+            # the catalog counts whole things (no unit starts with 千): "2千家" is 2000 家
+            value, mag = value * 1000, ""
+            low, high = (None, None) if low is None else (low * 1000, high * 1000)  # type: ignore[operator]
         if masked[end : end + 1] in ("+", "×"):
             continue  # "2+2+3": a name
         if unit == "年" or (chinese and value == 1 and low is None):
