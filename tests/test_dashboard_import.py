@@ -5,13 +5,25 @@ mapping is saved and applied to next quarter's sheet."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import openpyxl
+import pandas as pd
 import pytest
 
-from db import profiles
-from tests.test_dashboard_analysts import ANALYST, UPLOAD, app, database, stored  # noqa: F401
+from db import pending, profiles
+from metrics.errors import InvalidInput
+from metrics.intake.profiles import Mapping
+from tests.test_dashboard_analysts import (  # noqa: F401
+    ANALYST,
+    OTHER_UNIT,
+    UPLOAD,
+    app,
+    database,
+    stored,
+)
+from views import upload_layout
 
 SHARE = "heze-2023-digital-gov.data-service-share"  # %, Heze 371700
 NAME = "一体化大数据平台统一提供数据服务的比例"
@@ -132,3 +144,172 @@ def test_entry_uses_the_import_plausibility_rules(database, value, warned):  # n
             database, ANALYST, SHARE, "371700", "2024Q3", value, accept_warnings=True
         )
         assert report.written and list(stored(database).value) == [pytest.approx(0.553)]
+
+
+# --- issue 14 item 5: the preview survives a reload (db/pending.py) ----------------------------
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_a_reload_brings_the_preview_back_and_the_write_works(database):  # noqa: F811
+    at = upload(app(UPLOAD), "共享报表.xlsx", QUARTERLY)
+    before = _metrics(at)
+    assert before["新增"] == "3" and pending.load_pending(database, ANALYST) is not None
+    again = app(UPLOAD)  # a reload: a new session, the uploader empty, the same account
+    assert not again.exception
+    assert "已恢复上次上传、尚未写入的文件“共享报表.xlsx”" in _texts(again)
+    assert _metrics(again) == before
+    assert not app(UPLOAD, actor=OTHER_UNIT).metric  # another account's file is not theirs
+    again.button(key="upload.write").click()
+    again.run()
+    assert "已写入第 1 号导入" in str([s.value for s in again.success])
+    assert len(stored(database)) == 3
+    assert pending.load_pending(database, ANALYST) is None  # written: forgotten
+    assert not app(UPLOAD).metric
+
+
+def test_the_choices_made_come_back_with_the_file(database):  # noqa: F811
+    fractions = report([["指标名称", "地区", "统计期", "数值"], [NAME, "牡丹区", "2024Q3", 0.553]])
+    at = upload(app(UPLOAD), "fractions.xlsx", fractions)
+    at.checkbox(key="upload.accept_warnings").check()
+    at.run()
+    assert pending.load_pending(database, ANALYST).options["accept_warnings"] is True
+    again = app(UPLOAD)
+    assert again.checkbox(key="upload.accept_warnings").value is True
+    assert not again.button(key="upload.write").disabled
+    again.button(key="upload.write").click()
+    again.run()
+    assert list(stored(database).value) == [pytest.approx(0.553)]
+
+
+def test_discard_forgets_the_file_and_writes_nothing(database):  # noqa: F811
+    at = upload(app(UPLOAD), "共享报表.xlsx", QUARTERLY)
+    at.button(key="upload.discard").click()
+    at.run()
+    assert "已放弃文件“共享报表.xlsx”，未写入任何数据" in _texts(at)
+    assert not at.metric and pending.load_pending(database, ANALYST) is None
+    assert not app(UPLOAD).metric and stored(database).empty
+
+
+# --- issue 14 item 7: the session keeps what the page draws, the write reads the file again ----
+
+
+def test_the_session_keeps_only_the_drawn_rows_and_the_write_reads_the_file(
+    database,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setattr(upload_layout, "PREVIEW_ROWS", 5)
+    regions = ["371702", "371721", "371722", "371723", "371724", "371725"]
+    rows = [[SHARE, r, f"2024Q{q}", 30 + q] for r in regions for q in (1, 2, 3, 4)]
+    data = report(
+        [["指标编码", "地区编码", "统计期", "数值"], *rows, [SHARE, "999999", "2024Q1", 1]]
+    )
+    at = upload(app(UPLOAD), "24.xlsx", data)
+    assert _metrics(at)["新增"] == "24" and _metrics(at)["问题行"] == "1"
+    kept = at.session_state["upload.preview"]
+    frames = {k: len(v) for k, v in kept.items() if isinstance(v, pd.DataFrame)}
+    assert frames == {"head": 5, "problem_head": 1, "keys": 6}  # no whole table kept
+    assert len(kept["head"]) == 5 and kept["total_rows"] == 25
+    assert "仅显示前 5 行（共 25 行）" in _texts(at)
+    at.checkbox(key="upload.skip_invalid").check()
+    at.run()
+    at.button(key="upload.write").click()
+    at.run()
+    assert len(stored(database)) == 24
+    assert "report" not in at.session_state["upload.result"]
+
+
+# --- issue 13: a correction per sheet of a workbook --------------------------------------------
+
+
+def quarters_book(q2_value_header: str, quarters: tuple[int, ...] = (1, 2, 3)) -> bytes:
+    """One sheet per quarter (the sheet names the period); one sheet's value column may
+    be headed in a way the importer does not know."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for q in quarters:
+        ws = book.create_sheet(f"2024年第{'一二三四'[q - 1]}季度")
+        ws.append(["菏泽市数据共享情况统计表"])
+        ws.append(["县区", "指标名称", q2_value_header if q == 2 else "完成值（%）"])
+        ws.append(["牡丹区", NAME, 40 + q])
+        ws.append(["曹县", NAME, 30 + q])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _correct_column(at, data: bytes, sheet: int, column: int, role: str):
+    tag = hashlib.sha256(data).hexdigest()[:12]
+    at.selectbox(key=f"upload.role.{tag}.{sheet}.{column}").set_value(role)
+    at.button(key=f"upload.apply.{tag}.{sheet}").click()
+    return at.run()
+
+
+def test_one_sheet_of_a_quarterly_workbook_is_corrected_and_saved_as_its_profile(
+    database,  # noqa: F811
+):
+    data = quarters_book("本季完成")
+    at = upload(app(UPLOAD), "季度.xlsx", data)
+    assert "工作表“2024年第二季度”没有数值列" in _texts(at)  # refused, the forms shown
+    assert not at.metric
+    at = _correct_column(at, data, sheet=1, column=2, role="value")
+    assert not at.exception and not at.error, _texts(at)
+    assert _metrics(at)["新增"] == "6"
+    assert pending.load_pending(database, ANALYST).options["mappings"] == {
+        "2024年第二季度": {
+            "fingerprint": at.session_state["upload.preview"]["layouts"][1][0].fingerprint,
+            "header_row": 2,
+            "columns": {"县区": "region", "指标名称": "indicator", "本季完成": "value"},
+        }
+    }
+    assert "更正工作表 **2024年第二季度** 的读法" in _texts(at)  # one form per sheet
+    at.button(key="upload.write").click()
+    at.run()
+    got = sorted(
+        (r.region_code, str(r.period_end)[:10], float(r.value))
+        for r in stored(database).itertuples()
+    )
+    assert got == [
+        ("371702", "2024-03-31", 41.0),
+        ("371702", "2024-06-30", 42.0),
+        ("371702", "2024-09-30", 43.0),
+        ("371721", "2024-03-31", 31.0),
+        ("371721", "2024-06-30", 32.0),
+        ("371721", "2024-09-30", 33.0),
+    ]
+    saved = profiles.all_profiles(database)
+    assert sorted(m.columns.get("本季完成", "") for m in saved.values()) == ["", "value"]
+    # next quarter the bureau sends its sheet headed 本季完成 again: read with no click
+    q4 = quarters_book("本季完成", quarters=(2,))
+    at = upload(app(UPLOAD), "二季度修订.xlsx", q4)
+    assert "已按该表头保存的映射" in _texts(at) and _metrics(at)["不变"] == "2"
+
+
+@pytest.mark.parametrize(
+    ("mappings", "chosen", "expected"),
+    [
+        ({}, "", None),
+        ({"Q2": Mapping(columns={"本季完成": "value"})}, "", {"本季完成": "value"}),
+        ({"Q2": Mapping(columns={"县区": "region"})}, "", None),  # as detected: no mapping
+        ({"Q2": Mapping(columns={"进度": "value"})}, "", "upload.mapping_conflict"),
+        ({"Q2": Mapping(period="2024Q2")}, "", "upload.mapping_sheet_only"),
+        ({"Q2": Mapping(period="2024Q2")}, "Q2", {}),
+    ],
+)
+def test_sheet_corrections_combine_into_one_mapping_or_are_refused(mappings, chosen, expected):
+    detected = {
+        "Q1": {"县区": "region", "进度": "note"},
+        "Q2": {"县区": "region", "本季完成": "unknown", "进度": "unknown"},
+    }
+    if isinstance(expected, str):
+        with pytest.raises(InvalidInput) as caught:
+            upload_layout.combined_mapping(mappings, detected, chosen)
+        assert caught.value.key == expected
+        return
+    got = upload_layout.combined_mapping(mappings, detected, chosen)
+    if expected is None:
+        assert got is None
+    else:
+        assert got.columns == expected and got.sheet == chosen

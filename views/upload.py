@@ -9,27 +9,27 @@ button callbacks, before the page is drawn again, so the history below is alread
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import math
 from datetime import date
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from db import profiles, queries
+from db import pending, profiles, queries
 from db.engine import DatabaseBusy
 from db.writes import UndoReport, WriteReport, import_file, undo_import
 from metrics.catalog import Catalog
 from metrics.errors import MetricsError
 from metrics.exports import template_sheet, to_csv_bytes, to_xlsx_bytes
 from metrics.i18n import TEXT
-from metrics.importer import ERROR_COLUMNS
 from metrics.intake.layout import SheetLayout
-from metrics.intake.profiles import ROLES, Mapping, mapping_of
+from metrics.intake.profiles import Mapping, mapping_from_dict, mapping_of
 from metrics.progress import status_label
-from metrics.values import format_value
+from views import upload_layout
 from views.auth import acting_actor
 from views.common import (
     data_version,
@@ -44,25 +44,12 @@ from views.common import (
 )
 
 PREFIX = "upload."
-PREVIEW_ROWS = (
-    500  # rows drawn styled (Styler costs ~0.3 ms a row per rerun); problems list is whole
-)
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_ROW_COLOURS = {
-    "error": "background-color: #fde2e1",
-    "update": "background-color: #fff4ce",
-    "insert": "background-color: #e6f4ea",
-}
+PREVIEW_ROWS = upload_layout.PREVIEW_ROWS
+XLSX_MIME = upload_layout.XLSX_MIME
 
 
 def _key(name: str) -> str:
     return PREFIX + name
-
-
-def _cell(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return str(value)
 
 
 def _when(x: object) -> str:
@@ -72,17 +59,6 @@ def _when(x: object) -> str:
 def _region_name(catalog: Catalog, code: str) -> str:
     info = catalog.regions[code]
     return info.name if lang() == "zh" else (info.name_en or info.name)
-
-
-def _unique(names: list[object]) -> list[str]:
-    """Column names made unique and textual (a sheet may repeat or leave out headers)."""
-    seen: dict[str, int] = {}
-    out = []
-    for i, name in enumerate(names, start=1):
-        text = _cell(name).strip() or f"#{i}"
-        seen[text] = seen.get(text, 0) + 1
-        out.append(text if seen[text] == 1 else f"{text} ({seen[text]})")
-    return out
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -103,132 +79,149 @@ def _imports(version: tuple[int, int, int]) -> pd.DataFrame:
     return queries.imports(get_db())
 
 
-def preview_table(report: WriteReport) -> pd.DataFrame:
-    """The long table the import would store (one row per value: its sheet row,
-    indicator, region, period, old and new value, new / update / unchanged), then one
-    row per problem row. Its wording is left to `_drawn`, so a large file's preview is
-    built once and drawn in either language."""
-    changes = report.changes
-    if changes is None:
-        changes = pd.DataFrame(columns=["row", "indicator_id", "region_code", "period_label"])
-    rows = pd.DataFrame(
-        {
-            "row": changes.row.to_numpy(dtype=int),
-            "result": changes.change.to_numpy(dtype=object)
-            if "change" in changes
-            else np.full(len(changes), "", dtype=object),
-            "indicator": changes.indicator_id.to_numpy(dtype=object),
-            "region": changes.region_code.to_numpy(dtype=object),
-            "period": changes.period_label.to_numpy(dtype=object),
-            "old": changes.old_value.to_numpy(dtype=float)
-            if "old_value" in changes
-            else np.full(len(changes), np.nan),
-            "new": changes.value.to_numpy(dtype=float)
-            if "value" in changes
-            else np.full(len(changes), np.nan),
-            "messages": "",
-        }
-    )
-    if report.errors:
-        errors = pd.DataFrame(report.errors)
-        text = "[" + errors.column.astype(str) + "] “" + errors.value.astype(str) + "”: "
-        text = text + errors.message.astype(str)
-        joined = text.groupby(errors.row.astype(int)).agg("；".join)
-        problems = pd.DataFrame(
-            {
-                "row": joined.index.to_numpy(dtype=int),
-                "result": "error",
-                "indicator": "",
-                "region": "",
-                "period": "",
-                "old": np.nan,
-                "new": np.nan,
-                "messages": joined.to_numpy(),
-            }
-        )
-        rows = pd.concat([rows, problems], ignore_index=True)
-    return rows.sort_values("row", kind="stable").reset_index(drop=True)
+PROBLEMS_CAP = 5_000  # problems and warnings kept (and listed) per file; the rest counted
 
 
-def _drawn(rows: pd.DataFrame, catalog: Catalog) -> Any:
-    """The rows to draw in the current language, problem rows red, updates amber, new
-    values green."""
-    units = {i.id: i.unit for i in catalog.indicators.values()}
-    names = {
-        i.id: i.name if lang() == "zh" else (i.name_en or i.name)
-        for i in catalog.indicators.values()
+def _options() -> dict[str, Any]:
+    """The choices made in this file's preview (kept with the pending file, so a reload
+    brings them back): the sheet, the per-sheet corrections, the two checkboxes."""
+    ss = st.session_state
+    return {
+        "sheet": ss.get(_key("sheet")) or "",
+        "mappings": dict(ss.get(_key("mappings")) or {}),
+        "accept_warnings": bool(ss.get(_key("accept_warnings"))),
+        "skip_invalid": bool(ss.get(_key("skip_invalid"))),
     }
-    words = []
-    for kind, ind, old, new in zip(rows.result, rows.indicator, rows.old, rows.new, strict=True):
-        unit = units.get(ind, "")
-        if kind == "update":
-            words.append(f"{format_value(old, unit, lang())} → {format_value(new, unit, lang())}")
-        elif kind == "insert":
-            words.append(f"— → {format_value(new, unit, lang())}")
-        elif kind == "unchanged":
-            words.append(format_value(new, unit, lang()))
-        else:
-            words.append("")
-    shown = pd.DataFrame(
-        {
-            tr("upload.col.row"): rows.row,
-            tr("upload.col.result"): [tr(f"upload.change.{r}") if r else "" for r in rows.result],
-            tr("upload.col.indicator"): [names.get(i, i) for i in rows.indicator],
-            tr("upload.col.region"): [
-                f"{_region_name(catalog, r)} {r}" if r in catalog.regions else r
-                for r in rows.region
-            ],
-            tr("upload.col.period"): rows.period,
-            tr("upload.col.change"): words,
-            tr("upload.col.messages"): rows.messages,
-        },
-        index=rows.index,
-    )
-    colours = rows.result.map(_ROW_COLOURS).fillna("").to_numpy()
-    styles = pd.DataFrame(
-        np.repeat(colours[:, None], shown.shape[1], axis=1),
-        index=shown.index,
-        columns=shown.columns,
-    )
-    return shown.style.apply(lambda _: styles, axis=None)
+
+
+def _set_options(options: dict[str, Any]) -> None:
+    """Put kept choices back into the widgets' state (before the widgets are drawn)."""
+    ss = st.session_state
+    ss[_key("sheet")] = str(options.get("sheet") or "")
+    ss[_key("mappings")] = dict(options.get("mappings") or {})
+    ss[_key("accept_warnings")] = bool(options.get("accept_warnings"))
+    ss[_key("skip_invalid")] = bool(options.get("skip_invalid"))
+    ss[_key("kept_options")] = _options()
+
+
+def _forget_file() -> None:
+    """The file is written or discarded: its preview and choices go, the uploader empties."""
+    ss = st.session_state
+    for name in ("current", "preview", "sheet", "mappings", "accept_warnings", "skip_invalid"):
+        ss.pop(_key(name), None)
+    ss.pop(_key("kept_options"), None)
+    ss[_key("uploads")] = ss.get(_key("uploads"), 0) + 1  # a fresh, empty uploader
+
+
+def _file_bytes() -> bytes | None:
+    """The bytes of the file in play: the uploader's, or the pending file's after a reload."""
+    ss = st.session_state
+    current = ss.get(_key("current"))
+    if current is None:
+        return None
+    uploaded = ss.get(_key(f"file.{ss.get(_key('uploads'), 0)}"))
+    if uploaded is not None:
+        data = uploaded.getvalue()
+        if hashlib.sha256(data).hexdigest() == current["sha"]:
+            return data
+    kept = pending.load_pending(get_db(), acting_actor())
+    if kept is None or hashlib.sha256(kept.data).hexdigest() != current["sha"]:
+        return None  # discarded or replaced meanwhile (another tab)
+    return kept.data
+
+
+def _detected(data: bytes, name: str, sha: str, layouts: list[SheetLayout] | None) -> dict:
+    """Each sheet's header → role as read without corrections (once per file)."""
+    ss = st.session_state
+    kept = ss.get(_key("detected"))
+    if kept and kept["sha"] == sha:
+        return kept["roles"]
+    if layouts is None:
+        layouts = upload_layout.detect_sheets(data, name, get_db().catalog)
+    roles = {lay.sheet: {c.header: c.role for c in lay.columns if c.header} for lay in layouts}
+    ss[_key("detected")] = {"sha": sha, "roles": roles}
+    return roles
+
+
+def _mapping_for(data: bytes, name: str, sha: str, options: dict[str, Any]) -> Mapping | None:
+    """The one mapping import_file applies for the sheets' corrections (may refuse)."""
+    mappings = upload_layout.mappings_of(options)
+    if not mappings:
+        return None
+    detected = _detected(data, name, sha, None)
+    return upload_layout.combined_mapping(mappings, detected, options["sheet"])
+
+
+def _compact(report: WriteReport) -> dict[str, Any]:
+    """What the page draws of a dry run, and nothing more: counts, the first rows of the
+    long table, the problem rows and warnings (capped), the layouts without their row
+    lists, the (indicator, region) pairs it touches. A 200,000-row report itself holds
+    several copies of the file's rows; it is dropped here and the write reads the file
+    again."""
+    rows = upload_layout.preview_table(report)
+    keys = pd.DataFrame(columns=["indicator_id", "region_code"])
+    if report.changes is not None and "change" in report.changes:
+        touched = report.changes[report.changes.change != "unchanged"]
+        keys = touched[["indicator_id", "region_code"]].drop_duplicates().reset_index(drop=True)
+    intake = report.intake
+    return {
+        "file": report.file,
+        "rows": report.rows,
+        "inserted": report.inserted,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "problems": _problem_rows(report),
+        "errors": report.errors[:PROBLEMS_CAP],
+        "error_count": len(report.errors),
+        "warnings": report.warnings[:PROBLEMS_CAP],
+        "warning_count": len(report.warnings),
+        "warning_rows": len({w["row"] for w in report.warnings}),
+        "head": rows.head(PREVIEW_ROWS).copy(),
+        "problem_head": rows[rows.result == "error"].head(PREVIEW_ROWS).copy(),
+        "total_rows": len(rows),
+        "keys": keys,
+        "layouts": [upload_layout.light(lay) for lay in intake.layouts] if intake else [],
+        "skipped_sheets": list(intake.skipped_sheets) if intake else [],
+        "no_data": intake.no_data if intake else 0,
+    }
 
 
 def _problem_rows(report: WriteReport) -> int:
     return len({e["row"] for e in report.errors})
 
 
-def _mapping() -> Mapping | None:
-    """The analyst's correction of the detected layout, if any (kept for this file)."""
-    return st.session_state.get(_key("mapping"))
-
-
-def _preview(data: bytes, name: str) -> dict[str, Any]:
-    """The dry run of this file against the data as stored now, kept in the session until
-    the file, the correction or the stored data change (a large file is read once, not on
-    every click). Warnings are reported apart from problems: they need a confirmation."""
-    sha = hashlib.sha256(data).hexdigest()
+def _preview(name: str, sha: str, data: bytes | None) -> dict[str, Any]:
+    """The dry run of this file against the data as stored now, kept (compact) in the
+    session until the file, the choices or the stored data change: a large file is read
+    once, not on every click. Warnings are reported apart from problems: they need a
+    confirmation."""
+    options = _options()
     version = data_version()
-    mapping = _mapping()
-    fixed = mapping.to_yaml() if mapping is not None else ""
+    choice = json.dumps([options["sheet"], options["mappings"]], sort_keys=True)
     cached = st.session_state.get(_key("preview"))
     if (
         cached
         and cached["sha"] == sha
         and cached["name"] == name
         and cached["version"] == version
-        and cached["mapping"] == fixed
+        and cached["choice"] == choice
     ):
         return cached
+    data = data if data is not None else _file_bytes()
+    if data is None:
+        return {"gone": True}
     db = get_db()
-    max_rows = db.catalog.settings.upload_max_rows
+    layouts = None
     try:
+        mapping = _mapping_for(data, name, sha, options)
         report = import_file(
             db,
             data,
             name,
             acting_actor(),
             dry_run=True,
-            max_rows=max_rows,
+            max_rows=db.catalog.settings.upload_max_rows,
+            sheet=options["sheet"] or None,
             mapping=mapping,
             accept_warnings=True,
         )
@@ -236,31 +229,37 @@ def _preview(data: bytes, name: str) -> dict[str, Any]:
         return {"busy": exc}
     except MetricsError as exc:
         preview: dict[str, Any] = {"error": exc}
+        if len(upload_layout.detect_sheets(data, name, db.catalog)) > 0:
+            layouts = upload_layout.detect_sheets(data, name, db.catalog)
+            preview["layouts"] = [upload_layout.light(lay) for lay in layouts]
     else:
-        preview = {"report": report, "rows": preview_table(report)}
-    preview.update(sha=sha, name=name, version=version, mapping=fixed)
+        preview = _compact(report)
+        if not options["mappings"] and report.intake is not None:
+            _detected(data, name, sha, report.intake.layouts)
+        del report
+    preview.update(sha=sha, name=name, version=version, choice=choice)
     st.session_state[_key("preview")] = preview
     return preview
 
 
-def _is_template(layout: SheetLayout) -> bool:
-    """The tool's own template (or a long sheet like it): nothing to confirm or save."""
-    return layout.shape == "long" and layout.header_rows == [1] and not layout.profile
-
-
-def _save_profiles(report: WriteReport, user: str) -> None:
-    """The confirmed mapping of each report-shaped sheet, saved under its header's
-    fingerprint so next quarter's sheet from the same bureau applies it by itself."""
+def _save_profiles(report: WriteReport, user: str, options: dict[str, Any]) -> None:
+    """The confirmed mapping of each report-shaped or corrected sheet, saved under its
+    header's fingerprint so next quarter's sheet from the same bureau applies it by
+    itself (a sheet's own period or region correction is kept with it)."""
     if report.intake is None:
         return
-    corrected = _mapping()
+    corrected = upload_layout.mappings_of(options)
+    single = len(report.intake.layouts) == 1
     for layout in report.intake.layouts:
-        if not layout.fingerprint or (_is_template(layout) and corrected is None):
+        mine = corrected.get(layout.sheet)
+        if mine is None and single and corrected:
+            mine = next(iter(corrected.values()))
+        if not layout.fingerprint or (upload_layout.is_template(layout) and mine is None):
             continue
         mapping = mapping_of(layout)
-        if corrected is not None:
-            mapping.period = corrected.period or mapping.period
-            mapping.region = corrected.region or mapping.region
+        if mine is not None:
+            mapping.period = mine.period or mapping.period
+            mapping.region = mine.region or mapping.region
         profiles.save_profile(get_db(), mapping, user, name=f"{report.file} / {layout.sheet}")
 
 
@@ -275,43 +274,91 @@ def _status_of(keys: pd.DataFrame) -> pd.Series:
     )
 
 
-def _write(uploader_key: str, skip_invalid: bool, accept_warnings: bool) -> None:
-    """Import the uploaded file for real (callback: runs before the page is drawn again)."""
+def _write(skip_invalid: bool, accept_warnings: bool) -> None:
+    """Import the file for real (callback: runs before the page is drawn again), read
+    again from its bytes (the uploader's, or the pending file's after a reload)."""
     ss = st.session_state
-    uploaded = ss.get(uploader_key)
-    if uploaded is None:
+    current, preview = ss.get(_key("current")), ss.get(_key("preview")) or {}
+    if current is None:
+        return
+    data = _file_bytes()
+    if data is None:
+        ss[_key("result")] = {"gone": True}
+        _forget_file()
         return
     db = get_db()
-    preview = ss.get(_key("preview")) or {}
-    report: WriteReport | None = preview.get("report")
-    keys = pd.DataFrame(columns=["indicator_id", "region_code"])
-    if report is not None and report.changes is not None:
-        touched = report.changes[report.changes.change != "unchanged"]
-        keys = touched[["indicator_id", "region_code"]].drop_duplicates()
+    options = _options()
+    keys = preview.get("keys", pd.DataFrame(columns=["indicator_id", "region_code"]))
     before = _status_of(keys)
     try:
         result = import_file(
             db,
-            uploaded.getvalue(),
-            uploaded.name,
+            data,
+            current["name"],
             acting_actor(),
             skip_invalid=skip_invalid,
             max_rows=db.catalog.settings.upload_max_rows,
-            mapping=_mapping(),
+            sheet=options["sheet"] or None,
+            mapping=_mapping_for(data, current["name"], current["sha"], options),
             accept_warnings=accept_warnings,
         )
     except (MetricsError, DatabaseBusy) as exc:
         ss[_key("result")] = {"error": exc}
         return
-    ss[_key("result")] = {"report": result, "keys": keys.assign(before=before), "fresh": True}
+    done: dict[str, Any] = {
+        "counts": {
+            "file": result.file,
+            "inserted": result.inserted,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        },
+        "written": result.written,
+        "import_id": result.import_id,
+        "errors": len(result.errors),
+        "skipped": _problem_rows(result),
+        "keys": keys.assign(before=before),
+        "fresh": True,
+    }
+    ss[_key("result")] = done
     if result.written:
         try:
-            _save_profiles(result, acting_actor().name)
+            _save_profiles(result, acting_actor().name, options)
         except (MetricsError, DatabaseBusy) as exc:  # the data are written; say so, go on
-            ss[_key("result")]["profile_error"] = exc
-        ss[_key("uploads")] = ss.get(_key("uploads"), 0) + 1  # a fresh, empty uploader
-        ss.pop(_key("preview"), None)
-        ss.pop(_key("mapping"), None)
+            done["profile_error"] = exc
+        # written: a pending file left over is replaced by the next upload
+        with contextlib.suppress(MetricsError, DatabaseBusy):
+            pending.discard_pending(db, acting_actor())
+        _forget_file()
+
+
+def _discard() -> None:
+    """放弃此文件 (callback): the pending file and its preview go; nothing is written."""
+    ss = st.session_state
+    current = ss.get(_key("current"))
+    try:
+        pending.discard_pending(get_db(), acting_actor())
+    except (MetricsError, DatabaseBusy) as exc:
+        ss[_key("result")] = {"error": exc}
+        return
+    if current is not None:
+        ss[_key("result")] = {"discarded": current["name"]}
+    _forget_file()
+
+
+def _correct(i: int, layout: SheetLayout) -> None:
+    """Keep the analyst's correction of one sheet (form callback); the preview is read
+    again with it, and it is kept with the pending file."""
+    ss = st.session_state
+    tag = (ss.get(_key("current")) or {}).get("sha", "")[:12]
+    fixed = upload_layout.form_values(tag, i, layout)
+    try:
+        fixed = mapping_from_dict(fixed.to_dict())  # the period checked, as a profile is
+    except MetricsError as exc:
+        ss[_key("correct_error")] = exc
+        return
+    mappings = dict(ss.get(_key("mappings")) or {})
+    mappings[layout.sheet] = fixed.to_dict()
+    ss[_key("mappings")] = mappings
 
 
 def _undo(import_id: int) -> None:
@@ -354,24 +401,24 @@ def _write_result(catalog: Catalog) -> None:
     if "error" in result:
         show_error(result["error"])
         return
+    if "gone" in result:
+        st.warning(tr("upload.file_gone"))
+        return
+    if "discarded" in result:
+        st.info(plain(tr("upload.discarded", file=result["discarded"])))
+        return
     if "profile_error" in result:
         show_error(result["profile_error"])
-    report: WriteReport = result["report"]
-    counts = {
-        "file": report.file,
-        "inserted": report.inserted,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-    }
-    if not report.written:
-        st.warning(plain(tr("upload.not_written", errors=len(report.errors), **counts)))
+    counts = result["counts"]
+    if not result["written"]:
+        st.warning(plain(tr("upload.not_written", errors=result["errors"], **counts)))
         return
     st.success(
-        plain(tr("upload.written", id=report.import_id, skipped=_problem_rows(report), **counts)),
+        plain(tr("upload.written", id=result["import_id"], skipped=result["skipped"], **counts)),
         icon=":material/check_circle:",
     )
     if result.pop("fresh", False):
-        st.toast(tr("upload.toast", id=report.import_id), icon=":material/check_circle:")
+        st.toast(tr("upload.toast", id=result["import_id"]), icon=":material/check_circle:")
     keys: pd.DataFrame = result["keys"]
     if keys.empty:
         return
@@ -401,233 +448,134 @@ def _write_result(catalog: Catalog) -> None:
         )
 
 
+def _file_in_play(uploaded: Any) -> tuple[dict[str, Any] | None, bytes | None]:
+    """Which file the page previews: a new upload (kept as the account's pending file,
+    its choices reset), the same one again, or, in a new session (a reload), the pending
+    file kept from before with its choices."""
+    ss = st.session_state
+    current = ss.get(_key("current"))
+    if uploaded is not None:
+        data = uploaded.getvalue()
+        sha = hashlib.sha256(data).hexdigest()
+        if current is None or current["sha"] != sha or current["name"] != uploaded.name:
+            ss.pop(_key("result"), None)  # a new file: the last write is history
+            _set_options({})
+            current = {"name": uploaded.name, "sha": sha, "restored": False}
+            ss[_key("current")] = current
+            try:
+                pending.save_pending(get_db(), acting_actor(), uploaded.name, data, _options())
+            except (MetricsError, DatabaseBusy) as exc:
+                ss[_key("not_kept")] = exc
+            else:
+                ss.pop(_key("not_kept"), None)
+        return current, data
+    if current is None and not ss.get(_key("looked_for_pending")):
+        ss[_key("looked_for_pending")] = True  # once per session: a reload looks again
+        try:
+            kept = pending.load_pending(get_db(), acting_actor())
+        except (MetricsError, DatabaseBusy):
+            kept = None
+        if kept is not None:
+            current = {
+                "name": kept.filename,
+                "sha": hashlib.sha256(kept.data).hexdigest(),
+                "restored": True,
+                "at": kept.created_at,
+            }
+            ss[_key("current")] = current
+            _set_options(kept.options)
+            return current, kept.data
+    return current, None
+
+
+def _keep_options() -> None:
+    """The choices made since the last run, saved with the pending file (a reload brings
+    them back); only when they changed."""
+    ss = st.session_state
+    options = _options()
+    if ss.get(_key("kept_options")) == options:
+        return
+    try:
+        pending.save_options(get_db(), acting_actor(), options)
+    except (MetricsError, DatabaseBusy):
+        return  # kept next time; the preview itself goes on
+    ss[_key("kept_options")] = options
+
+
 def _preview_section(catalog: Catalog) -> None:
     st.subheader(tr("upload.step_file"))
     _write_result(catalog)
     settings = catalog.settings
-    uploader_key = _key(f"file.{st.session_state.get(_key('uploads'), 0)}")
     uploaded = st.file_uploader(
         tr("upload.file"),
-        type=["csv", "xlsx", "txt"],
+        type=["csv", "xlsx", "xls", "txt"],
         help=tr("upload.file_help"),
-        key=uploader_key,
+        key=_key(f"file.{st.session_state.get(_key('uploads'), 0)}"),
         max_upload_size=max(1, math.ceil(settings.upload_max_mb)),
     )
-    if uploaded is None:
+    if uploaded is not None:
+        size_mb = uploaded.size / 1024 / 1024
+        if size_mb > settings.upload_max_mb:
+            st.error(tr("import.too_large", size=f"{size_mb:.1f}", limit=settings.upload_max_mb))
+            return
+    current, data = _file_in_play(uploaded)
+    if current is None:
         return
-    st.session_state.pop(_key("result"), None)  # a new file: the last write is history
-    data = uploaded.getvalue()
-    size_mb = len(data) / 1024 / 1024
-    if size_mb > settings.upload_max_mb:
-        st.error(tr("import.too_large", size=f"{size_mb:.1f}", limit=settings.upload_max_mb))
+    if current.get("restored"):
+        st.info(
+            plain(tr("upload.restored", file=current["name"], at=_when(current.get("at")))),
+            icon=":material/restore:",
+        )
+    if st.session_state.get(_key("not_kept")) is not None:
+        st.caption(tr("upload.not_kept"))
+    st.button(
+        tr("upload.discard"), on_click=_discard, key=_key("discard"), icon=":material/delete:"
+    )
+    _sheet_choice()
+    problem = st.session_state.pop(_key("correct_error"), None)
+    if problem is not None:
+        show_error(problem)
+    preview = _preview(current["name"], current["sha"], data)
+    if "gone" in preview:
+        st.warning(tr("upload.file_gone"))
         return
-    preview = _preview(data, uploaded.name)
     if "busy" in preview:
         show_error(preview["busy"])
         return
+    tag = current["sha"][:12]
+    corrected = upload_layout.mappings_of(_options())
     if "error" in preview:
         st.markdown(f"**{tr('upload.unreadable')}**")
         show_error(preview["error"])
+        if preview.get("layouts"):
+            st.caption(tr("upload.correct_to_read"))
+            upload_layout.layout_section(preview, catalog, _correct, corrected, tag)
+        _keep_options()
         return
-    report: WriteReport = preview["report"]
-    rows: pd.DataFrame = preview["rows"]
-    problems = _problem_rows(report)
-    if report.intake is not None:
-        _layout_section(report, catalog)
-
-    st.markdown(plain(tr("upload.dry_run", file=report.file, rows=report.rows)))
-    cols = st.columns(5 if report.warnings else 4)
-    cols[0].metric(tr("upload.inserted"), report.inserted)
-    cols[1].metric(tr("upload.updated"), report.updated)
-    cols[2].metric(tr("upload.unchanged"), report.unchanged)
-    cols[3].metric(tr("upload.errors"), problems)
-    if report.warnings:
-        cols[4].metric(tr("upload.warnings"), len({w["row"] for w in report.warnings}))
-
-    only = st.toggle(tr("upload.only_problems"), key=_key("only_problems"), disabled=not problems)
-    shown = rows[rows.result == "error"] if only else rows
-    if len(shown) > PREVIEW_ROWS:
-        st.caption(tr("upload.rows_cut", shown=PREVIEW_ROWS, total=len(shown)))
-        shown = shown.head(PREVIEW_ROWS)
-    st.dataframe(_drawn(shown, catalog), hide_index=True, width="stretch")
-
-    if report.errors:
-        st.markdown(f"**{tr('upload.problems')}**")
-        errors = _listed(report.errors)
-        st.dataframe(errors, hide_index=True, width="stretch")
-        st.download_button(
-            tr("upload.problems_csv"),
-            data=to_csv_bytes(errors),
-            file_name=f"problems-{report.file.rsplit('.', 1)[0]}.csv",
-            mime="text/csv",
-            on_click="ignore",
-            key=_key("problems_csv"),
-        )
-        st.warning(tr("upload.refuse", n=problems))
-
-    accept = True
-    if report.warnings:
-        st.markdown(f"**{tr('upload.warnings_title')}**")
-        st.dataframe(_listed(report.warnings), hide_index=True, width="stretch")
-        accept = st.checkbox(
-            tr("upload.accept_warnings", n=len({w["row"] for w in report.warnings})),
-            key=_key("accept_warnings"),
-        )
-
-    changes = report.inserted + report.updated
-    skip = False
-    if report.errors and changes:
-        skip = st.checkbox(tr("upload.skip_invalid", n=problems), key=_key("skip_invalid"))
-    if not changes:
-        st.info(tr("upload.no_valid") if report.errors else tr("upload.nothing"))
-    st.button(
-        tr("upload.write"),
-        type="primary",
-        disabled=not changes or (bool(report.errors) and not skip) or not accept,
-        on_click=_write,
-        args=(uploader_key, skip, bool(report.warnings) and accept),
-        key=_key("write"),
-    )
+    if preview["layouts"]:
+        upload_layout.layout_section(preview, catalog, _correct, corrected, tag)
+    upload_layout.draw_preview(preview, catalog, _write)
+    _keep_options()
 
 
-def _listed(found: list[dict[str, Any]]) -> pd.DataFrame:
-    """Problems or warnings per row, with the page's column names."""
-    frame = pd.DataFrame(found, columns=ERROR_COLUMNS)
-    frame["message"] = frame.message.map(in_lang)
-    return frame.rename(
-        columns={
-            "row": tr("upload.col.row"),
-            "column": tr("upload.col.column"),
-            "value": tr("upload.col.value"),
-            "message": tr("upload.col.message"),
-        }
-    )
-
-
-def _word(key: str, value: str) -> str:
-    """The sentence of key (a detected role, shape, reason), or the value as found."""
-    return tr(key) if key in TEXT else value
-
-
-def _layout_section(report: WriteReport, catalog: Catalog) -> None:
-    """What was read from the file, before anything is written: per sheet its header
-    row, columns → fields, shape, period, region, skipped rows; sheets skipped; and a
-    form to correct it."""
-    intake = report.intake
-    layouts: list[SheetLayout] = intake.layouts
-    template = all(_is_template(lay) for lay in layouts) and _mapping() is None
-    with st.expander(tr("upload.layout_title"), expanded=not template):
-        for lay in layouts:
-            if lay.profile:
-                st.info(tr("upload.profile_applied", sheet=lay.sheet), icon=":material/bookmark:")
-            region = (
-                f"{_region_name(catalog, lay.region)} {lay.region}"
-                if lay.region in catalog.regions
-                else tr("upload.layout.from_column")
-            )
-            st.markdown(
-                plain(
-                    tr(
-                        "upload.layout_sheet",
-                        sheet=lay.sheet,
-                        header=", ".join(str(r) for r in lay.header_rows),
-                        shape=_word(f"upload.shape.{lay.shape}", lay.shape),
-                        period=lay.period or tr("upload.layout.from_column"),
-                        period_from=_word(f"upload.from.{lay.period_from}", lay.period_from),
-                        region=region,
-                        region_from=_word(f"upload.from.{lay.region_from}", lay.region_from),
-                        rows=len(lay.data_rows),
-                    )
-                )
-            )
-            st.dataframe(
-                pd.DataFrame(
-                    {
-                        tr("upload.col.column"): [c.header for c in lay.columns],
-                        tr("upload.col.field"): [
-                            _word(f"upload.role.{c.role}", c.role) for c in lay.columns
-                        ],
-                        tr("upload.col.unit"): [c.unit for c in lay.columns],
-                        tr("upload.col.period"): [c.period for c in lay.columns],
-                        tr("upload.col.region"): [c.region for c in lay.columns],
-                        tr("upload.col.indicator"): [c.indicator for c in lay.columns],
-                    }
-                ),
-                hide_index=True,
-                width="stretch",
-            )
-            if lay.skipped:
-                st.caption(tr("upload.skipped_rows", n=len(lay.skipped)))
-                st.dataframe(
-                    pd.DataFrame(
-                        {
-                            tr("upload.col.row"): [k.row for k in lay.skipped],
-                            tr("upload.col.reason"): [
-                                _word(f"upload.skip.{k.reason}", k.reason) for k in lay.skipped
-                            ],
-                            tr("upload.col.text"): [k.text for k in lay.skipped],
-                        }
-                    ),
-                    hide_index=True,
-                    width="stretch",
-                )
-        for skipped in intake.skipped_sheets:
-            st.caption(
-                tr(
-                    "upload.sheet_skipped",
-                    sheet=skipped["sheet"],
-                    reason=_word(f"upload.sheet_reason.{skipped['reason']}", skipped["reason"]),
-                )
-            )
-        if intake.no_data:
-            st.caption(tr("upload.no_data", n=intake.no_data))
-        if len(layouts) == 1:
-            _correction_form(layouts[0])
-
-
-def _correct(layout: SheetLayout) -> None:
-    """Keep the analyst's correction (form callback); the preview is read again with it."""
+def _sheet_choice() -> None:
+    """A workbook of several sheets: read them all (the default) or one."""
     ss = st.session_state
-    edited = ss.get(_key("roles"))
-    columns = {c.header: c.role for c in layout.columns if c.header}
-    if isinstance(edited, dict):
-        for pos, change in edited.get("edited_rows", {}).items():
-            role = change.get("role")
-            header = layout.columns[int(pos)].header
-            if role in ROLES and header:
-                columns[header] = role
-    ss[_key("mapping")] = Mapping(
-        fingerprint=layout.fingerprint,
-        header_row=layout.header_rows[0],
-        columns=columns,
-        period=str(ss.get(_key("fix_period")) or "").strip(),
-        region=str(ss.get(_key("fix_region")) or "").strip(),
+    preview = ss.get(_key("preview")) or {}
+    names = [lay.sheet for lay, _, _ in preview.get("layouts", [])]
+    names += [s["sheet"] for s in preview.get("skipped_sheets", []) if s["reason"] == "not_chosen"]
+    chosen = ss.get(_key("sheet")) or ""
+    if chosen and chosen not in names:
+        names.append(chosen)
+    if len(names) < 2 and not chosen:
+        return
+    labels = {s: s for s in names} | {"": tr("upload.sheet_all")}
+    st.selectbox(
+        tr("upload.sheet"),
+        ["", *sorted(set(names), key=names.index)],
+        format_func=labels.__getitem__,
+        key=_key("sheet"),
     )
-
-
-def _correction_form(layout: SheetLayout) -> None:
-    with st.form(_key("correct")):
-        st.caption(tr("upload.correct_help"))
-        st.data_editor(
-            pd.DataFrame(
-                {
-                    "header": [c.header for c in layout.columns],
-                    "role": [c.role for c in layout.columns],
-                }
-            ),
-            column_config={
-                "header": st.column_config.TextColumn(tr("upload.col.column"), disabled=True),
-                "role": st.column_config.SelectboxColumn(
-                    tr("upload.col.field"), options=[*ROLES, "unknown"], required=True
-                ),
-            },
-            hide_index=True,
-            key=_key("roles"),
-        )
-        left, right = st.columns(2)
-        left.text_input(tr("upload.fix_period"), key=_key("fix_period"))
-        right.text_input(tr("upload.fix_region"), key=_key("fix_region"))
-        st.form_submit_button(tr("upload.correct"), on_click=_correct, args=(layout,))
 
 
 def _history_section() -> None:
