@@ -16,15 +16,14 @@ import pandas as pd
 
 from metrics.catalog import Catalog
 from metrics.i18n import both
-from metrics.importer import CheckedRows, ImportFileError, check_table
+from metrics.importer import CheckedRows, ImportFileError, _lookup, check_table
 from metrics.intake.grid import fill_merged, read_grids, to_frame
 from metrics.intake.layout import Classifier, SheetLayout, detect
-from metrics.intake.names import CITY, IndicatorNames, RegionNames, normalise, region_code_text
+from metrics.intake.names import IndicatorNames, RegionNames, normalise
 from metrics.intake.profiles import Mapping, apply_mapping
 from metrics.intake.reshape import long_table
-from metrics.intake.units import conversion
+from metrics.intake.resolve import TABLE, resolve  # noqa: F401 (TABLE: the long table's columns)
 from metrics.periods import find_periods
-from metrics.values import parse_values
 
 #: Cells meaning "not reported": skipped and counted, not an error.
 NO_DATA = frozenset(
@@ -48,22 +47,6 @@ NO_DATA = frozenset(
     }
 )
 _INSTRUCTION_WORDS = ("说明", "填表说明", "填报说明", "instructions", "readme", "目录", "封面")
-
-TABLE = [
-    "指标编码",
-    "地区编码",
-    "统计期",
-    "数值",
-    "备注",
-    "来源",
-    "__row__",
-    "__sheet__",
-    "__error__",
-    "__error_column__",
-    "__error_value__",
-    "__value_header__",
-    "__ytd__",
-]
 
 
 @dataclass
@@ -154,12 +137,12 @@ def read_intake(
         if grid.hidden:
             skipped.append({"sheet": grid.name, "reason": "hidden"})
             continue
-        if not any(any(c not in (None, "") for c in r) for r in grid.rows):
+        if not grid.has_cells():
             skipped.append({"sheet": grid.name, "reason": "empty"})
             continue
         fill_merged(grid)
         frame = to_frame(grid)
-        scan = [" ".join(str(c) for c in r if c not in (None, "")) for r in grid.rows[:30]]
+        scan = [" ".join(str(c) for c in r if c not in (None, "")) for r in grid.head(30)]
         years = _years([grid.name, *scan]) or _years([filename])
         classifier = Classifier(names, regions, next(iter(years)) if len(years) == 1 else None)
         chosen = mapping or (profiles or {}).get("*")
@@ -197,14 +180,15 @@ def read_intake(
         raise ImportFileError(both("intake.no_table", sheets=shown))
     for lay in layouts:
         _require_context(lay)
-    long = pd.concat(frames, ignore_index=True)
+    long = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     raw_value = long["value"]
     no_data = _no_data(raw_value)
-    table = _resolve(long, catalog, names, regions)
+    table = resolve(long, catalog, names, regions)
     # a "not reported" mark skips a row naming a known indicator and region; a row that
     # names nothing known is still reported (it may be a typo, not an empty cell)
     no_data &= table["__error__"].isna().to_numpy()
-    table = table[~no_data.to_numpy()].reset_index(drop=True)
+    if no_data.any():
+        table = table[~no_data.to_numpy()].reset_index(drop=True)
     headers: dict[str, str] = {}
     for lay in layouts:
         for col in lay.columns:
@@ -215,7 +199,8 @@ def read_intake(
         if canon not in headers and other in headers:
             headers[canon] = headers[other]
     table.attrs["headers"] = headers
-    table["__error_column__"] = table["__error_column__"].map(lambda c: headers.get(c, c))
+    shown = table["__error_column__"]
+    table["__error_column__"] = _lookup(shown, headers).where(shown.isin(list(headers)), shown)
     return Intake(table, layouts, skipped, int(no_data.sum()))
 
 
@@ -284,171 +269,20 @@ def _require_context(layout: SheetLayout) -> None:
         raise ImportFileError(both("intake.region_ambiguous", sheet=layout.sheet))
 
 
+_DIGITS = frozenset("0123456789")
+
+
 def _no_data(values: pd.Series) -> pd.Series:
-    """Cells that mean "not reported" (—, /, 暂无, blank …)."""
-    is_text = values.map(
-        lambda v: v is None or isinstance(v, str) or (isinstance(v, float) and v != v)
+    """Cells that mean "not reported" (—, /, 暂无, blank …), decided once per distinct
+    cell; a text starting with a digit is a number, never a mark."""
+    cells = values.array if isinstance(values.dtype, pd.StringDtype) else values.to_numpy(object)
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)  # None and NaN: -1
+    flag = np.array(
+        [isinstance(u, str) and u[:1] not in _DIGITS and normalise(u) in NO_DATA for u in uniques]
+        + [True],
+        dtype=bool,
     )
-    marks = pd.Series(False, index=values.index)
-    if is_text.any():
-        texts = values[is_text]
-        codes, uniques = pd.factorize(texts.fillna(""), use_na_sentinel=True)
-        flag = np.array([normalise(u) in NO_DATA for u in uniques] + [True])
-        marks[is_text] = flag[codes]
-    return marks
-
-
-def _per_distinct(keys: pd.DataFrame, fn) -> pd.Series:  # type: ignore[no-untyped-def]
-    """fn(*key) once per distinct row of keys, mapped back."""
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys.astype(str)))
-    results = [fn(*u) for u in uniques]
-    out = np.empty(len(results), dtype=object)
-    out[:] = results
-    return pd.Series(out[codes] if len(codes) else [], index=keys.index, dtype=object)
-
-
-def _text_col(values: pd.Series) -> pd.Series:
-    codes, uniques = pd.factorize(values.fillna(""), use_na_sentinel=True)
-    texts = np.array(
-        [region_code_text(u) if isinstance(u, float) else str(u).strip() for u in uniques] + [""],
-        dtype=object,
-    )
-    return pd.Series(texts[codes], index=values.index, dtype=object)
-
-
-def _resolve(
-    long: pd.DataFrame, catalog: Catalog, names: IndicatorNames, regions: RegionNames
-) -> pd.DataFrame:
-    """Indicator ids, region codes and values in the indicator's unit; a row that cannot
-    be settled gets its message in __error__ (read by check_table)."""
-    n = len(long)
-    error = pd.Series([None] * n, index=long.index, dtype=object)
-    error_col = pd.Series([""] * n, index=long.index, dtype=object)
-
-    error_value = pd.Series([""] * n, index=long.index, dtype=object)
-
-    def fail(
-        mask: pd.Series,
-        messages: pd.Series | str,
-        column: pd.Series | str,
-        raw: pd.Series | None = None,
-    ) -> None:
-        mask = mask & error.isna()
-        if mask.any():
-            error[mask] = messages[mask] if isinstance(messages, pd.Series) else messages
-            error_col[mask] = column[mask] if isinstance(column, pd.Series) else column
-            shown = raw if raw is not None else long["value"]
-            error_value[mask] = shown[mask].map(lambda v: "" if v is None else str(v))
-
-    # regions: code and name columns must agree
-    code_txt, name_txt = _text_col(long["region_code"]), _text_col(long["region"])
-    by_code = _per_distinct(code_txt.to_frame(), lambda c: regions.code(c) if c else "")
-    by_name = _per_distinct(name_txt.to_frame(), lambda c: regions.code(c) if c else "")
-    fail(by_code.isna(), _msg("row.unknown_region", raw=code_txt), "地区编码", code_txt)
-    fail(by_name.isna(), _msg("row.unknown_region", raw=name_txt), "地区", name_txt)
-    conflict = (
-        by_code.notna() & by_name.notna() & (by_code != "") & (by_name != "") & (by_code != by_name)
-    )
-    fail(conflict, _msg("intake.region_conflict", code=code_txt, name=name_txt), "地区", name_txt)
-    region = by_code.where(by_code.fillna("") != "", by_name).fillna("")
-
-    # indicators: by id, else by name (normalised, aliases; settled by region)
-    id_txt, ind_txt = _text_col(long["indicator_id"]), _text_col(long["indicator"])
-    known_id = _per_distinct(
-        id_txt.to_frame(), lambda c: names.ids.get(normalise(c), "") if c else ""
-    )
-    fail(
-        (id_txt != "") & (known_id == ""),
-        _msg("row.unknown_indicator", raw=id_txt),
-        "指标编码",
-        id_txt,
-    )
-    home_region = region.where(region != CITY, "")
-
-    def by_name_fn(cell: str, reg: str) -> str:
-        if not cell:
-            return ""
-        ids = names.candidates(cell)
-        if not ids:
-            return "?" + names.unknown_message(cell)
-        got = names.settle(ids, reg or None)
-        return got if got else "?" + _both("row.ambiguous_indicator", raw=cell)
-
-    named = _per_distinct(pd.DataFrame({"a": ind_txt, "b": home_region}), by_name_fn)
-    use_name = (id_txt == "") & (ind_txt != "")
-    bad_name = use_name & named.str.startswith("?")
-    fail(bad_name, named.str[1:], "指标名称", ind_txt)
-    # a visible name edited over a hidden id is a conflict, not the id's indicator
-    both_given = (known_id != "") & (ind_txt != "")
-    mismatch = both_given & _per_distinct(
-        pd.DataFrame({"a": ind_txt, "b": known_id}),
-        lambda cell, i: bool(names.candidates(cell)) and i not in names.candidates(cell),
-    ).astype(bool)
-    fail(
-        mismatch, _msg("intake.indicator_conflict", code=id_txt, name=ind_txt), "指标名称", ind_txt
-    )
-    ind = known_id.where(known_id != "", named.where(use_name & ~bad_name, ""))
-    fail((id_txt == "") & (ind_txt == ""), _both("row.empty_indicator"), "指标名称", ind_txt)
-
-    # 全市 is the plan's own region
-    plan_region = ind.map({i.id: catalog.region_of(i) for i in catalog.indicators.values()})
-    region = region.where(region != CITY, plan_region.fillna(""))
-
-    # units: a 单位 column or a header unit is converted into the indicator's unit
-    ind_unit = ind.map({i.id: i.unit for i in catalog.indicators.values()}).fillna("")
-    given = _text_col(long["unit"])
-    value = long["value"].astype(object)
-    pairs = pd.DataFrame({"g": given, "t": ind_unit})
-    differs = (given != "") & (ind_unit != "")
-    conv = _per_distinct(pairs, lambda g, t: conversion(g, t) if g and t else (1, 1))
-    unconvertible = differs & conv.isna()
-    fail(
-        unconvertible,
-        _msg("intake.unit_unconvertible", given=given, unit=ind_unit),
-        long["value_header"],
-    )
-    scale = differs & conv.notna() & (conv.map(lambda c: c != (1, 1) if c else False))
-    if scale.any():
-        parsed = parse_values(
-            value[scale].reset_index(drop=True), given[scale].reset_index(drop=True)
-        )
-        parsed.index = value.index[scale]
-        num = conv[scale].map(lambda c: c[0]).astype(float)
-        den = conv[scale].map(lambda c: c[1]).astype(float)
-        fail(
-            parsed["error"].notna().reindex(value.index, fill_value=False),
-            parsed["error"].reindex(value.index),
-            long["value_header"],
-        )
-        value[scale] = (parsed["value"] * num / den).to_numpy()
-    table = pd.DataFrame(
-        {
-            "指标编码": ind,
-            "地区编码": region,
-            "统计期": long["period"],
-            "数值": value,
-            "备注": long["note"],
-            "来源": long["source"],
-            "__row__": long["row"].astype(int),
-            "__sheet__": long["sheet"],
-            "__error__": error,
-            "__error_column__": error_col,
-            "__error_value__": error_value,
-            "__value_header__": long["value_header"],
-            "__ytd__": long["ytd"].astype(bool),
-        }
-    )
-    return table[TABLE]
-
-
-def _both(key: str, **kw: object) -> str:
-    return both(key, **kw)
-
-
-def _msg(key: str, **columns: pd.Series) -> pd.Series:
-    """A message per row, made once per distinct combination of its placeholders."""
-    frame = pd.DataFrame(columns)
-    return _per_distinct(frame, lambda *vals: both(key, **dict(zip(columns, vals, strict=True))))
+    return pd.Series(flag[codes], index=values.index)
 
 
 def check_report(

@@ -27,16 +27,35 @@ _MERGE_RE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+)
 
 @dataclass
 class Grid:
-    """One sheet: rows of cells (None = blank), row i is spreadsheet row i + 1."""
+    """One sheet: rows of cells (None = blank), row i is spreadsheet row i + 1.
+
+    A CSV read by the strict reader keeps its cells as the parsed frame (`frame`) and
+    makes row lists only for the rows asked for: a 100,000-row file is never turned
+    into 100,000 Python lists and back."""
 
     name: str
     rows: list[list[object]]
     hidden: bool = False
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1
+    frame: pd.DataFrame | None = None  # the cells as to_frame gives them (rows unused)
 
     @property
     def width(self) -> int:
+        if self.frame is not None:
+            return self.frame.shape[1]
         return max((len(r) for r in self.rows), default=0)
+
+    def head(self, count: int) -> list[list[object]]:
+        """The first rows as lists of cells."""
+        if self.frame is not None:
+            return self.frame.iloc[:count].to_numpy(dtype=object).tolist()
+        return self.rows[:count]
+
+    def has_cells(self) -> bool:
+        """Whether any cell holds something (a NaN from a CSV counts, as before)."""
+        if self.frame is not None:
+            return self.frame.size > 0
+        return any(any(c not in (None, "") for c in r) for r in self.rows)
 
 
 def _col_index(letters: bytes) -> int:
@@ -153,7 +172,7 @@ def read_csv_grid(data: bytes, name: str) -> list[Grid]:
     rows may have fewer or more cells than it (a title line has one)."""
     try:  # the strict, fast reader first: a broken quote is refused as before
         frame = _read_csv(data, header=None)
-        return [Grid(name, frame.replace("", None).to_numpy(dtype=object).tolist())]
+        return [Grid(name, [], frame=_csv_cells(frame))]
     except ImportFileError as exc:
         if "Expected" not in str(exc):  # only ragged rows (a title line) read on
             raise
@@ -170,6 +189,16 @@ def read_csv_grid(data: bytes, name: str) -> list[Grid]:
     if sum(len(r) for r in rows) > MAX_CELLS:
         raise ImportFileError(both("import.xlsx_cells", limit=f"{MAX_CELLS:,}"))
     return [Grid(name, rows)]
+
+
+def _csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """The parsed CSV as to_frame gives a grid (a blank cell missing, columns 0…width-1,
+    index = spreadsheet row), its text columns kept as pandas strings: every later step
+    factorizes and compares them without a Python object per cell."""
+    out = frame.where(frame != "")
+    out.columns = range(frame.shape[1])
+    out.index = range(1, len(out) + 1)
+    return out
 
 
 def read_grids(data: bytes, filename: str) -> list[Grid]:
@@ -190,6 +219,8 @@ def read_grids(data: bytes, filename: str) -> list[Grid]:
 def fill_merged(grid: Grid) -> None:
     """Every cell of a merged range takes the range's top-left value (a county name merged
     over three indicator rows belongs to each of them)."""
+    if not grid.merged:
+        return
     for r0, c0, r1, c1 in grid.merged:
         if r0 >= len(grid.rows) or (r0 == r1 and c0 == c1):
             continue
@@ -206,6 +237,8 @@ def fill_merged(grid: Grid) -> None:
 
 def to_frame(grid: Grid) -> pd.DataFrame:
     """The grid as an object DataFrame, padded to its width, index = spreadsheet row."""
+    if grid.frame is not None:
+        return grid.frame
     width = grid.width
     body = [r + [None] * (width - len(r)) for r in grid.rows]
     frame = pd.DataFrame(body, dtype=object, columns=range(width))

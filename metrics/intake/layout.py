@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from metrics.intake.names import TOTAL_WORDS, IndicatorNames, RegionNames, normalise
-from metrics.periods import relative_period
+from metrics.periods import column_cells, factorize_cells, relative_period
 
 HEADER_SCAN = 30
 
@@ -150,6 +151,21 @@ class Classifier:
 
     def __init__(self, names: IndicatorNames, regions: RegionNames, year: int | None) -> None:
         self.names, self.regions, self.year = names, regions, year
+        self._seen: dict[tuple[type, object, int | None], Column] = {}
+
+    def classify(self, top: object, bottom: object = None) -> Column:
+        """The column for a header of one or two levels (a one-level cell is worked out
+        once per distinct cell: the first rows of a sheet repeat names and codes)."""
+        if bottom is not None:
+            return self._classify(top, bottom)
+        try:
+            key = (type(top), top, self.year)  # 1, 1.0 and True are equal keys, not cells
+            hit = self._seen.get(key)
+        except TypeError:  # unhashable: not seen in grids, kept safe
+            return self._classify(top)
+        if hit is None:
+            hit = self._seen[key] = self._classify(top)
+        return replace(hit)
 
     def field(self, text: str) -> tuple[str, str] | None:
         key, unit = _split_header(text)
@@ -167,8 +183,7 @@ class Classifier:
             return None
         return hit[0].label, hit[1], unit
 
-    def classify(self, top: object, bottom: object = None) -> Column:
-        """The column for a header of one or two levels."""
+    def _classify(self, top: object, bottom: object = None) -> Column:
         t, b = _text(top), _text(bottom)
         if b and b != t and t:
             joined = self.period(t + b)
@@ -256,12 +271,14 @@ def detect(
 ) -> SheetLayout | None:
     """The layout of one sheet (frame index = spreadsheet row), or None when no header
     row is found in its first rows."""
-    rows = frame.index.tolist()
-    cells = frame.to_numpy(dtype=object)
+    index = frame.index
+    at = index.get_indexer([header_row])[0] if header_row is not None else -1
+    # only the rows a header can be in (and the one below it) as Python cells
+    head = max(HEADER_SCAN, at + 1) + 1
+    cells = frame.iloc[:head].to_numpy(dtype=object)
+    rows = index[:head].tolist()
     best, best_score = None, 0
-    candidates = (
-        [rows.index(header_row)] if header_row in rows else range(min(HEADER_SCAN, len(rows)))
-    )
+    candidates = [at] if at >= 0 else range(min(HEADER_SCAN, len(index)))
     for i in candidates:
         if sum(not _blank(c) for c in cells[i]) < 2:
             continue
@@ -274,7 +291,7 @@ def detect(
     header = [best]
     top = list(cells[best])
     columns = [classifier.classify(c) for c in top]
-    if best + 1 < len(rows) and _is_second_level(
+    if best + 1 < len(index) and _is_second_level(
         cells[best], cells[best + 1], columns, classifier, merged, rows[best] - 1
     ):
         header.append(best + 1)
@@ -300,7 +317,7 @@ def detect(
     for i in range(best):
         if any(not _blank(c) for c in cells[i]):
             layout.skipped.append(Skipped(rows[i], "title", titles_text(cells[i])))
-    _classify_rows(layout, rows, cells, header[-1] + 1)
+    _classify_rows(layout, frame, header[-1] + 1)
     return layout
 
 
@@ -338,58 +355,83 @@ def _is_second_level(top, below, columns, classifier, merged, row0) -> bool:  # 
     return False
 
 
-def _classify_rows(layout: SheetLayout, rows: list[int], cells, start: int) -> None:  # type: ignore[no-untyped-def]
+def _blank_cells(column: pd.Series) -> np.ndarray:
+    """Per row, whether the cell is blank as `_blank` says (missing, or only spaces)."""
+    if isinstance(column.dtype, pd.StringDtype):
+        return (column.isna() | (column.str.strip() == "")).to_numpy(dtype=bool)
+    # TRUE and 1 may share a code here: neither is blank
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+    flags = np.array([isinstance(u, str) and not u.strip() for u in uniques] + [True])
+    return flags[codes]
+
+
+def _texts_of(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """(codes, normalised text of each distinct cell); -1 is a blank cell."""
+    codes, uniques = factorize_cells(column_cells(column))
+    return codes, [normalise(_text(u)) for u in uniques]
+
+
+def _row_text(row: np.ndarray) -> str:
+    return " ".join(_text(c) for c in row if not _blank(c))[:80]
+
+
+def _classify_rows(layout: SheetLayout, frame: pd.DataFrame, start: int) -> None:
+    """Blank, footer, 合计/小计, section or data, for every row below the header.
+
+    Decided on whole columns (a 100,000-row sheet is not walked row by row): the text
+    tests run once per distinct cell, and only the skipped rows are turned into texts.
+    A footer line (填表人：…, 注：…) puts every later row without a value in the footer."""
+    body = frame.iloc[start:]
+    n, width = body.shape
+    if n == 0:
+        return
     keys = [
         c.index
         for c in layout.columns
-        if c.role in ("indicator", "indicator_id", "region", "region_code")
+        if c.role in ("indicator", "indicator_id", "region", "region_code") and c.index < width
     ]
-    values = [c.index for c in layout.columns if c.role in ("value", "wide")]
-    in_footer = False
-    texts_of: dict[
-        tuple[type, object], str
-    ] = {}  # a sheet repeats its names: each cell text made once
-    normal: dict[str, str] = {}
-
-    def text(c: object) -> str:
-        if c is None or (isinstance(c, float) and c != c):
-            return ""
-        key = (type(c), c)  # 1, 1.0 and True are equal keys but not equal texts
-        try:
-            return texts_of[key]
-        except KeyError:
-            t = texts_of[key] = _text(c)
-            return t
-        except TypeError:  # unhashable: not seen in grids, kept safe
-            return _text(c)
-
-    def norm(t: str) -> str:
-        try:
-            return normal[t]
-        except KeyError:
-            n = normal[t] = normalise(t)
-            return n
-
-    for i in range(start, len(rows)):
-        row = cells[i]
-        texts = [t for t in map(text, row) if t]
-        if not texts:
-            layout.skipped.append(Skipped(rows[i], "blank"))
-            continue
-        first = norm(texts[0])
-        has_value = any(text(row[j]) for j in values if j < len(row))
-        if _FOOTER_RE.match(first) or _META_RE.match(first) or (in_footer and not has_value):
-            in_footer = True
-            layout.skipped.append(Skipped(rows[i], "footer", " ".join(texts)[:80]))
-            continue
-        key_texts = {norm(text(row[j])) for j in keys if j < len(row)}
-        if key_texts & TOTAL_WORDS:
-            layout.skipped.append(Skipped(rows[i], "total", " ".join(texts)[:80]))
-            continue
-        if _SECTION_RE.match(first) and not has_value:
-            layout.skipped.append(Skipped(rows[i], "section", " ".join(texts)[:80]))
-            continue
-        layout.data_rows.append(rows[i])
+    values = [c.index for c in layout.columns if c.role in ("value", "wide") and c.index < width]
+    filled = np.zeros((n, width), dtype=bool)
+    for j in range(width):
+        filled[:, j] = ~_blank_cells(body.iloc[:, j])
+    some = filled.any(axis=1)
+    first = filled.argmax(axis=1)
+    has_value = filled[:, values].any(axis=1) if values else np.zeros(n, dtype=bool)
+    footer_hit = np.zeros(n, dtype=bool)
+    section_hit = np.zeros(n, dtype=bool)
+    for j in range(width):  # the first text of each row, by the column it stands in
+        where = np.flatnonzero(some & (first == j))
+        if where.size:
+            codes, texts = _texts_of(body.iloc[where, j])
+            foot = [bool(_FOOTER_RE.match(t) or _META_RE.match(t)) for t in texts]
+            footer_hit[where] = np.array([*foot, False])[codes]
+            section_hit[where] = np.array([bool(_SECTION_RE.match(t)) for t in texts] + [False])[
+                codes
+            ]
+    total_hit = np.zeros(n, dtype=bool)
+    for j in keys:
+        codes, texts = _texts_of(body.iloc[:, j])
+        total_hit |= np.array([t in TOTAL_WORDS for t in texts] + [False])[codes]
+    before = np.zeros(n, dtype=bool)  # a footer line above this row
+    before[1:] = np.maximum.accumulate(footer_hit)[:-1]
+    footer = some & (footer_hit | (before & ~has_value))
+    total = some & ~footer & total_hit
+    section = some & ~footer & ~total & section_hit & ~has_value
+    data = some & ~footer & ~total & ~section
+    rows = body.index.to_numpy()
+    layout.data_rows.extend(rows[data].tolist())
+    if data.all():
+        return
+    reason = np.where(
+        ~some, "blank", np.where(footer, "footer", np.where(total, "total", "section"))
+    )
+    skipped = np.flatnonzero(~data)
+    cells = body.iloc[skipped].to_numpy(dtype=object)
+    for k, i in enumerate(skipped.tolist()):
+        why = str(reason[i])
+        layout.skipped.append(
+            Skipped(int(rows[i]), why, "" if why == "blank" else _row_text(cells[k]))
+        )
 
 
 def fingerprint(headers: list[str]) -> str:

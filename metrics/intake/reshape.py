@@ -31,7 +31,11 @@ LONG = [
 
 def long_table(frame: pd.DataFrame, layout: SheetLayout) -> pd.DataFrame:
     """The long rows of one sheet (frame index = spreadsheet row)."""
-    data = frame.loc[layout.data_rows]
+    rows = layout.data_rows
+    if rows and rows == list(range(rows[0], rows[0] + len(rows))):  # one block: a slice
+        data = frame.loc[rows[0] : rows[-1]]
+    else:
+        data = frame.loc[rows]
     n = len(data)
 
     def column(role: str) -> pd.Series | None:
@@ -79,5 +83,9 @@ def long_table(frame: pd.DataFrame, layout: SheetLayout) -> pd.DataFrame:
         pieces.append(pd.DataFrame(piece, index=data.index))
     if not pieces:
         return pd.DataFrame(columns=LONG)
-    out = pd.concat(pieces, ignore_index=True)
+    out = (
+        pieces[0].reset_index(drop=True)
+        if len(pieces) == 1
+        else pd.concat(pieces, ignore_index=True)
+    )
     return out[LONG]
