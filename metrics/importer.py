@@ -274,11 +274,20 @@ _FORMULA_GUARD = re.compile(r"^'(?=[=+\-@\t\r])")
 
 
 def _free_text(frame: pd.DataFrame, columns: dict[str, str], name: str) -> pd.Series:
-    """A note or source column; None when the file has no such column (keep what is
-    stored). The apostrophe our exports put before a formula-like text is taken off."""
+    """A note or source column, as written (trimmed); None when the file has no such
+    column (keep what is stored). The apostrophe our exports put before a formula-like
+    text is taken off."""
     if name not in columns:
         return pd.Series(None, index=frame.index, dtype=object)
-    return _per_distinct(frame[columns[name]], lambda c: _FORMULA_GUARD.sub("", _cell_text(c)))
+    return _per_distinct(frame[columns[name]], lambda c: _FORMULA_GUARD.sub("", _free_cell(c)))
+
+
+def _free_cell(cell: object) -> str:
+    """A note or source as written, only trimmed: NFKC would turn "统计局：修订（第二版）"
+    into "统计局:修订(第二版)" (issue 14 item 9); names, codes and numbers keep it."""
+    if isinstance(cell, float) and cell.is_integer():
+        cell = str(int(cell))
+    return str(cell).strip()
 
 
 def _lookup(values: pd.Series, mapping) -> pd.Series:  # type: ignore[no-untyped-def]
