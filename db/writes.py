@@ -94,7 +94,7 @@ def _permission_errors(db: Database, actor: Actor, checked: CheckedRows) -> pd.D
     )
 
 
-STORED = ["obs_id", *KEY, "old_value", "old_note", "old_source", "old_import_id"]
+STORED = ["obs_id", *KEY, "old_value", "old_note", "old_source", "old_import_id", "old_ytd"]
 
 
 def _stored(conn: Connection, rows: pd.DataFrame) -> pd.DataFrame:
@@ -111,6 +111,7 @@ def _stored(conn: Connection, rows: pd.DataFrame) -> pd.DataFrame:
         OBS.c.note,
         OBS.c.source,
         OBS.c.import_id,
+        OBS.c.year_to_date,
     ).where(OBS.c.indicator_id.in_(ids))
     if len(rows):
         to_param = _processor(conn, OBS, "period_end")
@@ -130,6 +131,7 @@ def _stored(conn: Connection, rows: pd.DataFrame) -> pd.DataFrame:
             "old_note": "str",
             "old_source": "str",
             "old_import_id": "float64",
+            "old_ytd": "bool",
         }
     )
 
@@ -159,6 +161,8 @@ def _positions(rows: pd.DataFrame, stored: pd.DataFrame) -> np.ndarray:
 
 def _compare(conn: Connection, rows: pd.DataFrame) -> pd.DataFrame:
     """Each row with what is stored for its key: change = insert | update | unchanged."""
+    if "year_to_date" not in rows:
+        rows = rows.assign(year_to_date=False)
     stored = _stored(conn, rows)
     pos = _positions(rows, stored)
     matched = stored.drop(columns=KEY).reset_index(drop=True).reindex(pos)
@@ -168,8 +172,10 @@ def _compare(conn: Connection, rows: pd.DataFrame) -> pd.DataFrame:
     source = merged.source.where(merged.source.notna(), merged.old_source).fillna("")
     merged["note"], merged["source"] = note, source
     is_new = merged.obs_id.isna()
+    merged["year_to_date"] = merged.year_to_date.fillna(False).astype(bool)
     same = (
         (merged.value == merged.old_value)
+        & (merged.year_to_date == merged.old_ytd.fillna(False).astype(bool))
         & (note == merged.old_note.fillna(""))
         & (source == merged.old_source.fillna(""))
     )
@@ -265,7 +271,7 @@ def _apply(
         _bulk_insert(
             conn,
             OBS,
-            new[[*KEY, "value", "note", "source"]],
+            new[[*KEY, "value", "note", "source", "year_to_date"]],
             {
                 "created_by": actor.name,
                 "created_at": at,
@@ -283,13 +289,16 @@ def _apply(
                 value=bindparam("v"),
                 note=bindparam("n"),
                 source=bindparam("s"),
+                year_to_date=bindparam("y"),
                 updated_by=actor.name,
                 updated_at=at,
                 import_id=import_id,
             ),
             [
-                {"oid": int(o), "v": v, "n": n, "s": s}
-                for o, v, n, s in zip(upd.obs_id, upd.value, upd.note, upd.source, strict=True)
+                {"oid": int(o), "v": v, "n": n, "s": s, "y": bool(y)}
+                for o, v, n, s, y in zip(
+                    upd.obs_id, upd.value, upd.note, upd.source, upd.year_to_date, strict=True
+                )
             ],
         )
         old_import = upd.old_import_id.astype(object)

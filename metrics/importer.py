@@ -22,7 +22,7 @@ import pandas as pd
 from metrics.catalog import Catalog
 from metrics.errors import InvalidInput
 from metrics.i18n import both
-from metrics.periods import column_cells, factorize_cells, parse_periods
+from metrics.periods import column_cells, factorize_cells, find_periods, parse_periods
 from metrics.values import parse_values
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -58,7 +58,7 @@ class CheckedRows:
     """Rows that passed every check, and every error found, by spreadsheet row."""
 
     rows: pd.DataFrame  # row, indicator_id, region_code, period_kind, period_end, period_label,
-    #                     value, note, source
+    #                     value, note, source, year_to_date
     errors: pd.DataFrame  # row, column, value, message
     total: int
     columns: dict[str, str] = field(default_factory=dict)  # canonical name → header in file
@@ -368,6 +368,16 @@ def _duplicated(columns: list[pd.Series]) -> pd.Series:
     return pd.Series(pd.Series(key).duplicated(keep=False).to_numpy(), index=columns[0].index)
 
 
+def _year_to_date(raw_period: pd.Series) -> pd.Series:
+    """Whether each row's period cell names a year-to-date span (2024年1-9月,
+    2024年前三季度): such a value is stored with observations.year_to_date (issue 13)."""
+    codes, uniques = factorize_cells(column_cells(raw_period))
+    flags = np.array(
+        [any(y for _p, y in find_periods(_cell_text(u))) for u in uniques] + [False], dtype=bool
+    )
+    return pd.Series(flags[codes], index=raw_period.index)
+
+
 def _dates(stamps: pd.Series, mask: pd.Series) -> pd.Series:
     """The masked rows' timestamps as dates (for messages); converted only where needed."""
     return stamps[mask].dt.date.reindex(stamps.index)
@@ -579,6 +589,9 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
 
     note = _free_text(frame, columns, "note")
     source = _free_text(frame, columns, "source")
+    ytd = _year_to_date(raw_period)
+    if "__ytd__" in frame:
+        ytd |= frame["__ytd__"].astype(bool)
     good = ~bad
     rows = pd.DataFrame(
         {
@@ -591,6 +604,7 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
             "value": values["value"][good].astype(float),
             "note": note[good],
             "source": source[good],
+            "year_to_date": ytd[good],
         }
     )
     err = (

@@ -1,0 +1,53 @@
+"""Year-to-date values (2024年1-9月, 前三季度, 1-9月累计) are stored with
+observations.year_to_date, on insert and on update (issue 13)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from db.models import Observation
+from db.writes import import_file
+
+ST = "heze-2023-digital-gov.base-stations"
+
+
+def flags(db) -> dict[tuple[str, str], bool]:
+    with db.read() as conn:
+        rows = conn.execute(
+            select(Observation.region_code, Observation.period_end, Observation.year_to_date)
+        ).all()
+    return {(r, str(e)): bool(y) for r, e, y in rows}
+
+
+def long_csv(period: str) -> bytes:
+    return f"指标编码,地区,统计期,数值\n{ST},371702,{period},0.4\n".encode()
+
+
+@pytest.mark.parametrize(
+    ("period", "ytd"),
+    [("2024年1-9月", True), ("2024年前三季度", True), ("2024-09", False), ("2024年9月", False)],
+)
+def test_period_cell_marks_year_to_date(db, period, ytd):
+    report = import_file(db, long_csv(period), "t.csv")
+    assert report.written and report.inserted == 1
+    assert flags(db) == {("371702", "2024-09-30"): ytd}
+    again = import_file(db, long_csv(period), "t.csv")
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 1)
+
+
+def test_ytd_column_of_a_report_sheet_is_stored(db):
+    sheet = "2024年统计表\n指标名称,地区,1-9月累计\n5G基站数量,371702,0.9\n"
+    report = import_file(db, sheet.encode(), "报表.csv")
+    assert report.written and report.inserted == 1
+    assert flags(db) == {("371702", "2024-09-30"): True}
+
+
+def test_changing_the_flag_alone_is_an_update(db):
+    import_file(db, long_csv("2024-09"), "t.csv")
+    report = import_file(db, long_csv("2024年1-9月"), "t.csv")
+    assert (report.inserted, report.updated) == (0, 1)
+    assert flags(db) == {("371702", "2024-09-30"): True}
+    report = import_file(db, long_csv("2024-09"), "t.csv")
+    assert report.updated == 1
+    assert flags(db) == {("371702", "2024-09-30"): False}
