@@ -119,9 +119,11 @@ def read_intake(
     sheet: str | None = None,
     mapping: Mapping | None = None,
     profiles: dict[str, Mapping] | None = None,
+    max_rows: int | None = None,
 ) -> Intake:
-    """Read every visible sheet with data (or the one chosen) into the long table."""
-    grids = read_grids(data, filename)
+    """Read every visible sheet with data (or the one chosen) into the long table; an
+    .xlsx holding more than max_rows rows is refused while it is read."""
+    grids = read_grids(data, filename, max_rows)
     names, regions = IndicatorNames(catalog), RegionNames(catalog)
     if sheet is None and mapping is not None and mapping.sheet:
         sheet = mapping.sheet
@@ -295,7 +297,9 @@ def check_report(
     profiles: dict[str, Mapping] | None = None,
 ) -> tuple[CheckedRows, Intake]:
     """Read a file with `read_intake` and check its long table with today's row checks."""
-    intake = read_intake(data, filename, catalog, sheet=sheet, mapping=mapping, profiles=profiles)
+    intake = read_intake(
+        data, filename, catalog, sheet=sheet, mapping=mapping, profiles=profiles, max_rows=max_rows
+    )
     if len(intake.table) == 0 and intake.no_data == 0:
         raise ImportFileError(both("import.no_rows"))
     if max_rows is not None and len(intake.table) > max_rows:

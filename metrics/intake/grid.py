@@ -22,6 +22,8 @@ from metrics.i18n import both
 from metrics.importer import ImportFileError, _encoding, _read_csv, check_xlsx_archive
 
 MAX_CELLS = 10_000_000
+#: Rows at the top of a sheet not counted against the row cap (titles, headers).
+HEADER_ROOM = 30
 _MERGE_RE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?"')
 
 
@@ -82,14 +84,19 @@ def _xlsx_cell(cell: object) -> object:
     return value
 
 
-def read_xlsx(data: bytes) -> list[Grid]:
+def read_xlsx(data: bytes, max_rows: int | None = None) -> list[Grid]:
     """Every sheet of a workbook, with merged ranges (read from the sheet's XML, which
-    openpyxl's read-only mode does not parse) and hidden state."""
+    openpyxl's read-only mode does not parse) and hidden state.
+
+    With max_rows, reading stops (and the file is refused) as soon as the workbook holds
+    more non-blank rows below its sheets' first HEADER_ROOM rows than that: a huge file
+    is refused after max_rows rows are parsed, not after all of them (issue 14 item 7)."""
     import openpyxl
 
     check_xlsx_archive(data)
     grids: list[Grid] = []
     budget = MAX_CELLS
+    filled = 0  # non-blank rows below each visible sheet's header room, all sheets
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -99,11 +106,22 @@ def read_xlsx(data: bytes) -> list[Grid]:
                 for sheet in book.worksheets:
                     sheet.reset_dimensions()
                     rows: list[list[object]] = []
+                    capped = max_rows is not None and sheet.sheet_state == "visible"
                     for row in sheet.iter_rows():
                         budget -= max(len(row), 1)
                         if budget < 0:
                             raise ImportFileError(both("import.xlsx_cells", limit=f"{MAX_CELLS:,}"))
                         cells = [_xlsx_cell(c) for c in row]
+                        if capped and len(rows) >= HEADER_ROOM:
+                            filled += any(c is not None and str(c).strip() != "" for c in cells)
+                            if filled > max_rows:
+                                raise ImportFileError(
+                                    both(
+                                        "import.too_many_rows_read",
+                                        rows=f"{len(rows) + 1:,}",
+                                        limit=f"{max_rows:,}",
+                                    )
+                                )
                         number = getattr(row[0], "row", None) if row else None
                         if isinstance(number, int) and number > len(rows) + 1:
                             rows.extend([] for _ in range(number - 1 - len(rows)))
@@ -201,13 +219,14 @@ def _csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def read_grids(data: bytes, filename: str) -> list[Grid]:
-    """Every sheet of the file, by its extension."""
+def read_grids(data: bytes, filename: str, max_rows: int | None = None) -> list[Grid]:
+    """Every sheet of the file, by its extension (an .xlsx refused while it is read when
+    it holds more than max_rows rows)."""
     name = filename.lower()
     if not data or data.isspace():
         raise ImportFileError(both("import.empty_file"))
     if name.endswith((".xlsx", ".xlsm")):
-        return read_xlsx(data)
+        return read_xlsx(data, max_rows)
     if name.endswith(".xls"):
         return read_xls(data)
     if name.endswith((".csv", ".txt", ".tsv")):
