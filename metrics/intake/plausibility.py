@@ -45,7 +45,9 @@ def check(
     units = rows.indicator_id.map({i.id: i.unit for i in catalog.indicators.values()})
     found: list[pd.DataFrame] = []
 
-    def warn(mask: pd.Series, messages: pd.Series) -> None:
+    def warn(mask: pd.Series, message) -> None:  # type: ignore[no-untyped-def]
+        """message(*per-row values): the warning's text, made only for the masked rows (a
+        million-row file with no warning formats nothing)."""
         if mask.any():
             found.append(
                 pd.DataFrame(
@@ -53,7 +55,7 @@ def check(
                         "row": rows.row[mask],
                         "column": column,
                         "value": rows.value[mask].map(lambda v: f"{v:g}"),
-                        "message": messages[mask],
+                        "message": message(mask),
                     }
                 )
             )
@@ -66,7 +68,7 @@ def check(
         mask = percent & rows.indicator_id.isin(suspects)
         warn(
             mask,
-            rows.value.map(
+            lambda m: rows.value[m].map(
                 lambda v: both("plaus.fraction", value=f"{v:g}", percent=f"{v * 100:g}")
             ),
         )
@@ -75,7 +77,7 @@ def check(
     big = ~percent & target.notna() & (rows.value >= MAGNITUDE * target)
     warn(
         big,
-        pd.Series(
+        lambda m: pd.Series(
             [
                 both(
                     "plaus.magnitude",
@@ -83,9 +85,11 @@ def check(
                     target=format_value(t, u),
                     guess=format_value(v / 10_000, u),
                 )
-                for v, t, u in zip(rows.value, target.fillna(0), units.fillna(""), strict=True)
+                for v, t, u in zip(
+                    rows.value[m], target.fillna(0)[m], units.fillna("")[m], strict=True
+                )
             ],
-            index=rows.index,
+            index=rows.index[m],
         ),
     )
     # against the previous period (stored or in the file)
@@ -109,24 +113,24 @@ def check(
     falling = cumulative & last.notna() & (rows.value < last) & ~big
     warn(
         falling,
-        pd.Series(
+        lambda m: pd.Series(
             [
                 both("plaus.falling", value=f"{v:g}", last=f"{p:g}")
-                for v, p in zip(rows.value, last.fillna(0), strict=True)
+                for v, p in zip(rows.value[m], last.fillna(0)[m], strict=True)
             ],
-            index=rows.index,
+            index=rows.index[m],
         ),
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         jump = ~big & last.notna() & (last > 0) & (rows.value > JUMP * last)
     warn(
         jump,
-        pd.Series(
+        lambda m: pd.Series(
             [
                 both("plaus.jump", value=f"{v:g}", last=f"{p:g}", times=f"{JUMP:g}")
-                for v, p in zip(rows.value, last.fillna(0), strict=True)
+                for v, p in zip(rows.value[m], last.fillna(0)[m], strict=True)
             ],
-            index=rows.index,
+            index=rows.index[m],
         ),
     )
     if not found:
