@@ -229,9 +229,10 @@ def _preview(name: str, sha: str, data: bytes | None) -> dict[str, Any]:
         return {"busy": exc}
     except MetricsError as exc:
         preview: dict[str, Any] = {"error": exc}
-        if len(upload_layout.detect_sheets(data, name, db.catalog)) > 0:
-            layouts = upload_layout.detect_sheets(data, name, db.catalog)
+        layouts = upload_layout.detect_sheets(data, name, db.catalog)
+        if layouts:  # the forms start from each sheet's header as detected
             preview["layouts"] = [upload_layout.light(lay) for lay in layouts]
+            preview["guessed"] = True
     else:
         preview = _compact(report)
         if not options["mappings"] and report.intake is not None:
@@ -531,7 +532,6 @@ def _preview_section(catalog: Catalog) -> None:
     st.button(
         tr("upload.discard"), on_click=_discard, key=_key("discard"), icon=":material/delete:"
     )
-    _sheet_choice()
     problem = st.session_state.pop(_key("correct_error"), None)
     if problem is not None:
         show_error(problem)
@@ -542,6 +542,7 @@ def _preview_section(catalog: Catalog) -> None:
     if "busy" in preview:
         show_error(preview["busy"])
         return
+    _sheet_choice()
     tag = current["sha"][:12]
     corrected = upload_layout.mappings_of(_options())
     if "error" in preview:

@@ -203,24 +203,7 @@ def layout_section(
         for i, (lay, rows, skipped) in enumerate(layouts):
             if lay.profile:
                 st.info(tr("upload.profile_applied", sheet=lay.sheet), icon=":material/bookmark:")
-            region = (
-                f"{region_name(catalog, lay.region)} {lay.region}"
-                if lay.region in catalog.regions
-                else tr("upload.layout.from_column")
-            )
-            st.markdown(
-                md(
-                    "upload.layout_sheet",
-                    sheet=lay.sheet,
-                    header=", ".join(str(r) for r in lay.header_rows),
-                    shape=word(f"upload.shape.{lay.shape}", lay.shape),
-                    period=lay.period or tr("upload.layout.from_column"),
-                    period_from=word(f"upload.from.{lay.period_from}", lay.period_from),
-                    region=region,
-                    region_from=word(f"upload.from.{lay.region_from}", lay.region_from),
-                    rows=rows,
-                )
-            )
+            st.markdown(_sheet_sentence(lay, rows, catalog, bool(preview.get("guessed"))))
             st.dataframe(
                 pd.DataFrame(
                     {
@@ -265,6 +248,33 @@ def layout_section(
             )
         if preview.get("no_data"):
             st.caption(tr("upload.no_data", n=preview["no_data"]))
+
+
+def _sheet_sentence(lay: SheetLayout, rows: int, catalog: Catalog, guessed: bool) -> str:
+    """How a sheet was read. For a refused file (guessed) only its header is known: the
+    period and region its title or name gives are worked out by the real read only."""
+    header = ", ".join(str(r) for r in lay.header_rows)
+    shape = word(f"upload.shape.{lay.shape}", lay.shape)
+    if guessed:
+        return md(
+            "upload.layout_sheet_guess", sheet=lay.sheet, header=header, shape=shape, rows=rows
+        )
+    region = (
+        f"{region_name(catalog, lay.region)} {lay.region}"
+        if lay.region in catalog.regions
+        else tr("upload.layout.from_column")
+    )
+    return md(
+        "upload.layout_sheet",
+        sheet=lay.sheet,
+        header=header,
+        shape=shape,
+        period=lay.period or tr("upload.layout.from_column"),
+        period_from=word(f"upload.from.{lay.period_from}", lay.period_from),
+        region=region,
+        region_from=word(f"upload.from.{lay.region_from}", lay.region_from),
+        rows=rows,
+    )
 
 
 def form_values(tag: str, i: int, layout: SheetLayout) -> Mapping:
