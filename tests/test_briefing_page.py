@@ -4,28 +4,29 @@ records (a cause and a remedy, then the history)."""
 
 from __future__ import annotations
 
-import shutil
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from db import accounts
-from db.connect import open_database
 from db.engine import Database
 from db.permissions import LOCAL_OPERATOR, Actor
 from db.remedies import remedy_history
 from db.writes import import_file
-from metrics.catalog import load_catalog
 from metrics.demo import demo_frame
 from metrics.exports import to_csv_bytes
-from tests.conftest import CONFIG
+from tests.dashboard_helpers import (
+    add_accounts,
+    app_database,
+    clear_caches,
+    closing,
+    config_file,
+    dashboard,
+    point_app_at,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGE = "views/briefing.py"
 PASSWORD = "correct horse battery"
 ANALYST = Actor("bdb", "analyst", units=("市大数据局",), regions=("371700",))  # 菏泽
@@ -35,41 +36,15 @@ OTHER = Actor("miit", "analyst", units=("市工业和信息化局",), regions=("
 @pytest.fixture
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     """The full catalog with labelled demo data up to today, and two analysts."""
-    config = tmp_path / "config.yaml"
-    shutil.copy(CONFIG, config)
-    url = f"sqlite:///{tmp_path / 'metrics.db'}"
-    monkeypatch.setenv("METRICS_CONFIG", str(config))
-    monkeypatch.setenv("METRICS_DATABASE_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    db = open_database(load_catalog(config), url)
+    db = app_database(tmp_path, monkeypatch)
     frame = demo_frame(db.catalog, date.today())
     assert import_file(db, to_csv_bytes(frame), "demo.csv", LOCAL_OPERATOR).written
-    for actor in (ANALYST, OTHER):
-        accounts.add_user(
-            db,
-            actor.name,
-            actor.role,
-            PASSWORD,
-            units=list(actor.units),
-            regions=list(actor.regions),
-        )
-    yield db
-    db.engine.dispose()
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    add_accounts(db, PASSWORD, (ANALYST, OTHER))
+    yield from closing(db)
 
 
 def page(actor: Actor | None = None, lang: str = "zh") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    if actor is not None:
-        at.session_state["actor"] = actor
-        at.session_state["last_seen"] = time.time()
-        at.session_state["signed_in_at"] = time.time()
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page(PAGE)
-    return at.run()
+    return dashboard(actor, PAGE, lang=lang, signed_in=True, timeout=90)
 
 
 def frame_with(at: AppTest, column: str):  # type: ignore[no-untyped-def]
@@ -142,20 +117,14 @@ def test_an_analyst_is_offered_only_their_units_targets(database):
 
 
 def test_an_empty_database_shows_the_page_without_error(tmp_path, monkeypatch):
-    config = tmp_path / "config.yaml"
-    shutil.copy(CONFIG, config)
-    monkeypatch.setenv("METRICS_CONFIG", str(config))
-    monkeypatch.setenv("METRICS_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    point_app_at(monkeypatch, config_file(tmp_path), f"sqlite:///{tmp_path / 'empty.db'}")
     try:
         at = page()
         assert not at.exception
         assert any(c.value.startswith("按截至") for c in at.caption)
         assert len(frame_with(at, "落后原因")) > 0  # every target lags: nothing reported
     finally:
-        st.cache_resource.clear()
-        st.cache_data.clear()
+        clear_caches()
 
 
 @pytest.mark.parametrize(
@@ -176,8 +145,7 @@ def test_the_quarter_a_briefing_covers(day, label):
 
 
 def test_the_overview_offers_the_briefing_and_the_unit_status_matrix(database):
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.run()
+    at = dashboard(timeout=90)
     assert not at.exception
     labels = [b.proto.label for b in at.get("download_button")]
     assert any(label.startswith("下载通报（Word） · 20") for label in labels), labels
@@ -195,11 +163,7 @@ def test_the_indicator_page_shows_the_targets_causes_and_remedies(database):
     record_remedy(
         database, LOCAL_OPERATOR, row.indicator, row.region, "历史原因", "历史措施", date.today()
     )
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.run()
-    at.switch_page("views/indicator.py")
-    at.query_params["id"] = row.indicator
-    at.run()
+    at = dashboard(page="views/indicator.py", params={"id": row.indicator}, timeout=90)
     assert not at.exception
     assert "整改记录（历史）" in [s.value for s in at.subheader]
     assert list(frame_with(at, "填报时状态")["落后原因"]) == ["历史原因"]

@@ -4,20 +4,17 @@ lockout, idle expiry, and a shared deployment that allows no anonymous reading."
 from __future__ import annotations
 
 import contextlib
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from db import accounts
-from db.connect import open_database
 from db.engine import Database
-from metrics.catalog import load_catalog
-from tests.conftest import CONFIG, ROOT
+from tests.conftest import CONFIG
+from tests.dashboard_helpers import app_database, closing, config_file, dashboard
 
 PASSWORD = "correct horse battery"
 PAGES = {
@@ -35,19 +32,12 @@ ADMIN = set(PAGES)
 
 
 def _database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, login_required: bool) -> Database:
-    config = tmp_path / "config.yaml"
-    shutil.copy(CONFIG, config)
-    text = config.read_text(encoding="utf-8")
-    config.write_text(
+    text = CONFIG.read_text(encoding="utf-8")
+    config = config_file(
+        tmp_path,
         text.replace("login_required: false", f"login_required: {str(login_required).lower()}"),
-        encoding="utf-8",
     )
-    url = f"sqlite:///{tmp_path / 'metrics.db'}"
-    monkeypatch.setenv("METRICS_CONFIG", str(config))
-    monkeypatch.setenv("METRICS_DATABASE_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    db = open_database(load_catalog(config), url)
+    db = app_database(tmp_path, monkeypatch, config)
     assert db.catalog.settings.login_required is login_required
     accounts.add_user(db, "leader", "viewer", PASSWORD)
     accounts.add_user(db, "bdb", "analyst", PASSWORD, units=["371700:市大数据局"])
@@ -58,23 +48,17 @@ def _database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, login_required: b
 @pytest.fixture
 def open_db(tmp_path, monkeypatch) -> Iterator[Database]:
     """Anonymous read-only viewing allowed (the embedded default)."""
-    db = _database(tmp_path, monkeypatch, login_required=False)
-    yield db
-    db.engine.dispose()
-    st.cache_resource.clear()
+    yield from closing(_database(tmp_path, monkeypatch, login_required=False))
 
 
 @pytest.fixture
 def closed_db(tmp_path, monkeypatch) -> Iterator[Database]:
     """A shared deployment: nothing is shown before a login."""
-    db = _database(tmp_path, monkeypatch, login_required=True)
-    yield db
-    db.engine.dispose()
-    st.cache_resource.clear()
+    yield from closing(_database(tmp_path, monkeypatch, login_required=True))
 
 
 def _app() -> AppTest:
-    return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    return dashboard()
 
 
 def _reachable(at: AppTest) -> set[str]:

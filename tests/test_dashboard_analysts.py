@@ -9,24 +9,21 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from db import accounts, queries
-from db.connect import open_database
 from db.engine import Database
 from db.permissions import Actor
 from db.writes import undo_import
 from metrics.catalog import load_catalog
-from tests.conftest import CONFIG, ROOT
+from tests.conftest import CONFIG
+from tests.dashboard_helpers import add_accounts, app_database, closing, dashboard
 
 SHARE = "heze-2023-digital-gov.data-service-share"  # %, Heze 371700
 SHARE_UNITS = ("市大数据局", "市政府各部门", "各县区政府、管委会")
@@ -41,38 +38,13 @@ RED = "background-color: #fde2e1"
 @pytest.fixture
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     """A fresh database for the app (through the environment) and for the test's checks."""
-    config = tmp_path / "config.yaml"
-    shutil.copy(CONFIG, config)
-    url = f"sqlite:///{tmp_path / 'metrics.db'}"
-    monkeypatch.setenv("METRICS_CONFIG", str(config))
-    monkeypatch.setenv("METRICS_DATABASE_URL", url)
-    st.cache_resource.clear()  # get_db() is per process: open this test's database
-    st.cache_data.clear()
-    db = open_database(load_catalog(config), url)
-    for actor in (ANALYST, OTHER_UNIT):
-        accounts.add_user(
-            db,
-            actor.name,
-            actor.role,
-            PASSWORD,
-            units=list(actor.units),
-            regions=list(actor.regions),
-        )
-    yield db
-    db.engine.dispose()
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    db = app_database(tmp_path, monkeypatch)
+    add_accounts(db, PASSWORD, (ANALYST, OTHER_UNIT))
+    yield from closing(db)
 
 
 def app(page: str, actor: Actor = ANALYST, lang: str = "zh") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.session_state["actor"] = actor
-    at.session_state["last_seen"] = time.time()
-    if lang == "en":
-        at.query_params["lang"] = "en"
-    at.run()  # st.navigation registers the pages (their url_path is not the file's name)
-    at.switch_page(page)
-    return at.run()
+    return dashboard(actor, page, lang="en" if lang == "en" else None)
 
 
 def stored(db: Database) -> pd.DataFrame:

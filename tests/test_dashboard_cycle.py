@@ -7,21 +7,18 @@ who has not reported. The database is checked after every write."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from db import accounts, cycle, queries
-from db.connect import open_database
+from db import cycle, queries
 from db.engine import Database
 from db.permissions import Actor
-from metrics.catalog import load_catalog
-from tests.conftest import ROOT, SMALL_CATALOG
+from tests.conftest import SMALL_CATALOG
+from tests.dashboard_helpers import add_accounts, app_database, closing, config_file, dashboard
 
 SHARE = "heze-2023-digital-gov.data-service-share"
 ANALYST = Actor("bdb", "analyst", units=("市大数据局",), regions=("371700",))  # 菏泽
@@ -33,46 +30,21 @@ VALUE_KEY = f"cycle.v.{SHARE}.371700"
 
 @pytest.fixture
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    config = tmp_path / "config.yaml"
     # Reports owed from 2025 on (the share's last deadline is 2025-12-31: 2025Q1..Q4).
-    config.write_text(
+    config = config_file(
+        tmp_path,
         SMALL_CATALOG.replace(
             '    region: "371700"\nindicators:',
             '    region: "371700"\n    reporting: {start: 2025-01-01}\nindicators:',
         ),
-        encoding="utf-8",
     )
-    url = f"sqlite:///{tmp_path / 'metrics.db'}"
-    monkeypatch.setenv("METRICS_CONFIG", str(config))
-    monkeypatch.setenv("METRICS_DATABASE_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    db = open_database(load_catalog(config), url)
-    for actor in (ANALYST, REVIEWER, ADMIN):
-        accounts.add_user(
-            db,
-            actor.name,
-            actor.role,
-            PASSWORD,
-            units=list(actor.units),
-            regions=list(actor.regions),
-        )
-    yield db
-    db.engine.dispose()
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    db = app_database(tmp_path, monkeypatch, config)
+    add_accounts(db, PASSWORD, (ANALYST, REVIEWER, ADMIN))
+    yield from closing(db)
 
 
 def app(actor: Actor | None, page: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    if actor is not None:
-        at.session_state["actor"] = actor
-        at.session_state["last_seen"] = time.time()
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    return at
+    return dashboard(actor, page)
 
 
 def texts(elements) -> str:  # type: ignore[no-untyped-def]
@@ -206,15 +178,7 @@ def test_completeness_names_who_has_not_reported(database: Database) -> None:
 )
 def test_pages_in_english(database: Database, actor, page, title) -> None:  # type: ignore[no-untyped-def]
     fill(app(ANALYST), "72")
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.query_params["lang"] = "en"
-    if actor is not None:
-        at.session_state["actor"] = actor
-        at.session_state["last_seen"] = time.time()
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
+    at = dashboard(actor, page, lang="en")
     assert not at.exception
     assert title in texts(at.title)
     assert not re.search(r"[\u4e00-\u9fff]", texts(at.title) + texts(at.caption).split("·")[0])

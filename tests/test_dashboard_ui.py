@@ -9,8 +9,6 @@ from __future__ import annotations
 import inspect
 import io
 import re
-import shutil
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -23,14 +21,14 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from db import accounts, queries
-from db.connect import open_database
 from db.engine import Database
 from db.permissions import Actor
 from db.writes import import_file
 from metrics.catalog import load_catalog
 from metrics.demo import demo_frame
 from metrics.exports import template_sheet, to_csv_bytes, to_xlsx_bytes
-from tests.conftest import CONFIG, ROOT
+from tests.conftest import CONFIG
+from tests.dashboard_helpers import app_database, closing, dashboard
 
 PASSWORD = "correct horse battery"
 JINAN, HEZE = "370100", "371700"
@@ -54,35 +52,19 @@ _DB: list[Database] = []
 
 @pytest.fixture
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    config = tmp_path / "config.yaml"
-    shutil.copy(CONFIG, config)
-    url = f"sqlite:///{tmp_path / 'metrics.db'}"
-    monkeypatch.setenv("METRICS_CONFIG", str(config))
-    monkeypatch.setenv("METRICS_DATABASE_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    db = open_database(load_catalog(config), url)
+    db = app_database(tmp_path, monkeypatch)
     accounts.add_user(db, ADMIN.name, "admin", PASSWORD)
     accounts.add_user(db, JINAN_MIIT.name, "analyst", PASSWORD, units=[f"{JINAN}:{MIIT}"])
     _DB[:] = [db]
-    yield db
-    db.engine.dispose()
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    yield from closing(db)
 
 
 def app(page: str, actor: Actor | None = ADMIN, lang: str = "zh", **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     if actor is not None:  # signed in as the stored account (its credentials stamp too)
-        at.session_state["actor"] = accounts.get_actor(_DB[0], actor.name) or actor
-        at.session_state["last_seen"] = at.session_state["signed_in_at"] = time.time()
-    if lang == "en":
-        at.query_params["lang"] = "en"
-    at.run()
-    at.switch_page(page)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
+        actor = accounts.get_actor(_DB[0], actor.name) or actor
+    return dashboard(
+        actor, page, lang="en" if lang == "en" else None, params=params, signed_in=True
+    )
 
 
 def texts(elements) -> str:  # type: ignore[no-untyped-def]
@@ -340,7 +322,7 @@ def test_a_page_that_needs_signing_in_says_so(database: Database) -> None:
     with mock.patch.object(
         context.ContextProxy, "url", new=mock.PropertyMock(return_value="http://x/entry")
     ):
-        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+        at = dashboard()
     assert not at.exception
     assert any("数据填报" in w.value and "登录" in w.value for w in at.warning)
     assert at.get("form") and not at.get("plotly_chart")
