@@ -1,7 +1,7 @@
 """What every page shares: the database handle, the language, cached reads.
 
 Reads are cached per data version (so a write by another process or another analyst
-is seen on the next rerun) and the caches are also cleared by every write made here.
+is seen on the next rerun); a write made here also frees the reads of the old data.
 """
 
 from __future__ import annotations
@@ -32,8 +32,26 @@ def get_db() -> Database:
     old file's -wal would be applied to the new one. db refuses every write then (checked
     per write, and by `database_problem` per request) until the dashboard restarts."""
     db = open_database(load_catalog())
-    db.on_write(st.cache_data.clear)
+    db.on_write(_forget_after_write(db))
     return db
+
+
+def _forget_after_write(db: Database):  # type: ignore[no-untyped-def]
+    """What a committed write that changed data clears: the reads of the data (they are
+    keyed by the data version, so this only frees the old entries at once). Only a write
+    that replaced the catalog (a plan added) clears every page's caches. Nothing a
+    signed-out client can do calls this (serve.py drops Streamlit's clear_cache request)."""
+    held = [db.catalog]
+
+    def forget() -> None:
+        if db.catalog is not held[0]:
+            held[0] = db.catalog
+            st.cache_data.clear()
+            return
+        for cached in DATA_CACHES:
+            cached.clear()
+
+    return forget
 
 
 def database_problem() -> str | None:
@@ -123,14 +141,28 @@ def observations() -> pd.DataFrame:
     return _observations(data_version())
 
 
+# Zero-width joiner: invisible, and no Markdown rule sees through it. Put where a bare
+# URL, an e-mail address, an :emoji:, a :material/icon: or a :color[directive] would
+# otherwise start (a backslash cannot stop those: they act on the text after escapes).
+ZWJ = "\u200d"
+_SHORTCODE = re.compile(r":(?=[\w+/-]*[A-Za-z_+/-][\w+/-]*[:\[{]|100:|1234:)", re.ASCII)
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+_MARKDOWN_CHARS = "\\`*_[]<>$~|&!#{}"
+
+
 def plain(text: object) -> str:
-    """Text for Streamlit's Markdown elements, shown literally: names, notes, file names
-    and raw values come from people and files, so no Markdown, link or LaTeX may act."""
-    out = str(text)
-    for char in "\\`*_[]<>$~|":
-        out = out.replace(char, "\\" + char)
-    out = re.sub(r"^(\s*)([#+=-])", r"\1\\\2", out, flags=re.MULTILINE)  # no heading, list
-    return re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", out, flags=re.MULTILINE)  # no numbered list
+    """Text for Streamlit's Markdown elements (messages, captions, labels), shown
+    literally. Names, notes, file names, raw values and URL parameters come from people
+    and files: no link, image, emphasis, heading, list, table, code, HTML, $math$,
+    :emoji:, :color[…] or bare-URL autolink may act. The one escaping function every
+    page uses for such text (tests/test_escaping.py)."""
+    out = _SHORTCODE.sub(":" + ZWJ, str(text))
+    out = _AUTOLINK.sub(ZWJ, out)  # http:‍//, www‍., a‍@b: no autolink
+    out = "".join("\\" + c if c in _MARKDOWN_CHARS else c for c in out)
+    # no indented code block: leading blanks become no-break spaces (shown the same)
+    out = re.sub(r"^[ \t]+", lambda m: "\u00a0" * len(m.group()), out, flags=re.MULTILINE)
+    out = re.sub(r"^(\u00a0*)([+=-])", r"\1\\\2", out, flags=re.MULTILINE)  # no list, rule
+    return re.sub(r"^(\u00a0*\d+)([.)])", r"\1\\\2", out, flags=re.MULTILINE)  # no numbered list
 
 
 def download_html(fig: go.Figure, name: str, key: str) -> None:
@@ -192,6 +224,19 @@ def unreported(as_of: date) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _has_demo(version: tuple[int, int, int]) -> bool:
     return queries.has_demo_data(get_db())
+
+
+# The cached reads of stored data (and of what may be written, which a plan added changes).
+DATA_CACHES = (
+    _status,
+    _observations,
+    _revisions,
+    _review_states,
+    _indicator_observations,
+    _writable,
+    _unreported,
+    _has_demo,
+)
 
 
 def demo_banner() -> None:

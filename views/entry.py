@@ -361,7 +361,7 @@ def render() -> None:
     # --- which target: only what this account may write (views.common.writable) ------
     allowed = writable(actor)
     if not allowed:
-        st.info(tr("entry.nothing_writable", user=actor.name))
+        st.info(tr("entry.nothing_writable", user=plain(actor.name)))
         return
     mine = [i for i in catalog.indicators.values() if i.id in allowed]
     plans = [ALL, *dict.fromkeys(i.plan for i in mine)]
@@ -421,7 +421,7 @@ def render() -> None:
         ]
         stored = None if same.empty else same.iloc[-1]
         with right:
-            st.caption(tr("entry.period_read", label=period.label))
+            st.caption(tr("entry.period_read", label=plain(period.label)))
 
     with st.container(border=True):
         st.markdown(f"**{plain(_indicator_label(ind))}**")

@@ -32,7 +32,7 @@ from metrics.extract import (
     rows_entries,
 )
 from views.auth import acting_actor
-from views.common import get_db, tr
+from views.common import get_db, plain, tr
 
 STATE = "extract.draft"  # the last extraction: {"plan": …, "rows": …, "horizon": …}
 
@@ -54,7 +54,7 @@ def _read_input() -> str | None:
         try:
             return decode_text(uploaded.getvalue())
         except UnicodeDecodeError:
-            st.error(tr("extract.undecodable", path=uploaded.name))
+            st.error(tr("extract.undecodable", path=plain(uploaded.name)))
             return None
     if pasted.strip():
         return pasted
@@ -75,7 +75,7 @@ def _iso_date(text: str) -> date | str:
 if run:
     text = _read_input()
     if text is not None and not text.strip():
-        st.error(tr("extract.empty", path=uploaded.name if uploaded else "—"))
+        st.error(tr("extract.empty", path=plain(uploaded.name) if uploaded else "—"))
     elif text is not None:
         draft = extract(
             text,
@@ -157,17 +157,22 @@ if state is not None:
                 get_db(), acting_actor(), default_path(), header or {"id": ""}, entries
             )
         except MetricsError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             st.success(
-                tr("plan_add.added", plan=added.plan_id, n=added.indicators, path=added.file)
+                tr(
+                    "plan_add.added",
+                    plan=plain(added.plan_id),
+                    n=added.indicators,
+                    path=plain(added.file),
+                )
             )
     if left.button(tr("extract.validate"), key="extract.check"):
         path = default_path()
         try:
             catalog_text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            st.warning(tr("extract.catalog_missing", path=path))
+            st.warning(tr("extract.catalog_missing", path=plain(path)))
             catalog_text = ""
         problems = cell_problems + review_problems(yaml_text, catalog_text, catalog_path=path)
         if problems:

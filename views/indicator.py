@@ -26,6 +26,7 @@ from views.common import (
     indicator_observations,
     lang,
     lang_key,
+    plain,
     review_states,
     revisions,
     status,
@@ -53,7 +54,7 @@ def _seed_from_url(ids: list[str]) -> list[str]:
     if ID_KEY not in st.session_state:
         raw = st.query_params.get("id")
         if raw and raw not in ids:  # said and stopped: never another indicator in its place
-            st.error(tr("ind.not_found", id=raw), icon=":material/error:")
+            st.error(tr("ind.not_found", id=plain(raw)), icon=":material/error:")
             st.page_link("views/overview.py", label=tr("ind.back"), icon=":material/arrow_back:")
             st.stop()
         st.session_state[ID_KEY] = raw if raw in ids else ids[0]
@@ -67,7 +68,7 @@ def _seed_from_url(ids: list[str]) -> list[str]:
             try:
                 as_of = date.fromisoformat(raw)
             except ValueError:
-                notes.append(tr("ind.unknown_param", what=tr("ind.as_of"), value=raw))
+                notes.append(tr("ind.unknown_param", what=tr("ind.as_of"), value=plain(raw)))
         st.session_state[AS_OF_KEY] = as_of
     return notes
 
@@ -191,7 +192,7 @@ region_options = [home] + [r for r in rows["region"] if r != home]
 if st.session_state.get(REGION_KEY) not in region_options:
     bad = st.session_state.get(REGION_KEY)
     if bad:
-        st.warning(tr("ind.unknown_param", what=tr("ind.region"), value=bad))
+        st.warning(tr("ind.unknown_param", what=tr("ind.region"), value=plain(bad)))
     st.session_state[REGION_KEY] = home
 region: str = c2.selectbox(
     tr("ind.region"),
@@ -209,7 +210,7 @@ region_label = catalog.region_name(region, lng)
 
 # --- the status in one sentence, with the numbers used ---
 state = str(row["status"])
-_BOX[state](f"**{charts.status_text(state, lng)}** — {explain(row, catalog, lng)}")
+_BOX[state](f"**{charts.status_text(state, lng)}** — {plain(explain(row, catalog, lng))}")
 
 m = st.columns(4)
 period = row["latest_period"] if isinstance(row["latest_period"], str) else None
