@@ -4,6 +4,7 @@ hostile tester found and checks that it is now defended."""
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -491,3 +492,191 @@ def test_a_database_file_opened_read_only_is_read_and_refuses_writes(tmp_path, s
             enter_value(database, Actor("root", "admin"), SHARE, "371700", "2024Q1", "30")
     finally:
         database.engine.dispose()
+
+
+# --- 7. resource abuse: caches and uploads --------------------------------------------------
+
+
+@pytest.fixture
+def dashboard_db(tmp_path, small_catalog_path, monkeypatch):
+    """The database the dashboard's pages use (views.common.get_db), on the small catalog."""
+    from views import common
+
+    monkeypatch.setenv("METRICS_CONFIG", str(small_catalog_path))
+    monkeypatch.setenv("METRICS_DATABASE_URL", f"sqlite:///{tmp_path / 'dash.db'}")
+    common.get_db.clear()
+    database = common.get_db()
+    yield database
+    database.engine.dispose()
+    common.get_db.clear()
+
+
+def test_anonymous_sign_in_attempts_trigger_no_cache_clearing(dashboard_db):
+    """Failed sign-ins write (audit, failure counts) but change no data: no listener runs."""
+    from db import sessions
+
+    calls: list[int] = []
+    dashboard_db.on_write(lambda: calls.append(1))
+    accounts.add_user(dashboard_db, "wang", "viewer", PASSWORD)
+    for name in ("wang", "ghost", "x" * 200):
+        _failure(dashboard_db, name, "wrong password")
+    assert sessions.claim(dashboard_db, "forged-code") is None
+    assert sessions.resume(dashboard_db, "forged-token").actor is None
+    assert calls == []
+    enter_value(dashboard_db, Actor("root", "admin"), SHARE, "371700", "2024Q1", "30")
+    assert calls == [1]  # a data write does
+
+
+def test_a_data_write_clears_the_data_reads_only(dashboard_db):
+    import streamlit as st
+
+    from views import common
+
+    computed: list[int] = []
+
+    @st.cache_data
+    def unrelated() -> int:  # e.g. the county outlines or an import template
+        computed.append(1)
+        return len(computed)
+
+    unrelated()
+    common.status(date.today())
+    enter_value(dashboard_db, Actor("root", "admin"), SHARE, "371700", "2024Q1", "30")
+    unrelated()
+    assert computed == [1]  # still cached: a data write cleared only the data reads
+    assert 30.0 in set(common.status(date.today())["latest_value"].dropna())
+
+
+def _boot_server(tmp_path: Path, script: str):  # type: ignore[no-untyped-def]
+    """`streamlit run SCRIPT` on a copy of config.yaml with login_required: true."""
+    import shutil
+
+    from tests.browser_helpers import Server
+    from tests.conftest import CONFIG
+
+    config = tmp_path / "config.yaml"
+    shutil.copy(CONFIG, config)
+    text = config.read_text(encoding="utf-8").replace(
+        "login_required: false", "login_required: true"
+    )
+    config.write_text(text, encoding="utf-8")
+    env = dict(os.environ)
+    env.update(
+        METRICS_CONFIG=str(config),
+        METRICS_DATABASE_URL=f"sqlite:///{tmp_path / 'metrics.db'}",
+        STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
+        PYTHONUNBUFFERED="1",
+    )
+    open_database(load_catalog(config), env["METRICS_DATABASE_URL"]).engine.dispose()
+    server = Server(env=env, log_path=tmp_path / f"{script}.log", script=script)
+    server.start()
+    return server, config, env["METRICS_DATABASE_URL"]
+
+
+class _Client:
+    """A client that speaks Streamlit's websocket protocol directly, as an attacker can."""
+
+    def __init__(self, base: str, cookies: dict[str, str] | None = None) -> None:
+        import urllib.request
+
+        from websockets.sync.client import connect
+
+        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=10) as reply:
+            xsrf = reply.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+        self.base, self.xsrf = base, xsrf
+        self.cookies = {"_streamlit_xsrf": xsrf, **(cookies or {})}
+        self.ws = connect(
+            base.replace("http", "ws", 1) + "/_stcore/stream",
+            subprotocols=["streamlit"],
+            additional_headers={"Cookie": self._cookie_header()},
+        )
+        self.session_id = ""
+
+    def _cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+    def send(self, **fields) -> None:  # type: ignore[no-untyped-def]
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        msg = BackMsg()
+        if "query" in fields:
+            msg.rerun_script.query_string = fields["query"]
+        if fields.get("clear_cache"):
+            msg.clear_cache = True
+        self.ws.send(msg.SerializeToString())
+
+    def run(self, query: str = "") -> bytes:
+        """One page run; every ForwardMsg's bytes until the script finished."""
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        self.send(query=query)
+        seen = b""
+        while True:
+            data = self.ws.recv(timeout=60)
+            msg = ForwardMsg()
+            msg.ParseFromString(data)
+            seen += data
+            if msg.WhichOneof("type") == "new_session":
+                self.session_id = msg.new_session.initialize.session_id
+            if msg.WhichOneof("type") == "script_finished":
+                return seen
+
+    def upload(self, size: int) -> int:
+        import uuid
+
+        import httpx
+
+        reply = httpx.put(
+            f"{self.base}/_stcore/upload_file/{self.session_id}/{uuid.uuid4().hex}",
+            files={"file": ("big.csv", b"x" * size, "text/csv")},
+            headers={"X-Xsrftoken": self.xsrf, "Cookie": self._cookie_header()},
+            timeout=60,
+        )
+        return reply.status_code
+
+
+@pytest.mark.parametrize("script", ["serve.py", "dashboard.py"])
+def test_strangers_can_neither_clear_the_caches_nor_park_uploads(tmp_path, script):
+    """Streamlit answers any client's clear_cache (every cache of every user, and the
+    session's state) and takes uploads from any session; serve.py refuses both.
+    dashboard.py is the unguarded control: the same attacks work there."""
+    pytest.importorskip("websockets")
+    from db import sessions
+
+    server, config, url = _boot_server(tmp_path, script)
+    try:
+        stranger = _Client(server.url)
+        assert b"Not signed in" in stranger.run("lang=en")  # the session state says "en"
+        stranger.send(clear_cache=True)
+        after = stranger.run("")  # no ?lang: the language comes from the session state
+        status = stranger.upload(5 * 1024 * 1024)
+        # a signed-in browser (a valid metrics_session cookie) uploads as before
+        database = open_database(load_catalog(config), url)
+        accounts.add_user(database, "bdb", "analyst", PASSWORD, units=["371700:市大数据局"])
+        code = sessions.start(database, accounts.get_actor(database, "bdb"), "test")
+        token, _ends = sessions.claim(database, code)
+        database.engine.dispose()
+        member = _Client(server.url, {sessions.COOKIE: token})
+        member.run("")
+        assert member.upload(1024) == 204
+    finally:
+        server.stop()
+    if script == "serve.py":
+        assert b"Not signed in" in after and "未登录".encode() not in after
+        assert status == 403
+        assert "dropped a clear_cache request" in server.log_path.read_text(encoding="utf-8")
+    else:  # the attack reproduced without the guard
+        assert "未登录".encode() in after and status == 204
+
+
+def test_no_page_offers_an_uploader_to_a_signed_out_reader(tmp_path, monkeypatch):
+    from tests.test_dashboard_accounts import _app, _database, _reachable
+
+    for login_required in (False, True):
+        (tmp_path / str(login_required)).mkdir()
+        _database(tmp_path / str(login_required), monkeypatch, login_required).engine.dispose()
+        at = _app()
+        assert not at.get("file_uploader")
+        for path in _reachable(at):
+            at.switch_page(path).run()
+            assert not at.exception and not at.get("file_uploader"), path
