@@ -680,3 +680,27 @@ def test_no_page_offers_an_uploader_to_a_signed_out_reader(tmp_path, monkeypatch
         for path in _reachable(at):
             at.switch_page(path).run()
             assert not at.exception and not at.get("file_uploader"), path
+
+
+# --- restore on both backends, with another process's Database open ----------------------------
+
+
+def test_backup_change_restore_on_each_backend_with_another_handle_open(db, tmp_path):
+    """`metrics restore` (db.backup.restore) on SQLite and PostgreSQL (its own schema): the
+    change made after the backup is gone, and a second Database on the same data, open
+    and used throughout (a running dashboard), reads the restored state and writes on."""
+    admin = Actor("root", "admin")
+    other = open_database(db.catalog, db.url)  # another process's handle, kept open
+    try:
+        enter_value(db, admin, SHARE, "371700", "2024Q1", "30")
+        assert [v for v, _s, _i in _stored(other)] == [30.0]
+        copy = backup(db, tmp_path / "copy.backup")
+        enter_value(other, admin, SHARE, "371700", "2024Q2", "40")  # after the backup
+        restore(db, copy)
+        assert [v for v, _s, _i in _stored(db)] == [30.0]
+        assert [v for v, _s, _i in _stored(other)] == [30.0]  # the open handle sees it
+        assert other.file_problem() is None
+        assert enter_value(other, admin, SHARE, "371700", "2024Q3", "45").written
+        assert [v for v, _s, _i in _stored(db)] == [30.0, 45.0]
+    finally:
+        other.engine.dispose()
