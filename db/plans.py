@@ -18,15 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import delete
 
 from db import audit
 from db.engine import Database
-from db.models import Indicator, Plan, Region, TargetStage
 from db.permissions import Actor, require_admin
-from db.sync import SyncResult
-from db.sync import _rows as sync_rows
-from db.sync import _upsert as upsert
+from db.sync import SyncResult, sync_catalog_in
 from metrics.catalog import ID_RE, CatalogError, parse_catalog
 from metrics.errors import Conflict, InvalidInput
 from metrics.extract import catalog_yaml, review_problems
@@ -149,33 +145,9 @@ def _sync_and_record(
     db: Database, actor: Actor, plan_id: str, name: str, indicator_ids: list[str]
 ) -> SyncResult:
     """The catalog sync and the `plan_added` audit row in ONE transaction: if either fails,
-    neither the new catalog rows nor the audit rows land (the caller then restores the files).
-
-    This is `db.sync.sync_catalog`'s body on the caller's connection: that function opens
-    its own transaction, so calling it and then auditing would be two."""
-    require_admin(actor)
-    regions, plans, indicators, stages = sync_rows(db)
+    neither the new catalog rows nor the audit rows land (the caller then restores the files)."""
     with db.write() as conn:
-        upsert(conn, Region.__table__, "code", regions)
-        upsert(conn, Plan.__table__, "id", plans)
-        new, changed, gone = upsert(conn, Indicator.__table__, "id", indicators)
-        touched = new | changed
-        if touched:
-            conn.execute(delete(TargetStage).where(TargetStage.indicator_id.in_(touched)))
-            conn.execute(TargetStage.__table__.insert(), [s for i in touched for s in stages[i]])
-        result = SyncResult(
-            len(new), len(changed), len(gone), len(indicators) - len(new) - len(changed)
-        )
-        if result.wrote:
-            Database.mark_changed(conn)
-            audit.record(
-                conn,
-                actor.name,
-                "catalog_sync",
-                added=sorted(new),
-                changed=sorted(changed),
-                retired=sorted(gone),
-            )
+        result = sync_catalog_in(conn, db, actor)
         audit.record(
             conn, actor.name, "plan_added", plan=plan_id, file=name, indicators=indicator_ids
         )

@@ -104,26 +104,34 @@ def _upsert(conn: Connection, table: Any, key: str, rows: list[dict]) -> tuple[s
 def sync_catalog(db: Database, actor: Actor = LOCAL_OPERATOR) -> SyncResult:
     """Make the database's catalog tables match config.yaml; admins only."""
     require_admin(actor)
-    regions, plans, indicators, stages = _rows(db)
     with db.write() as conn:
-        _upsert(conn, Region.__table__, "code", regions)
-        _upsert(conn, Plan.__table__, "id", plans)
-        new, changed, gone = _upsert(conn, Indicator.__table__, "id", indicators)
-        touched = new | changed
-        if touched:
-            conn.execute(delete(TargetStage).where(TargetStage.indicator_id.in_(touched)))
-            conn.execute(TargetStage.__table__.insert(), [s for i in touched for s in stages[i]])
-        result = SyncResult(
-            len(new), len(changed), len(gone), len(indicators) - len(new) - len(changed)
+        return sync_catalog_in(conn, db, actor)
+
+
+def sync_catalog_in(conn: Connection, db: Database, actor: Actor = LOCAL_OPERATOR) -> SyncResult:
+    """`sync_catalog` on the caller's connection, inside the caller's transaction, so that a
+    caller can write more (e.g. its own audit row) and have all of it land or none
+    (db/plans.py adds a plan that way); admins only."""
+    require_admin(actor)
+    regions, plans, indicators, stages = _rows(db)
+    _upsert(conn, Region.__table__, "code", regions)
+    _upsert(conn, Plan.__table__, "id", plans)
+    new, changed, gone = _upsert(conn, Indicator.__table__, "id", indicators)
+    touched = new | changed
+    if touched:
+        conn.execute(delete(TargetStage).where(TargetStage.indicator_id.in_(touched)))
+        conn.execute(TargetStage.__table__.insert(), [s for i in touched for s in stages[i]])
+    result = SyncResult(
+        len(new), len(changed), len(gone), len(indicators) - len(new) - len(changed)
+    )
+    if result.wrote:
+        Database.mark_changed(conn)
+        audit.record(
+            conn,
+            actor.name,
+            "catalog_sync",
+            added=sorted(new),
+            changed=sorted(changed),
+            retired=sorted(gone),
         )
-        if result.wrote:
-            Database.mark_changed(conn)
-            audit.record(
-                conn,
-                actor.name,
-                "catalog_sync",
-                added=sorted(new),
-                changed=sorted(changed),
-                retired=sorted(gone),
-            )
     return result
