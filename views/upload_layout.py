@@ -202,7 +202,9 @@ def layout_section(
     with st.expander(tr("upload.layout_title"), expanded=not template):
         for i, (lay, rows, skipped) in enumerate(layouts):
             if lay.profile:
-                st.info(tr("upload.profile_applied", sheet=plain(lay.sheet)), icon=":material/bookmark:")
+                st.info(
+                    tr("upload.profile_applied", sheet=plain(lay.sheet)), icon=":material/bookmark:"
+                )
             st.markdown(_sheet_sentence(lay, rows, catalog, bool(preview.get("guessed"))))
             st.dataframe(
                 pd.DataFrame(
