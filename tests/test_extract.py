@@ -1152,6 +1152,46 @@ def test_a_text_without_targets_says_why(
     assert draft.empty_reason in err and " / " in err
 
 
+# --- round-2 error classes: finished work, benchmarks, 现状 sentences, plan-part counts ------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a date before the document's own year is a present value
+        "来源: 人民日报 2023-02-20\n截至2022年底，我国5G基站数量达231.2万个。",
+        "2022年1月12日，国务院印发规划。规划指出，2020年，核心产业增加值比重达到7.8%。",
+        # a bare year in a report of finished work is when it was done, for its paragraph too
+        "2014年，市政府行政服务中心完成了省下达的目标任务。网上办结率达75.71%。",
+        # a sentence that says it describes the present
+        "《规划》梳理发展现状指出，2020年，我国数字经济核心产业增加值比重达到7.8%。",
+        # a comparison names a benchmark, not a target
+        "到2025年，每万人拥有5G基站数量高于每万人15.7个的全国平均水平。",
+        "到2025年，上网办理率高于省考核目标16%。",
+        # counts of the plan's own parts
+        "计划从计算力、运载力、存储力以及应用赋能四个方面提出了到2025年发展量化指标。",
+        "到2025年，计划还在完善供给体系、提升运载能力等六方面部署25项重点任务。",
+    ],
+)
+def test_round_two_non_targets(text: str) -> None:
+    assert [p.unit for p in extract(text).quantities] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "year"),
+    [
+        ("2023年3月1日印发\n到2025年，5G基站数量达到3万个。", 3.0, 2025),
+        ("2023年3月1日印发\n2023年，5G基站数量达到3万个。", 3.0, 2023),
+        ("2024年，全市完成网上办事站建设，办结率达到80%。", 80.0, 2024),
+        ("梳理发展现状；到2025年，核心产业增加值比重达到10%。", 10.0, 2025),
+        ("到2025年，人均产值达到8万元，高于全国平均水平。", 8.0, 2025),
+    ],
+)
+def test_round_two_rules_keep_targets(text: str, value: float, year: int) -> None:
+    qs = extract(text).quantities
+    assert [(p.stages[0].value, p.stages[0].by.year) for p in qs] == [(value, year)]
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,10 +22,16 @@ from typing import Any
 from metrics.extract.filters import (
     DONE_AFTER,
     PROBLEM,
+    STATUS_SENTENCE,
     STATUS_WORDS,
+    _doc_date,
+    _doc_year,
+    _goal_year,
+    benchmark,
     describes,
     looks_back,
     qualifies_next,
+    reports_done,
 )
 from metrics.extract.lexicon import (
     CONTEXT_VERBS,
@@ -157,45 +162,6 @@ class Draft:
 
 
 # the year of a work-points document, from its title: "2025年数字盐城工作要点",
-# "数字威海建设2023年工作要点", "特制定2023年工作要点如下"
-_DOC_YEAR = re.compile(
-    r"((?:19|20)\d{2})年度?[^,。;:!?“”《》()]{0,20}?"
-    r"(?:工作要点|工作计划|工作安排|重点工作|工作任务|行动计划|实施计划|工作方案)"
-)
-
-
-def _doc_year(paragraphs: list[Paragraph]) -> int | None:
-    """The year a yearly document is about, read from its first paragraphs (title, preamble).
-
-    Its 年内, 年底前 and 今年 are that year; without one, such words date nothing."""
-    for para in paragraphs[:12]:
-        m = _DOC_YEAR.search(mask_quotes(para.text).replace(MASK, "·"))
-        if m:
-            return int(m.group(1))
-    return None
-
-
-def _goal_year(paragraphs: list[Paragraph], doc_year: int | None = None) -> int | None:
-    """The plan's horizon: the first deadline stated under a goals heading, else the commonest,
-    else the year of a work-points document.
-
-    A date in parentheses or an "as of" date (截至…) is never the horizon."""
-    stated = [
-        (para, [d for d in find_dates(para.text, doc_year) if not d.in_paren and not d.as_of])
-        for para in paragraphs
-    ]
-    goals = [dates for para, dates in stated if any("目标" in t for t in para.titles)]
-    for strong_only in (True, False):
-        for d in (d for dates in goals for d in dates):
-            if d.strong or not strong_only:
-                return d.by.year
-    years = Counter(d.by.year for _, dates in stated for d in dates if d.strong)
-    if not years:
-        return doc_year
-    top = max(years.values())
-    return max(y for y, c in years.items() if c == top)
-
-
 class _Extractor:
     """One pass over a plan: paragraphs → sentences → clauses → proposals.
 
@@ -208,7 +174,10 @@ class _Extractor:
         self.original = original
         self.paragraphs = split_paragraphs(original)
         self.doc_year = _doc_year(self.paragraphs)
-        self.goal_year = _goal_year(self.paragraphs, self.doc_year)
+        self.doc_date = _doc_date(self.paragraphs)
+        floor = self.doc_date.year if self.doc_date else None
+        self.goal_year = _goal_year(self.paragraphs, self.doc_year, floor)
+        self.reported: set[int] = set()  # starts of the paragraph's dates of finished work
         self.proposals: list[Proposal] = []
         self.present: list[tuple[str, str, float, date]] = []  # name, unit, value, as of
         self.undated = 0  # numbers read as targets but dropped for want of a deadline
@@ -316,8 +285,17 @@ class _Extractor:
         para_has_dates = bool(dates) or any(
             time_limit(p.inner) for p in parens if RESPONSIBLE_HINT.search(p.inner)
         )
+        spans = list(sentences(text, para.body, len(text)))
+        # "2014年，…完成了…": a bare year in a report of finished work is when, not a deadline
+        self.reported = {
+            d.start
+            for d in dates
+            if text[d.start] not in "到至力于在"
+            and not text[d.start : d.end].endswith("前")
+            and any(s0 <= d.start < s1 and reports_done(masked[s0:s1]) for s0, s1 in spans)
+        }
         found_in: dict[tuple[int, int], list[int]] = {}
-        for s0, s1 in sentences(text, para.body, len(text)):
+        for s0, s1 in spans:
             qs = self.sentence_targets(masked, text, dates, (s0, s1), para_has_dates, status)
             if qs:
                 found_in[(s0, s1)] = [q.start for _, q in qs]
@@ -358,6 +336,8 @@ class _Extractor:
                 head = masked[c0 : q.start]
                 if any(v in head for v in CONTEXT_VERBS) or describes(head, q, masked[q.end : c1]):
                     continue
+                if benchmark(clause, q.start - c0):
+                    continue  # "高于每万人15.7个的全国平均水平": the reference, not a target
                 if DONE_AFTER.match(masked[q.end : c1]) or (
                     not sentence_dated and PROBLEM.search(masked[s0 : q.start])
                 ):
@@ -419,27 +399,55 @@ class _Extractor:
                     or status
                     or bool(STATUS_WORDS.search(masked[c0 : q.start]))
                     or looks_back(text, q.start, dates, self.goal_year, self.doc_year)
+                    or self.describes_present(masked, text, dates, s0, q.start)
                 )
             kept.sort(key=lambda q: q.start)
             kept = [q for i, q in enumerate(kept) if not qualifies_next(masked, q, kept[i + 1 :])]
             out.extend(((c0, c1), q) for q in kept)
         return out
 
+    def describes_present(
+        self, masked: str, text: str, dates: list[DateMention], s0: int, pos: int
+    ) -> bool:
+        """ "《规划》梳理…发展现状指出，2020年，…达到7.8%": a sentence that says it describes
+        the present holds present values, unless a deadline stands between ("…现状；到2025年…")."""
+        m = next(reversed(list(STATUS_SENTENCE.finditer(masked, s0, pos))), None)
+        if m is None:
+            return False
+        return not any(
+            m.end() < d.start < pos and d.strong and not d.as_of and text[d.start] in "到至力"
+            for d in dates
+        )
+
+    def past(self, by: date, source: str, mention: int | None) -> bool:
+        """A deadline that is no deadline: a year before the document's own date, or the year
+        of a sentence that reports finished work ("2014年，…完成了…")."""
+        if self.doc_date is not None and by.year < self.doc_date.year:
+            return True
+        return source in ("sentence", "paragraph") and mention in self.reported
+
     def deadline(
         self, index: int, para: Paragraph, dates: list[DateMention], s0: int, pos: int
     ) -> tuple[date | None, str]:
+        by, source, _ = self.dated_by(index, para, dates, s0, pos)
+        return by, source
+
+    def dated_by(
+        self, index: int, para: Paragraph, dates: list[DateMention], s0: int, pos: int
+    ) -> tuple[date | None, str, int | None]:
+        """The deadline, where it came from, and the start of the date mention it was read from."""
         own = [d for d in dates if s0 <= d.start < pos and is_deadline(para.text, d, s0)]
         if own:
-            return own[-1].by, "sentence"
+            return own[-1].by, "sentence", own[-1].start
         limit = self.time_limit_after(index, pos)
         if limit:
-            return limit, "time_limit"
+            return limit, "time_limit", None
         earlier = [d for d in dates if d.start < s0 and is_deadline(para.text, d)]
         if earlier:
-            return earlier[-1].by, "paragraph"
+            return earlier[-1].by, "paragraph", earlier[-1].start
         if self.goal_year:
-            return date(self.goal_year, 12, 31), "horizon"
-        return None, "none"
+            return date(self.goal_year, 12, 31), "horizon", None
+        return None, "none", None
 
     def add_quantity(
         self,
@@ -454,7 +462,9 @@ class _Extractor:
     ) -> None:
         s0, s1 = sentence
         c0, c1 = clause
-        by, source = self.deadline(index, para, dates, s0, q.start)
+        by, source, mention = self.dated_by(index, para, dates, s0, q.start)
+        if by is not None and self.past(by, source, mention):
+            q.status = True  # "截至2022年底…" in a text of 2023: where things stood
         if by is None:
             if q.status:
                 self.standing += 1

@@ -8,9 +8,11 @@ here names one such wording; `extractor` asks them before it proposes a number.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from datetime import date
 
-from metrics.extract.lexicon import DateMention, Quantity, is_measure, op_before
-from metrics.extract.text import MASK
+from metrics.extract.lexicon import DateMention, Quantity, find_dates, is_measure, op_before
+from metrics.extract.text import MASK, Paragraph, mask_quotes
 
 # "已建成…", "同比增长…": where things stand
 STATUS_WORDS = re.compile(r"已|同比|比上年|较上年")
@@ -45,7 +47,8 @@ _PLAN_PART = re.compile(
     r"^(?:方面)?(?:重点|重大|主要|专项|保障|总体?|关键|核心|标志性|支撑)?"
     r"(?:行动(?!计划)|工程(?!师)|措施|举措|主线|抓手|目标)"
     r"|^(?:方面)?(?:重点|主要)任务"
-    r"|^方面(?:重点|着力|发力|入手|着手|推进|展开|部署)"
+    r"|^方面(?:重点|着力|发力|入手|着手|推进|展开|部署|提出|明确|作出)"
+    r"|^(?:方面)?(?:部署|提出|明确|作出)了?[^,;。]{0,12}?(?:任务|举措|措施|指标|目标)"
 )
 
 
@@ -67,6 +70,40 @@ def describes(head: str, q: Quantity, after: str) -> bool:
         return False  # "A、B等十大…", "建成A、B不少于3个" set a number
     items = head.split("、") if "、" in head else re.split(r"和|与|及", head)
     return len(items) == q.value
+
+
+# a benchmark the value is compared with, not a target of its own: "高于每万人15.7个的全国
+# 平均水平", "高于省考核目标16%", "低于全省平均水平2个百分点"
+_COMPARE = re.compile(r"高于|低于|优于|好于|高出|低出|超出|超过|领先于?|略高于|略低于")
+_BENCHMARK = re.compile(
+    r"(?:全国|全省|全市|全区|国家|省|市|行业|同期|国际)?(?:平均水平|平均值|均值|考核目标|考核要求|考核标准)"
+)
+
+
+def benchmark(clause: str, pos: int) -> bool:
+    """Whether the number at pos (in its clause) is the reference of a comparison: a comparison
+    word before it and a benchmark (平均水平, 考核目标…) after that word, in the clause."""
+    cmp = next(reversed(list(_COMPARE.finditer(clause, 0, pos))), None)
+    return cmp is not None and bool(_BENCHMARK.search(clause, cmp.end()))
+
+
+# a sentence that reports finished work: "2014年，…完成了省、市下达的目标任务", "现已建成…"
+_DONE = re.compile(
+    r"(?:完成|建成|实现|达到|取得|开通|突破|建设|推进|提升|新增|累计|超额完成|提前完成)了"
+    r"|现已|已经|已(?:建成|完成|实现|达|开通|覆盖|累计|初步)"
+)
+
+
+def reports_done(sentence: str) -> bool:
+    """Whether a sentence tells what was done (a verb with 了, 已…): its bare year is when that
+    was, not a deadline."""
+    return bool(_DONE.search(sentence))
+
+
+# a sentence that says it describes the present: "《规划》梳理我国数字经济发展现状指出，2020年，…"
+STATUS_SENTENCE = re.compile(
+    r"发展现状|现状|发展基础|工作基础|现实基础|取得(?:的|了)?(?:显著|明显|积极)?成效|主要成效|回顾"
+)
 
 
 # words that put what follows in the past or in a forecast, up to the next deadline:
@@ -114,3 +151,78 @@ def looks_back(
     if last is None:
         return False
     return not any(last.end() < d.start < pos and d.strong and not d.as_of for d in dates)
+
+
+# --- the document's own year and date, and its horizon ---
+
+# "数字威海建设2023年工作要点", "特制定2023年工作要点如下"
+_DOC_YEAR = re.compile(
+    r"((?:19|20)\d{2})年度?[^,。;:!?“”《》()]{0,20}?"
+    r"(?:工作要点|工作计划|工作安排|重点工作|工作任务|行动计划|实施计划|工作方案)"
+)
+
+
+def _doc_year(paragraphs: list[Paragraph]) -> int | None:
+    """The year a yearly document is about, read from its first paragraphs (title, preamble).
+
+    Its 年内, 年底前 and 今年 are that year; without one, such words date nothing."""
+    for para in paragraphs[:12]:
+        m = _DOC_YEAR.search(mask_quotes(para.text).replace(MASK, "·"))
+        if m:
+            return int(m.group(1))
+    return None
+
+
+# the page's or the document's own date in its opening: "来源: 人民日报 2023-02-20",
+# "2022年1月12日，国务院印发…", "发布时间：2021/03/26"
+_FULL_DATE = re.compile(
+    r"(?<![\d〔\[])((?:19|20)\d{2})(?:年(\d{1,2})月(\d{1,2})日|[-/.](\d{1,2})[-/.](\d{1,2}))(?![\d前])"
+)
+
+
+def _doc_date(paragraphs: list[Paragraph]) -> date | None:
+    """The first full date of the text's opening lines (a page's date, an issue date).
+
+    A text dated 2023 that names only 2022 and earlier reports what was done: a number whose
+    deadline year is before the document's year is a present value, not a target."""
+    for para in paragraphs[:6]:
+        for m in _FULL_DATE.finditer(para.text):
+            if re.search(r"(?:截至|截止|到|至|于)$", para.text[: m.start()]):
+                continue
+            y, mo, d = m.group(1), m.group(2) or m.group(4), m.group(3) or m.group(5)
+            try:
+                return date(int(y), int(mo), int(d))
+            except ValueError:
+                continue
+    return None
+
+
+def _goal_year(
+    paragraphs: list[Paragraph], doc_year: int | None = None, floor: int | None = None
+) -> int | None:
+    """The plan's horizon: the first deadline stated under a goals heading, else the commonest,
+    else the year of a work-points document.
+
+    A date in parentheses, an "as of" date (截至…) or a year before the document's own (floor)
+    is never the horizon."""
+    stated = [
+        (
+            para,
+            [
+                d
+                for d in find_dates(para.text, doc_year)
+                if not d.in_paren and not d.as_of and (floor is None or d.by.year >= floor)
+            ],
+        )
+        for para in paragraphs
+    ]
+    goals = [dates for para, dates in stated if any("目标" in t for t in para.titles)]
+    for strong_only in (True, False):
+        for d in (d for dates in goals for d in dates):
+            if d.strong or not strong_only:
+                return d.by.year
+    years = Counter(d.by.year for _, dates in stated for d in dates if d.strong)
+    if not years:
+        return doc_year
+    top = max(years.values())
+    return max(y for y, c in years.items() if c == top)
