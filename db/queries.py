@@ -264,6 +264,7 @@ def observation_table(db: Database, indicator_ids: list[str] | None = None) -> p
         "updated_by",
         "updated_at",
         "import_id",
+        "year_to_date",
     ]
     stmt = select(*[OBS.c[c] for c in cols]).order_by(
         OBS.c.indicator_id, OBS.c.region_code, OBS.c.period_end

@@ -31,6 +31,20 @@ def period_labels(kinds: pd.Series, ends: pd.Series) -> pd.Series:
     return pd.Series([labels[(k, e)] for k, e in pairs.itertuples(index=False)], index=kinds.index)
 
 
+def _period_labels(table: pd.DataFrame) -> pd.Series:
+    """The period as the import reads it back: a year-to-date month as 2024年1-9月, so an
+    export re-imports with its flag unchanged."""
+    labels = period_labels(table.period_kind, table.period_end)
+    if "year_to_date" not in table:
+        return labels
+    ytd = table.year_to_date.fillna(False).astype(bool) & (table.period_kind == "month")
+    if ytd.any():
+        ends = pd.to_datetime(table.period_end[ytd])
+        labels = labels.copy()
+        labels[ytd] = ends.dt.year.astype(str) + "年1-" + ends.dt.month.astype(str) + "月"
+    return labels
+
+
 def observations_sheet(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     """Stored observations in the import layout (Chinese headers, values in the unit)."""
     names = {i.id: i.name for i in catalog.indicators.values()}
@@ -42,7 +56,7 @@ def observations_sheet(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
             "indicator": table.indicator_id.map(names).fillna(""),
             "region": table.region_code,
             "region_name": table.region_code.map(regions).fillna(""),
-            "period": period_labels(table.period_kind, table.period_end),
+            "period": _period_labels(table),
             "value": table.value,
             "unit": table.indicator_id.map(units).fillna(""),
             "note": table.note.fillna(""),

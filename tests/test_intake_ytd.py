@@ -51,3 +51,17 @@ def test_changing_the_flag_alone_is_an_update(db):
     report = import_file(db, long_csv("2024-09"), "t.csv")
     assert report.updated == 1
     assert flags(db) == {("371702", "2024-09-30"): False}
+
+
+@pytest.mark.parametrize("period", ["2024年1-9月", "2024-09"])
+def test_export_reimports_with_the_flag_unchanged(db, period):
+    """Export writes a year-to-date month as 2024年1-9月, so re-importing it changes
+    nothing (the flag is part of what an export carries)."""
+    from db.queries import observation_table
+    from metrics.exports import observations_sheet
+
+    import_file(db, long_csv(period), "t.csv")
+    sheet = observations_sheet(observation_table(db), db.catalog)
+    again = import_file(db, sheet.to_csv(index=False).encode(), "export.csv")
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 1)
+    assert flags(db) == {("371702", "2024-09-30"): period != "2024-09"}
