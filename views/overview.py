@@ -25,6 +25,7 @@ from views.common import (
     get_db,
     lang,
     lang_key,
+    plain,
     screen_mode,
     status,
     tr,
@@ -236,7 +237,7 @@ ignored = _seed_filters(options)
 screen = screen_mode()
 st.title(tr("ov.title"))
 if ignored:
-    st.warning(tr("ov.ignored", values="、".join(ignored)))
+    st.warning(tr("ov.ignored", values="、".join(plain(v) for v in ignored)))
 
 city_names = dict(zip(cat["city"], cat["city_name"], strict=False))
 demo_banner()
