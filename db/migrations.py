@@ -100,6 +100,16 @@ def _v8_pending_year_to_date(conn: Connection) -> None:
     Base.metadata.tables["pending_uploads"].create(conn, checkfirst=True)
 
 
+def _v9_revision_year_to_date(conn: Connection) -> None:
+    """Revisions keep the year-to-date flag before and after a change, so undoing an import
+    gives a `1-9月累计` value its flag back (issue 13). NULL in older revisions means "not
+    recorded": an undo of such a revision leaves the flag as it is."""
+    columns = {c["name"] for c in inspect(conn).get_columns("revisions")}
+    for name in ("old_year_to_date", "new_year_to_date"):
+        if name not in columns:
+            conn.execute(text(f"ALTER TABLE revisions ADD COLUMN {name} BOOLEAN"))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "revision sources, session ends, login throttle", _v2_security),
@@ -109,6 +119,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (6, "causes and remedies of lagging targets", _v6_remedies),
     (7, "dashboard sign-ins bound to a browser cookie", _v7_browser_sessions),
     (8, "year-to-date flag, source index, pending uploads", _v8_pending_year_to_date),
+    (9, "year-to-date flag in revisions", _v9_revision_year_to_date),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -152,6 +152,9 @@ class Revision(Base):
     # Schema version 2: the source is history too (an undo gives it back).
     old_source: Mapped[str | None] = mapped_column(Text, nullable=True)
     new_source: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Schema version 9: the year-to-date flag is history too (an undo gives it back).
+    old_year_to_date: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    new_year_to_date: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
     __table_args__ = (
         Index("ix_revision_key", "indicator_id", "region_code", "period_end"),
