@@ -195,6 +195,11 @@ CASES = {
         (),
         [("base-stations", CITY, "2024Q3", 5.12)],
     ),
+    "a no-data mark under a header in 个 is not reported, not a value": (
+        [TITLE, ["县区", "5G基站数量（个）"], ["牡丹区", 4000], ["曹县", "—"]],
+        (),
+        [("base-stations", MUDAN, "2024Q3", 0.4)],
+    ),
     "unit in the header 完成值（个）": (
         [["指标名称", "统计期", "完成值（个）"], ["5G基站数量", "2024Q3", 12000]],
         (),

@@ -23,6 +23,7 @@ from metrics.intake.names import IndicatorNames, RegionNames, normalise
 from metrics.intake.profiles import Mapping, apply_mapping
 from metrics.intake.reshape import long_table
 from metrics.intake.resolve import TABLE, resolve  # noqa: F401 (TABLE: the long table's columns)
+from metrics.intake.totals import check_totals, total_rows
 from metrics.periods import find_periods
 
 #: Cells meaning "not reported": skipped and counted, not an error.
@@ -57,6 +58,7 @@ class Intake:
     layouts: list[SheetLayout]
     skipped_sheets: list[dict] = field(default_factory=list)  # sheet, reason
     no_data: int = 0
+    totals: pd.DataFrame = field(default_factory=pd.DataFrame)  # 合计/小计 rows, resolved
 
     def to_json(self) -> dict:
         return {
@@ -131,7 +133,7 @@ def read_intake(
         raise ImportFileError(
             both("intake.no_such_sheet", sheet=sheet, sheets="、".join(g.name for g in grids))
         )
-    layouts, frames, skipped = [], [], []
+    layouts, frames, skipped, total_frames = [], [], [], []
     for grid in grids:
         if sheet is not None and grid.name != sheet:
             skipped.append({"sheet": grid.name, "reason": "not_chosen"})
@@ -175,6 +177,7 @@ def read_intake(
         _context(layout, catalog, regions, filename)
         layouts.append(layout)
         frames.append(long_table(frame, layout))
+        total_frames.append(total_rows(frame, layout))
     if not layouts and any(s["reason"] == "no_rows" for s in skipped):
         raise ImportFileError(both("import.no_rows"))
     if not layouts:
@@ -185,7 +188,7 @@ def read_intake(
     long = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     raw_value = long["value"]
     no_data = _no_data(raw_value)
-    table = resolve(long, catalog, names, regions)
+    table = resolve(long, catalog, names, regions, no_data.to_numpy())
     # a "not reported" mark skips a row naming a known indicator and region; a row that
     # names nothing known is still reported (it may be a typo, not an empty cell)
     no_data &= table["__error__"].isna().to_numpy()
@@ -203,7 +206,14 @@ def read_intake(
     table.attrs["headers"] = headers
     shown = table["__error_column__"]
     table["__error_column__"] = _lookup(shown, headers).where(shown.isin(list(headers)), shown)
-    return Intake(table, layouts, skipped, int(no_data.sum()))
+    total_frames = [f for f in total_frames if len(f)]
+    totals = pd.DataFrame()
+    if total_frames:
+        long_totals = pd.concat(total_frames, ignore_index=True)
+        marks = _no_data(long_totals["value"]).to_numpy()
+        totals = resolve(long_totals, catalog, names, regions, marks)
+        totals["__raw__"] = long_totals["value"].to_numpy()  # shown as the sheet has it
+    return Intake(table, layouts, skipped, int(no_data.sum()), totals)
 
 
 _CANON = {
@@ -305,4 +315,8 @@ def check_report(
     if max_rows is not None and len(intake.table) > max_rows:
         raise ImportFileError(both("import.too_many_rows", rows=len(intake.table), limit=max_rows))
     checked = check_table(intake.table, catalog)
+    wrong_totals = check_totals(intake.totals, intake.table, intake.layouts, catalog)
+    if len(wrong_totals):
+        errors = pd.concat([checked.errors, wrong_totals], ignore_index=True)
+        checked.errors = errors.sort_values("row", kind="stable").reset_index(drop=True)
     return checked, intake

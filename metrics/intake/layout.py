@@ -110,6 +110,7 @@ class SheetLayout:
     shape: str  # long | wide-period | wide-region | wide-indicator
     titles: list[str] = field(default_factory=list)
     data_rows: list[int] = field(default_factory=list)
+    total_rows: list[int] = field(default_factory=list)  # 合计/小计: checked, not stored
     skipped: list[Skipped] = field(default_factory=list)
     period: str = ""  # the period of a sheet with none in its cells
     period_from: str = ""  # title | sheet | file | mapping
@@ -420,6 +421,7 @@ def _classify_rows(layout: SheetLayout, frame: pd.DataFrame, start: int) -> None
     data = some & ~footer & ~total & ~section
     rows = body.index.to_numpy()
     layout.data_rows.extend(rows[data].tolist())
+    layout.total_rows.extend(rows[total].tolist())
     if data.all():
         return
     reason = np.where(

@@ -213,10 +213,15 @@ def _settle(
 
 
 def resolve(
-    long: pd.DataFrame, catalog: Catalog, names: IndicatorNames, regions: RegionNames
+    long: pd.DataFrame,
+    catalog: Catalog,
+    names: IndicatorNames,
+    regions: RegionNames,
+    no_data: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Indicator ids, region codes and values in the indicator's unit; a row that cannot
-    be settled gets its message in __error__ (read by check_table)."""
+    be settled gets its message in __error__ (read by check_table). Rows marked no_data
+    (—, 暂无 …) are not converted: their mark is not a value in the wrong unit."""
     codes = []
     sizes = []
     for name in KEYS:
@@ -247,6 +252,8 @@ def resolve(
     if per_row.any():
         show_values(per_row)
     scale = pd.Series(spread("scale").astype(bool), index=index)
+    if no_data is not None:
+        scale &= ~no_data
     if scale.any():
         given = pd.Series(spread("given"), index=index, dtype=object)
         parsed = parse_values(
