@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from db import pending, profiles
-from metrics.errors import InvalidInput
 from metrics.intake.profiles import Mapping
 from tests.test_dashboard_analysts import (  # noqa: F401
     ANALYST,
@@ -291,25 +290,17 @@ def test_one_sheet_of_a_quarterly_workbook_is_corrected_and_saved_as_its_profile
     ("mappings", "chosen", "expected"),
     [
         ({}, "", None),
-        ({"Q2": Mapping(columns={"本季完成": "value"})}, "", {"本季完成": "value"}),
-        ({"Q2": Mapping(columns={"县区": "region"})}, "", None),  # as detected: no mapping
-        ({"Q2": Mapping(columns={"进度": "value"})}, "", "upload.mapping_conflict"),
-        ({"Q2": Mapping(period="2024Q2")}, "", "upload.mapping_sheet_only"),
-        ({"Q2": Mapping(period="2024Q2")}, "Q2", {}),
+        ({"Q2": Mapping(columns={"进度": "value"})}, "", {"Q2": {"进度": "value"}}),
+        ({"Q2": Mapping(period="2024Q2")}, "", {"Q2": {}}),
+        ({"Q2": Mapping(columns={"进度": "value"})}, "Q2", {"进度": "value"}),
+        ({"Q2": Mapping(columns={"进度": "value"})}, "Q1", None),
     ],
 )
-def test_sheet_corrections_combine_into_one_mapping_or_are_refused(mappings, chosen, expected):
-    detected = {
-        "Q1": {"县区": "region", "进度": "note"},
-        "Q2": {"县区": "region", "本季完成": "unknown", "进度": "unknown"},
-    }
-    if isinstance(expected, str):
-        with pytest.raises(InvalidInput) as caught:
-            upload_layout.combined_mapping(mappings, detected, chosen)
-        assert caught.value.key == expected
-        return
-    got = upload_layout.combined_mapping(mappings, detected, chosen)
+def test_sheet_corrections_apply_to_their_own_sheet(mappings, chosen, expected):
+    got = upload_layout.import_mapping(mappings, chosen)
     if expected is None:
         assert got is None
-    else:
+    elif chosen:
         assert got.columns == expected and got.sheet == chosen
+    else:
+        assert {k: m.columns for k, m in got.items()} == expected

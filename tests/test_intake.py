@@ -14,7 +14,7 @@ from metrics.catalog import load_catalog
 from metrics.importer import ImportFileError
 from metrics.intake import check_report, plausibility
 from metrics.intake.names import IndicatorNames
-from metrics.intake.profiles import load_mapping, mapping_of
+from metrics.intake.profiles import Mapping, load_mapping, mapping_of
 
 SHARE = "heze-2023-digital-gov.data-service-share"  # %
 ST = "heze-2023-digital-gov.base-stations"  # 万个, sums over counties
@@ -444,3 +444,22 @@ def test_mapping_profile_corrects_and_is_reused_next_quarter(catalog):
     q4 = [["5G基站（2024年第四季度）"], ["项目", "本季度"], ["5G基站数量", 0.4]]
     checked, intake4 = read(catalog, xlsx(("s", q4)), profiles={profile.fingerprint: profile})
     assert stored(checked) == [("base-stations", CITY, "2024Q4", 0.4)]
+
+
+def test_each_sheet_reads_with_its_own_mapping(small_catalog):
+    """One header read two ways, and a period per sheet: each sheet's own correction."""
+    book = xlsx(
+        ("一季度", [["县区", "指标名称", "完成值", "进度"], ["牡丹区", SHARE_NAME, 40, "正常"]]),
+        ("二季度", [["县区", "指标名称", "说明", "进度"], ["牡丹区", SHARE_NAME, "已核", 42]]),
+    )
+    mapping = {
+        "一季度": Mapping(columns={"进度": "note"}, period="2024Q1"),
+        "二季度": Mapping(columns={"进度": "value", "说明": "note"}, period="2024Q2"),
+    }
+    checked, _ = check_report(book, "t.xlsx", small_catalog, mapping=mapping)
+    assert checked.errors.empty, checked.error_list()
+    assert stored(checked) == [
+        ("data-service-share", MUDAN, "2024Q1", 40),
+        ("data-service-share", MUDAN, "2024Q2", 42),
+    ]
+    assert sorted(checked.rows.note) == ["已核", "正常"]

@@ -130,26 +130,9 @@ def _file_bytes() -> bytes | None:
     return kept.data
 
 
-def _detected(data: bytes, name: str, sha: str, layouts: list[SheetLayout] | None) -> dict:
-    """Each sheet's header → role as read without corrections (once per file)."""
-    ss = st.session_state
-    kept = ss.get(_key("detected"))
-    if kept and kept["sha"] == sha:
-        return kept["roles"]
-    if layouts is None:
-        layouts = upload_layout.detect_sheets(data, name, get_db().catalog)
-    roles = {lay.sheet: {c.header: c.role for c in lay.columns if c.header} for lay in layouts}
-    ss[_key("detected")] = {"sha": sha, "roles": roles}
-    return roles
-
-
-def _mapping_for(data: bytes, name: str, sha: str, options: dict[str, Any]) -> Mapping | None:
-    """The one mapping import_file applies for the sheets' corrections (may refuse)."""
-    mappings = upload_layout.mappings_of(options)
-    if not mappings:
-        return None
-    detected = _detected(data, name, sha, None)
-    return upload_layout.combined_mapping(mappings, detected, options["sheet"])
+def _mapping_for(options: dict[str, Any]) -> Mapping | dict[str, Mapping] | None:
+    """What import_file applies for the sheets' corrections."""
+    return upload_layout.import_mapping(upload_layout.mappings_of(options), options["sheet"])
 
 
 def _compact(report: WriteReport) -> dict[str, Any]:
@@ -213,7 +196,7 @@ def _preview(name: str, sha: str, data: bytes | None) -> dict[str, Any]:
     db = get_db()
     layouts = None
     try:
-        mapping = _mapping_for(data, name, sha, options)
+        mapping = _mapping_for(options)
         report = import_file(
             db,
             data,
@@ -235,8 +218,6 @@ def _preview(name: str, sha: str, data: bytes | None) -> dict[str, Any]:
             preview["guessed"] = True
     else:
         preview = _compact(report)
-        if not options["mappings"] and report.intake is not None:
-            _detected(data, name, sha, report.intake.layouts)
         del report
     preview.update(sha=sha, name=name, version=version, choice=choice)
     st.session_state[_key("preview")] = preview
@@ -300,7 +281,7 @@ def _write(skip_invalid: bool, accept_warnings: bool) -> None:
             skip_invalid=skip_invalid,
             max_rows=db.catalog.settings.upload_max_rows,
             sheet=options["sheet"] or None,
-            mapping=_mapping_for(data, current["name"], current["sha"], options),
+            mapping=_mapping_for(options),
             accept_warnings=accept_warnings,
         )
     except (MetricsError, DatabaseBusy) as exc:

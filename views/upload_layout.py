@@ -3,16 +3,14 @@ from each sheet, a form per sheet to correct it), the long table, problems, warn
 the write button. views/upload.py holds the page's state, reads and writes.
 
 A workbook with one sheet per quarter is read sheet by sheet; each sheet's detected
-layout can be corrected on its own and the corrected mapping is saved as that sheet's
-profile when the file is written. `db.writes.import_file` takes one mapping for the whole
-file, so the page hands it the sheets' column corrections together (`combined_mapping`)
-and refuses, with a message, what one mapping cannot say without touching another
-sheet: the same header read two ways, or one sheet's own period or region while other
-sheets are read too (then that sheet is imported alone).
+layout can be corrected on its own (its columns, its period, its region), is applied to
+that sheet only (`import_mapping`), and is saved as that sheet's profile when the file is
+written.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -26,7 +24,6 @@ from metrics.exports import to_csv_bytes
 from metrics.i18n import TEXT
 from metrics.importer import ERROR_COLUMNS
 from metrics.intake.layout import SheetLayout
-from metrics.intake.names import normalise
 from metrics.intake.profiles import ROLES, Mapping, mapping_from_dict
 from metrics.values import format_value
 from views.common import in_lang, lang, plain, tr
@@ -73,8 +70,6 @@ def is_template(layout: SheetLayout) -> bool:
 def light(layout: SheetLayout, cap: int = LIST_CAP) -> tuple[SheetLayout, int, int]:
     """A copy of a layout small enough to keep in the session (a 200,000-row sheet's
     data_rows is a list of 200,000 numbers): (copy, data rows, skipped rows)."""
-    from dataclasses import replace
-
     return (
         replace(layout, data_rows=[], skipped=list(layout.skipped[:cap])),
         len(layout.data_rows),
@@ -82,7 +77,7 @@ def light(layout: SheetLayout, cap: int = LIST_CAP) -> tuple[SheetLayout, int, i
     )
 
 
-# --- the sheets' corrections as one mapping --------------------------------------------------
+# --- the sheets' corrections --------------------------------------------------
 
 
 def mappings_of(options: dict[str, Any]) -> dict[str, Mapping]:
@@ -96,59 +91,17 @@ def mappings_of(options: dict[str, Any]) -> dict[str, Mapping]:
     return out
 
 
-def combined_mapping(
-    mappings: dict[str, Mapping], detected: dict[str, dict[str, str]], chosen: str
-) -> Mapping | None:
-    """The one mapping `import_file` applies for these per-sheet corrections.
-
-    `detected` is each read sheet's header → role as found without corrections; a column
-    correction applies to every sheet with that header, so it is refused when another
-    sheet reads the header otherwise and was not corrected the same way."""
+def import_mapping(
+    mappings: dict[str, Mapping], chosen: str
+) -> Mapping | dict[str, Mapping] | None:
+    """What `import_file` applies for these per-sheet corrections: the chosen (or only)
+    sheet's mapping, or each corrected sheet's own (the others read as detected)."""
     if not mappings:
         return None
-    sheets = [chosen] if chosen else list(detected) or list(mappings)
-    if chosen or len(sheets) == 1:
-        only = chosen or sheets[0]
-        m = mappings.get(only)
-        if m is None:
-            return None
-        return Mapping(
-            fingerprint=m.fingerprint,
-            sheet=chosen,
-            header_row=m.header_row,
-            columns=dict(m.columns),
-            period=m.period,
-            region=m.region,
-        )
-    for sheet, m in mappings.items():
-        if (m.period or m.region) and sheet in sheets:
-            raise InvalidInput(key="upload.mapping_sheet_only", sheet=sheet)
-
-    def effective(sheet: str) -> dict[str, str]:
-        roles = {normalise(h): r for h, r in detected.get(sheet, {}).items()}
-        if sheet in mappings:
-            roles.update({normalise(h): r for h, r in mappings[sheet].columns.items()})
-        return roles
-
-    columns: dict[str, str] = {}
-    for sheet, m in mappings.items():
-        found = {normalise(h): r for h, r in detected.get(sheet, {}).items()}
-        for header, role in m.columns.items():
-            if found.get(normalise(header)) == role:
-                continue  # not a change: reading it as detected needs no mapping
-            for other in sheets:
-                theirs = effective(other).get(normalise(header))
-                if other != sheet and theirs is not None and theirs != role:
-                    raise InvalidInput(
-                        key="upload.mapping_conflict",
-                        header=header,
-                        sheet=sheet,
-                        role=word(f"upload.role.{role}", role),
-                        other=other,
-                        other_role=word(f"upload.role.{theirs}", theirs),
-                    )
-            columns[header] = role
-    return Mapping(columns=columns) if columns else None
+    if chosen:
+        m = mappings.get(chosen)
+        return None if m is None else replace(m, sheet=chosen, columns=dict(m.columns))
+    return dict(mappings)
 
 
 def detect_sheets(data: bytes, filename: str, catalog: Catalog) -> list[SheetLayout]:

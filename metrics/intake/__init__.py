@@ -119,15 +119,18 @@ def read_intake(
     filename: str,
     catalog: Catalog,
     sheet: str | None = None,
-    mapping: Mapping | None = None,
+    mapping: Mapping | dict[str, Mapping] | None = None,
     profiles: dict[str, Mapping] | None = None,
     max_rows: int | None = None,
 ) -> Intake:
     """Read every visible sheet with data (or the one chosen) into the long table; an
-    .xlsx holding more than max_rows rows is refused while it is read."""
+    .xlsx holding more than max_rows rows is refused while it is read. `mapping` is one
+    mapping for every sheet, or each sheet's own (sheet name → mapping: a workbook whose
+    sheets read one header differently, or each with a period of its own)."""
     grids = read_grids(data, filename, max_rows)
     names, regions = IndicatorNames(catalog), RegionNames(catalog)
-    if sheet is None and mapping is not None and mapping.sheet:
+    per_sheet = mapping if isinstance(mapping, dict) else None
+    if sheet is None and isinstance(mapping, Mapping) and mapping.sheet:
         sheet = mapping.sheet
     if sheet is not None and sheet not in {g.name for g in grids}:
         raise ImportFileError(
@@ -149,7 +152,8 @@ def read_intake(
         scan = [" ".join(str(c) for c in r if c not in (None, "")) for r in grid.head(30)]
         years = _years([grid.name, *scan]) or _years([filename])
         classifier = Classifier(names, regions, next(iter(years)) if len(years) == 1 else None)
-        chosen = mapping or (profiles or {}).get("*")
+        given = per_sheet.get(grid.name) if per_sheet is not None else mapping
+        chosen = given or (profiles or {}).get("*")
         layout = detect(
             frame,
             grid.name,
@@ -157,7 +161,7 @@ def read_intake(
             grid.merged,
             header_row=chosen.header_row if chosen else None,
         )
-        if layout is not None and profiles and not mapping and layout.fingerprint in profiles:
+        if layout is not None and profiles and not given and layout.fingerprint in profiles:
             chosen = profiles[layout.fingerprint]
             layout = detect(frame, grid.name, classifier, grid.merged, chosen.header_row)
         if layout is not None and not layout.data_rows:
@@ -173,7 +177,7 @@ def read_intake(
             continue
         if chosen is not None and layout is not None:
             apply_mapping(layout, chosen, classifier)
-            layout.profile = mapping is None
+            layout.profile = given is None
         _context(layout, catalog, regions, filename)
         layouts.append(layout)
         frames.append(long_table(frame, layout))
@@ -303,7 +307,7 @@ def check_report(
     catalog: Catalog,
     max_rows: int | None = None,
     sheet: str | None = None,
-    mapping: Mapping | None = None,
+    mapping: Mapping | dict[str, Mapping] | None = None,
     profiles: dict[str, Mapping] | None = None,
 ) -> tuple[CheckedRows, Intake]:
     """Read a file with `read_intake` and check its long table with today's row checks."""
