@@ -463,3 +463,17 @@ def test_each_sheet_reads_with_its_own_mapping(small_catalog):
         ("data-service-share", MUDAN, "2024Q2", 42),
     ]
     assert sorted(checked.rows.note) == ["已核", "正常"]
+
+
+def test_a_merged_title_is_listed_once(small_catalog):
+    title = "2024年第三季度5G基站统计表"
+    book = xlsx(
+        (
+            "表",
+            [[title, None, None], ["县区", "5G基站数量（万个）", "备注"], ["曹县", 0.3]],
+            ["A1:C1"],
+        )
+    )
+    _, intake = check_report(book, "t.xlsx", small_catalog)
+    assert intake.layouts[0].titles == [title]
+    assert [k.text for k in intake.layouts[0].skipped] == [title]

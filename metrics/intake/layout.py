@@ -323,7 +323,9 @@ def detect(
 
 
 def titles_text(row: object) -> str:
-    return " ".join(_text(c) for c in row if not _blank(c))
+    """A row's cells as one line; a cell merged across columns (filled into each) once."""
+    texts = [_text(c) for c in row if not _blank(c)]  # type: ignore[attr-defined]
+    return " ".join(t for k, t in enumerate(texts) if k == 0 or t != texts[k - 1])
 
 
 def _is_second_level(top, below, columns, classifier, merged, row0) -> bool:  # type: ignore[no-untyped-def]
@@ -373,7 +375,7 @@ def _texts_of(column: pd.Series) -> tuple[np.ndarray, list[str]]:
 
 
 def _row_text(row: np.ndarray) -> str:
-    return " ".join(_text(c) for c in row if not _blank(c))[:80]
+    return titles_text(row)[:80]
 
 
 def _classify_rows(layout: SheetLayout, frame: pd.DataFrame, start: int) -> None:
