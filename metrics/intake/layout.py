@@ -305,7 +305,7 @@ def detect(
         col.index = i
         if not col.header:
             col.header = _text(top[i])
-    titles = [" ".join(_text(c) for c in cells[i] if not _blank(c)) for i in range(best)]
+    titles = [titles_text(cells[i]) for i in range(best)]
     titles = [t for t in titles if t]
     layout = SheetLayout(
         sheet=sheet,
