@@ -79,6 +79,14 @@ locked = {name: title for _, entries in SECTIONS for name, _, title in entries}
 needs_login = actor is None and wanted in locked and wanted not in allowed
 if needs_login:
     st.session_state["auth_notice"] = tr("app.sign_in_first", page=tr(locked[wanted]))
+# Signed in without the role for it (a viewer opening /import): say so, in the page's
+# language, instead of Streamlit's own English "Page not found".
+not_yours = actor is not None and wanted in locked and wanted not in allowed
+
+
+def not_allowed() -> None:
+    st.warning(tr("app.not_your_page", page=tr(locked[wanted]), role=tr(f"role.{actor.role}")))
+
 
 pages: dict[str, list] = {}
 for section, entries in SECTIONS:
@@ -98,4 +106,12 @@ if actor is None:
             default=needs_login or not allowed,
         )
     ]
+if not_yours or needs_login:  # the page's own address, so no "Page not found" either
+    hidden = st.Page(
+        not_allowed if not_yours else login_form,
+        title=tr(locked[wanted]),
+        url_path=wanted,
+        visibility="hidden",
+    )
+    next(iter(pages.values())).append(hidden)
 st.navigation(pages).run()

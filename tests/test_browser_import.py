@@ -279,11 +279,20 @@ def test_a_viewer_sees_no_import_page(tab: Any, served: Server, sync_api: Any) -
     expect, page = sync_api.expect, tab
     walk = Walk(page, "import-viewer")
     with walk.recording():
+        page.goto(served.url + "/import")  # signed out: asked to sign in, in Chinese
+        expect(page.get_by_text("“批量导入”需要登录后才能使用")).to_be_visible(
+            timeout=FIRST_LOAD_MS
+        )
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+        walk.shot("sign-in-first")
         signed_in(page, served.url, VIEWER)
         expect(page.locator("[data-testid=stSidebarNav]")).not_to_contain_text("批量导入")
         page.goto(served.url + "/import")
         page.wait_for_selector(IDLE, timeout=FIRST_LOAD_MS)
         settle(page)
         assert page.locator("[data-testid=stFileUploaderDropzone]").count() == 0
-        expect(page.locator("h1").first).not_to_have_text("批量导入")
+        assert page.locator("h1", has_text="批量导入").count() == 0
+        # said in the page's language, not Streamlit's English "Page not found"
+        expect(page.get_by_text("“批量导入”不在您的权限内")).to_be_visible()
+        expect(page.get_by_text("Page not found")).to_have_count(0)
         walk.shot("no-import")
