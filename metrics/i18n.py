@@ -9,6 +9,7 @@ messages).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -55,10 +56,19 @@ def _load() -> Mapping[str, tuple[str, str]]:
 TEXT: Mapping[str, tuple[str, str]] = _load()
 
 
+# English counts are written plural in the table ("{n} rows"); a count of one takes the
+# singular, so "1 rows skipped" reads "1 row skipped" (Chinese has no plural).
+_ONE_RE = re.compile(
+    r"(?<![\d.,])1 (row|value|cell|item|target|indicator|file|account|sheet|problem|warning)s\b"
+)
+
+
 def t(key: str, lang: str = "zh", /, **kwargs: object) -> str:
     """One sentence in one language, with its placeholders filled."""
     zh, en = TEXT[key]
-    return (en if lang == "en" else zh).format(**kwargs)
+    if lang != "en":
+        return zh.format(**kwargs)
+    return _ONE_RE.sub(r"1 \1", en.format(**kwargs))
 
 
 def both(key: str, /, **kwargs: object) -> str:

@@ -86,3 +86,12 @@ def test_t_and_both():
     assert t("value.empty", "zh") == FILES["zh"]["value.empty"]
     assert t("value.empty", "en") == FILES["en"]["value.empty"]
     assert both("value.empty") == f"{t('value.empty', 'zh')} / {t('value.empty', 'en')}"
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [(1, "1 row skipped (not data):"), (11, "11 rows skipped (not data):"), (0, "0 rows")],
+)
+def test_english_counts_of_one_are_singular(n, text):
+    assert t("upload.skipped_rows", "en", n=n).startswith(text)
+    assert t("upload.skipped_rows", "zh", n=n).startswith(f"跳过 {n} 行")
