@@ -6,6 +6,7 @@ in as real accounts; each test names the item of the walk-through it guards.
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import io
 import re
@@ -502,3 +503,18 @@ def test_cli_help_is_in_chinese_and_english() -> None:
             assert cjk.search(text) and " / " in text, f"{where}: {text!r}"
             seen += 1
     assert seen > 60
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        (dt.datetime(2024, 10, 8, 8, 5), "2024-10-08 16:05"),  # UTC 08:05 is 16:05 in Beijing
+        (dt.datetime(2024, 12, 31, 20, 0), "2025-01-01 04:00"),
+        (None, "—"),
+    ],
+)
+def test_stored_times_show_in_beijing_time(stored, shown):
+    from views.common import local_times, when
+
+    assert when(stored) == shown
+    assert local_times(pd.Series([stored, stored])).tolist() == [shown, shown]

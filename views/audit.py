@@ -13,7 +13,7 @@ import streamlit as st
 from db import queries
 from metrics.exports import to_csv_bytes
 from metrics.i18n import TEXT
-from views.common import get_db, lang, tr
+from views.common import get_db, lang, local_times, tr
 
 ACTIONS = [
     "login",
@@ -62,7 +62,7 @@ action = right.selectbox(
 log = queries.audit_log(db, user=user.strip() or None, action=action or None)
 shown = pd.DataFrame(
     {
-        tr("audit.col.at"): log["at"],
+        tr("audit.col.at"): local_times(log["at"]),
         tr("audit.col.user"): log["user"],
         tr("audit.col.action"): log["action"].map(action_name),
         tr("audit.col.detail"): log["detail"].map(detail_text),

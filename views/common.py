@@ -150,6 +150,24 @@ _AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
 _MARKDOWN_CHARS = "\\`*_[]<>$~|&!#{}"
 
 
+#: Times are stored in UTC; the readers are in China and read them in Beijing time.
+DISPLAY_TZ = "Asia/Shanghai"
+
+
+def local_times(values: pd.Series) -> pd.Series:
+    """Stored (UTC) times as Beijing-time text, 2024-10-08 16:05; — where there is none."""
+    stamps = pd.to_datetime(values, errors="coerce")
+    if stamps.dt.tz is None:
+        stamps = stamps.dt.tz_localize("UTC")
+    text = stamps.dt.tz_convert(DISPLAY_TZ).dt.strftime("%Y-%m-%d %H:%M")
+    return text.where(stamps.notna(), "—")
+
+
+def when(value: object) -> str:
+    """One stored time as local_times shows it."""
+    return str(local_times(pd.Series([value])).iloc[0])
+
+
 def plain(text: object) -> str:
     """Text for Streamlit's Markdown elements (messages, captions, labels), shown
     literally. Names, notes, file names, raw values and URL parameters come from people

@@ -37,6 +37,7 @@ from views.common import (
     revisions,
     status,
     tr,
+    when,
     who,
     writable,
 )
@@ -163,10 +164,6 @@ def _plan_label(catalog: Catalog, plan_id: str) -> str:
 
 def _value(x: object, unit: str) -> str:
     return format_value(None if pd.isna(x) else float(x), unit, lang())  # type: ignore[arg-type]
-
-
-def _when(x: object) -> str:
-    return "—" if x is None or pd.isna(x) else pd.Timestamp(x).strftime("%Y-%m-%d %H:%M")
 
 
 def _stage_texts(ind: Indicator) -> list[str]:
@@ -318,7 +315,7 @@ def _tables(ind: Indicator, region: str, values: pd.DataFrame) -> None:
                     tr("entry.col.note"): shown.note.fillna(""),
                     tr("entry.col.source"): shown.source.fillna(""),
                     tr("entry.col.by"): shown.updated_by.map(who),
-                    tr("entry.col.at"): [_when(x) for x in shown.updated_at],
+                    tr("entry.col.at"): [when(x) for x in shown.updated_at],
                     tr("entry.col.import"): [
                         "" if pd.isna(i) else f"#{int(i)}" for i in shown.import_id
                     ],
@@ -341,7 +338,7 @@ def _tables(ind: Indicator, region: str, values: pd.DataFrame) -> None:
                 tr("entry.col.new"): [_value(v, ind.unit) for v in revs.new_value],
                 tr("entry.col.note"): revs.new_note.fillna(""),
                 tr("entry.col.by"): revs.changed_by.map(who),
-                tr("entry.col.at"): [_when(x) for x in revs.changed_at],
+                tr("entry.col.at"): [when(x) for x in revs.changed_at],
                 tr("entry.col.reason"): revs.reason.fillna(""),
             }
         ),
@@ -448,7 +445,7 @@ def render() -> None:
                         period=last.period,
                         value=_value(last.value, ind.unit),
                         user=who(last.updated_by),
-                        at=_when(last.updated_at),
+                        at=when(last.updated_at),
                     )
                 )
             )
@@ -464,7 +461,7 @@ def render() -> None:
                     "entry.period_stored",
                     value=_value(stored.value, ind.unit),
                     user=who(stored.updated_by),
-                    at=_when(stored.updated_at),
+                    at=when(stored.updated_at),
                 )
             )
         )

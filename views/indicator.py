@@ -26,6 +26,7 @@ from views.common import (
     indicator_observations,
     lang,
     lang_key,
+    local_times,
     plain,
     review_states,
     revisions,
@@ -368,7 +369,7 @@ with tab_table:
                     tr("vcol.note"): values["note"].fillna(""),
                     tr("vcol.source"): values["source"].fillna(""),
                     tr("vcol.by"): values["updated_by"].map(who),
-                    tr("vcol.at"): values["updated_at"],
+                    tr("vcol.at"): local_times(values["updated_at"]),
                     tr("vcol.import"): values["import_id"].map(_batch),
                 }
             ),
@@ -394,7 +395,7 @@ with tab_table:
                     tr("vcol.old_note"): revs["old_note"].fillna(""),
                     tr("vcol.new_note"): revs["new_note"].fillna(""),
                     tr("vcol.changed_by"): revs["changed_by"].map(who),
-                    tr("vcol.changed_at"): revs["changed_at"],
+                    tr("vcol.changed_at"): local_times(revs["changed_at"]),
                     tr("vcol.reason"): revs["reason"].fillna(""),
                     tr("vcol.import"): revs["import_id"].map(_batch),
                 }

@@ -36,10 +36,12 @@ from views.common import (
     get_db,
     in_lang,
     lang,
+    local_times,
     plain,
     show_error,
     status,
     tr,
+    when,
     writable,
 )
 
@@ -50,10 +52,6 @@ XLSX_MIME = upload_layout.XLSX_MIME
 
 def _key(name: str) -> str:
     return PREFIX + name
-
-
-def _when(x: object) -> str:
-    return "" if x is None or pd.isna(x) else pd.Timestamp(x).strftime("%Y-%m-%d %H:%M")
 
 
 def _region_name(catalog: Catalog, code: str) -> str:
@@ -505,7 +503,7 @@ def _preview_section(catalog: Catalog) -> None:
         return
     if current.get("restored"):
         st.info(
-            plain(tr("upload.restored", file=current["name"], at=_when(current.get("at")))),
+            plain(tr("upload.restored", file=current["name"], at=when(current.get("at")))),
             icon=":material/restore:",
         )
     if st.session_state.get(_key("not_kept")) is not None:
@@ -583,7 +581,7 @@ def _history_section() -> None:
                 tr("upload.col.id"): history.id,
                 tr("upload.col.file"): history.file_name,
                 tr("upload.col.user"): history.user_name,
-                tr("upload.col.at"): history.created_at.map(_when),
+                tr("upload.col.at"): local_times(history.created_at),
                 tr("upload.col.rows"): history.rows,
                 tr("upload.inserted"): history.inserted,
                 tr("upload.updated"): history.updated,
@@ -593,7 +591,7 @@ def _history_section() -> None:
                     lambda s: tr(f"upload.state.{s}") if f"upload.state.{s}" in TEXT else s
                 ),
                 tr("upload.col.undone"): [
-                    f"{_when(at)} {by or ''}".strip() if at is not None and not pd.isna(at) else ""
+                    f"{when(at)} {by or ''}".strip() if at is not None and not pd.isna(at) else ""
                     for at, by in zip(history.undone_at, history.undone_by, strict=True)
                 ],
             }
@@ -613,7 +611,7 @@ def _history_section() -> None:
                 id=imp.id,
                 file=imp.file_name,
                 user=imp.user_name,
-                at=_when(imp.created_at),
+                at=when(imp.created_at),
                 inserted=imp.inserted,
                 updated=imp.updated,
             )

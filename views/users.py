@@ -7,7 +7,7 @@ import streamlit as st
 from db import accounts
 from db.permissions import PermissionDenied, unit_cities
 from views.auth import current_actor
-from views.common import get_db, lang, plain, tr
+from views.common import get_db, lang, local_times, plain, tr
 
 db = get_db()
 actor = current_actor()
@@ -28,7 +28,7 @@ st.dataframe(
         tr("users.col.locked_until"): users.locked_until.astype(str).replace(
             {"None": "", "NaT": ""}
         ),
-        tr("users.col.created"): users.created_at.astype(str),
+        tr("users.col.created"): local_times(users.created_at),
     },
     hide_index=True,
     width="stretch",
