@@ -296,3 +296,54 @@ def test_a_viewer_sees_no_import_page(tab: Any, served: Server, sync_api: Any) -
         expect(page.get_by_text("“批量导入”不在您的权限内")).to_be_visible()
         expect(page.get_by_text("Page not found")).to_have_count(0)
         walk.shot("no-import")
+
+
+def community_report(total: int) -> bytes:
+    """A county report of a count that sums (smart communities), with its 合计 row."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    for row in [
+        ["2023年第三季度菏泽市智慧社区建设情况统计表"],
+        ["填报单位：菏泽市大数据局"],
+        ["序号", "县区", "全市建设智慧社区数量（个）", "备注"],
+        [1, "牡丹区", 12, None],
+        [2, "曹县", 8, None],
+        [3, "单县", 5, None],
+        [None, "合  计", total, None],
+        ["填表人：张三", None, "审核人：李四"],
+    ]:
+        ws.append(row)
+    ws.merge_cells("A1:D1")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_total_that_does_not_add_up_is_refused_and_the_fixed_one_written(
+    tab: Any, served: Server, sync_api: Any, tmp_path: Path
+) -> None:
+    expect, page = sync_api.expect, tab
+    walk = Walk(page, "import-totals")
+    with walk.recording():
+        signed_in(page, served.url, ANALYST)
+        nav(page, "批量导入")
+        upload(page, tmp_path, "智慧社区季报.xlsx", community_report(26))
+        expect(page.get_by_text(re.compile("“合计”为 26个")).first).to_be_attached()  # grid cell
+        assert metrics(page)["问题行"] == "1"
+        no_exception(page)
+        walk.shot("refused")
+        full(page, "import-totals-refused-full")
+        upload(page, tmp_path, "智慧社区季报-修正.xlsx", community_report(25))
+        expect(
+            page.get_by_text(re.compile("预览（尚未写入）：智慧社区季报-修正.xlsx"))
+        ).to_be_visible()
+        assert metrics(page)["新增"] == "3" and metrics(page)["问题行"] == "0"
+        walk.shot("fixed")
+        write(page, expect)
+        expect(page.locator("[data-testid=stAlertContentSuccess]")).to_contain_text("新增 3 条")
+        walk.shot("written")
+        assert [r for r in stored(served) if r[1] == "2023-09-30"] == [
+            ("371702", "2023-09-30", 12.0),
+            ("371721", "2023-09-30", 8.0),
+            ("371722", "2023-09-30", 5.0),
+        ]
