@@ -42,15 +42,23 @@ FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
 # Each group's figures as measured (docs/extract.md), rounded down: a regression fails.
 # 0: the files the rules were tuned on; 1: the first held-out round (04, 07, 11, 13, 17, 18),
 # scored unseen at 95.8% / 67.6%, then tuned on; 2: the second round (22–30), scored unseen
-# after that tuning at 100% / 60.5%, then tuned on (its error classes fixed as general rules).
-# No round 3 of unseen text has been scored yet (see the doc).
+# after that tuning at 100% / 60.5%, then tuned on (its error classes fixed as general rules);
+# 3: the third round (31–40), scored unseen after round 2's tuning at 79.5% / 81.4%.
 GROUPS = {
     0: "tuned on",
     1: "held out, round 1 (since tuned on)",
     2: "held out, round 2 (since tuned on)",
+    3: "held out, round 3",
 }
-GROUP_FLOORS = {0: (1.00, 1.00), 1: (1.00, 1.00), 2: (1.00, 1.00)}  # (recall, precision)
-ALL_FLOORS = (1.00, 1.00)
+GROUP_FLOORS = {0: (1.00, 1.00), 1: (1.00, 1.00), 2: (1.00, 1.00), 3: (0.79, 0.81)}
+ALL_FLOORS = (0.92, 0.93)  # (recall, precision)
+# held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden)
+BELOW_GOAL = {3: "round 3 unseen: recall 79.5% (35 of 44), below the 90% goal"}
+# files of which the extractor misses most targets, as measured (see the doc for each cause)
+MOSTLY_MISSED = {
+    "32_miit-2022-5g-news": "今年 undated in news; a year after a report taken as past",
+    "36_district-2023-gov-services-standardisation": "first line split off; quoted targets",
+}
 
 
 @dataclass(frozen=True)
@@ -273,17 +281,35 @@ def test_each_group_keeps_its_measured_figures(scores: list[FileScore], group: i
     assert precision >= precision_floor, (f"precision {precision:.1%}", details(files))
 
 
-def test_held_out_recall_meets_the_goal(scores: list[FileScore]) -> None:
+@pytest.mark.parametrize(
+    "group",
+    [
+        pytest.param(g, marks=pytest.mark.xfail(reason=BELOW_GOAL[g], strict=True))
+        if g in BELOW_GOAL
+        else g
+        for g in GROUPS
+        if g
+    ],
+    ids=lambda g: GROUPS[g],
+)
+def test_held_out_recall_meets_the_goal(scores: list[FileScore], group: int) -> None:
     """Every held-out round: ≥90% of its targets proposed right (the issue's recall goal)."""
-    for group in GROUPS:
-        if group:
-            recall, _ = _rates([s for s in scores if s.holdout == group])
-            assert recall >= RECALL_FLOOR, GROUPS[group]
+    recall, _ = _rates([s for s in scores if s.holdout == group])
+    assert recall >= RECALL_FLOOR, GROUPS[group]
 
 
-def test_no_file_is_mostly_missed(scores: list[FileScore]) -> None:
-    for s in scores:
-        assert s.recall >= FILE_RECALL_FLOOR, (s.name, s.missed)
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(p.stem, marks=pytest.mark.xfail(reason=MOSTLY_MISSED[p.stem], strict=True))
+        if p.stem in MOSTLY_MISSED
+        else p.stem
+        for p in corpus_files()
+    ],
+)
+def test_no_file_is_mostly_missed(scores: list[FileScore], name: str) -> None:
+    s = next(s for s in scores if s.name == name)
+    assert s.recall >= FILE_RECALL_FLOOR, (s.name, s.missed)
 
 
 @pytest.mark.parametrize("txt", corpus_files(), ids=lambda p: p.stem)
