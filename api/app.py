@@ -40,6 +40,16 @@ PREFIX = "/api/v1"
 MAX_SERIES_ROWS = 500_000
 MAX_SERIES_INDICATORS = 200
 
+# Query parameters that several routes take (FastAPI copies each Query per route).
+Code = Annotated[str | None, Query()]
+AsOf = Annotated[str | None, Query(description="YYYY-MM-DD (default: today)")]
+DateFrom = Annotated[
+    str | None, Query(alias="from", description="YYYY-MM-DD: periods ending on or after")
+]
+DateTo = Annotated[
+    str | None, Query(alias="to", description="YYYY-MM-DD: periods ending on or before")
+]
+
 
 class ApiError(HTTPException):
     """An error with a machine-readable code and a bilingual message."""
@@ -161,15 +171,27 @@ def create_app(db: Database, limiter: RateLimiter | None = None) -> FastAPI:
             )
         return token
 
+    Token = Annotated[TokenInfo, Depends(authorised)]
+
+    def data_route(name: str, page: type) -> Callable[[Callable], Callable]:
+        """A route that needs a token: one tag, and the error answers documented."""
+        return app.get(
+            f"{PREFIX}/{name}", tags=["data"], response_model=page, responses=schemas.ERRORS
+        )
+
     # --- filters ---
 
-    def day(value: str | None, name: str, default: date | None = None) -> date | None:
+    def day(value: str | None, name: str) -> date | None:
         if value is None or value == "":
-            return default
+            return None
         try:
             return date.fromisoformat(value)
         except ValueError:
             raise ApiError(400, "bad_date", both("api.bad_date", name=name, value=value)) from None
+
+    def as_of_day(as_of: str | None) -> date:
+        """The day the request names, else today."""
+        return day(as_of, "as_of") or date.today()
 
     def regions_for(token: TokenInfo, city: str | None, region: str | None) -> set[str] | None:
         """The regions a request may see: the token's (with what lies under them), narrowed
@@ -209,6 +231,22 @@ def create_app(db: Database, limiter: RateLimiter | None = None) -> FastAPI:
             chosen = set(indicator) if chosen is None else chosen & set(indicator)
         return chosen
 
+    def kept(
+        frame: pd.DataFrame,
+        allowed: set[str] | None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> np.ndarray:
+        """The rows in `allowed` regions (None: all) whose period ends within start..end."""
+        mask = np.ones(len(frame), dtype=bool)
+        if allowed is not None:
+            mask &= frame["region"].isin(allowed).to_numpy()
+        if start is not None:
+            mask &= (frame["period_end"] >= pd.Timestamp(start)).to_numpy()
+        if end is not None:
+            mask &= (frame["period_end"] <= pd.Timestamp(end)).to_numpy()
+        return mask
+
     def json_body(head: dict, frame: pd.DataFrame) -> Response:
         """`head` plus "count" and "items" (the frame's rows), written by pandas' C writer."""
         out = frame.copy()
@@ -231,14 +269,9 @@ def create_app(db: Database, limiter: RateLimiter | None = None) -> FastAPI:
         with db.read() as conn:
             return {"ok": True, "data_version": version_list(read_version(conn))}
 
-    @app.get(
-        f"{PREFIX}/statuses",
-        tags=["data"],
-        response_model=schemas.StatusPage,
-        responses=schemas.ERRORS,
-    )
+    @data_route("statuses", schemas.StatusPage)
     def statuses(
-        token: Annotated[TokenInfo, Depends(authorised)],
+        token: Token,
         city: Annotated[
             str | None,
             Query(description="城市代码：该市及其区县 / a city code: it and its counties"),
@@ -249,7 +282,7 @@ def create_app(db: Database, limiter: RateLimiter | None = None) -> FastAPI:
         status: Annotated[
             list[str] | None, Query(description=f"one or more of {', '.join(STATUS_ORDER)}")
         ] = None,
-        as_of: Annotated[str | None, Query(description="YYYY-MM-DD (default: today)")] = None,
+        as_of: AsOf = None,
         counties: Annotated[
             bool, Query(description="false: leave out county rows (cities and above only)")
         ] = True,
@@ -258,8 +291,7 @@ def create_app(db: Database, limiter: RateLimiter | None = None) -> FastAPI:
         ] = False,
     ) -> Response:
         """Every target's status (metrics.progress.evaluate), as the dashboard shows it."""
-        when = day(as_of, "as_of", date.today())
-        assert when is not None
+        when = as_of_day(as_of)
         if status:
             bad = [s for s in status if s not in STATUS_ORDER]
             if bad:
@@ -271,9 +303,7 @@ def create_app(db: Database, limiter: RateLimiter | None = None) -> FastAPI:
         allowed = regions_for(token, city, region)
         chosen = indicators_for(plan, unit, None)
         frame = queries.status(db, when)
-        mask = np.ones(len(frame), dtype=bool)
-        if allowed is not None:
-            mask &= frame["region"].isin(allowed).to_numpy()
+        mask = kept(frame, allowed)
         if chosen is not None:
             mask &= frame["indicator"].isin(chosen).to_numpy()
         if status:
@@ -296,20 +326,15 @@ def create_app(db: Database, limiter: RateLimiter | None = None) -> FastAPI:
         )
         return json_body({"as_of": when.isoformat()}, shown)
 
-    @app.get(
-        f"{PREFIX}/indicators",
-        tags=["data"],
-        response_model=schemas.IndicatorPage,
-        responses=schemas.ERRORS,
-    )
+    @data_route("indicators", schemas.IndicatorPage)
     def indicators(
-        token: Annotated[TokenInfo, Depends(authorised)],
+        token: Token,
         city: Annotated[
             str | None,
             Query(description="城市代码 / a city code: indicators set for it or under it"),
         ] = None,
-        plan: Annotated[str | None, Query()] = None,
-        unit: Annotated[str | None, Query()] = None,
+        plan: Code = None,
+        unit: Code = None,
     ) -> dict:
         """The catalog's indicators (the `catalog --json` records)."""
         allowed = regions_for(token, city, None)
@@ -321,27 +346,18 @@ def create_app(db: Database, limiter: RateLimiter | None = None) -> FastAPI:
         ]
         return {"count": len(records), "items": records}
 
-    @app.get(
-        f"{PREFIX}/series",
-        tags=["data"],
-        response_model=schemas.SeriesPage,
-        responses=schemas.ERRORS,
-    )
+    @data_route("series", schemas.SeriesPage)
     def series(
-        token: Annotated[TokenInfo, Depends(authorised)],
+        token: Token,
         indicator: Annotated[
             list[str] | None, Query(description="指标 id，可重复 / indicator id (repeatable)")
         ] = None,
-        city: Annotated[str | None, Query()] = None,
-        region: Annotated[str | None, Query()] = None,
-        plan: Annotated[str | None, Query()] = None,
-        unit: Annotated[str | None, Query()] = None,
-        date_from: Annotated[
-            str | None, Query(alias="from", description="YYYY-MM-DD: periods ending on or after")
-        ] = None,
-        date_to: Annotated[
-            str | None, Query(alias="to", description="YYYY-MM-DD: periods ending on or before")
-        ] = None,
+        city: Code = None,
+        region: Code = None,
+        plan: Code = None,
+        unit: Code = None,
+        date_from: DateFrom = None,
+        date_to: DateTo = None,
     ) -> Response:
         """Stored observations: indicator, region, period kind, period end, value."""
         chosen = indicators_for(plan, unit, indicator)
@@ -353,51 +369,30 @@ def create_app(db: Database, limiter: RateLimiter | None = None) -> FastAPI:
         frame = queries.observations(db, sorted(chosen)).rename(
             columns={"indicator_id": "indicator", "region_code": "region"}
         )
-        mask = np.ones(len(frame), dtype=bool)
-        if allowed is not None:
-            mask &= frame["region"].isin(allowed).to_numpy()
-        if start is not None:
-            mask &= (frame["period_end"] >= pd.Timestamp(start)).to_numpy()
-        if end is not None:
-            mask &= (frame["period_end"] <= pd.Timestamp(end)).to_numpy()
+        mask = kept(frame, allowed, start, end)
         if int(mask.sum()) > MAX_SERIES_ROWS:
             raise ApiError(400, "too_wide", both("api.series_too_many", n=MAX_SERIES_ROWS))
         shown = frame.loc[mask].sort_values(["indicator", "region", "period_end"], kind="stable")
         return json_body({}, shown)
 
-    @app.get(
-        f"{PREFIX}/completeness",
-        tags=["data"],
-        response_model=schemas.CompletenessPage,
-        responses=schemas.ERRORS,
-    )
+    @data_route("completeness", schemas.CompletenessPage)
     def completeness(
-        token: Annotated[TokenInfo, Depends(authorised)],
-        city: Annotated[str | None, Query()] = None,
-        plan: Annotated[str | None, Query()] = None,
-        unit: Annotated[str | None, Query()] = None,
-        as_of: Annotated[str | None, Query(description="YYYY-MM-DD (default: today)")] = None,
-        date_from: Annotated[
-            str | None, Query(alias="from", description="YYYY-MM-DD: periods ending on or after")
-        ] = None,
-        date_to: Annotated[
-            str | None, Query(alias="to", description="YYYY-MM-DD: periods ending on or before")
-        ] = None,
+        token: Token,
+        city: Code = None,
+        plan: Code = None,
+        unit: Code = None,
+        as_of: AsOf = None,
+        date_from: DateFrom = None,
+        date_to: DateTo = None,
     ) -> Response:
         """What each unit owes (metrics.schedule) and whether it came in: on time, late,
         missing or not yet due; with counts per unit and per city."""
-        when = day(as_of, "as_of", date.today())
-        assert when is not None
+        when = as_of_day(as_of)
         allowed = regions_for(token, city, None)
         chosen = indicators_for(plan, unit, None)
         due = owed(db.catalog, when, None if chosen is None else sorted(chosen))
-        if allowed is not None:
-            due = due[due["region"].isin(allowed)]
         start, end = day(date_from, "from"), day(date_to, "to")
-        if start is not None:
-            due = due[due["period_end"] >= pd.Timestamp(start)]
-        if end is not None:
-            due = due[due["period_end"] <= pd.Timestamp(end)]
+        due = due[kept(due, allowed, start, end)]
         reports = first_reported(db, sorted(set(due["indicator"])), sorted(set(due["region"])))
         assessed = assess(due.reset_index(drop=True), reports)
         cols = [
