@@ -491,39 +491,51 @@ def points(df: pd.DataFrame) -> list[tuple[str, float]]:
     return [(d.date().isoformat(), round(v, 6)) for d, v in zip(df.date, df.value, strict=True)]
 
 
-def test_trajectory_multi_stage_and_milestone() -> None:
-    assert points(trajectory(CATALOG, "t.multi")) == [
-        ("2024-12-31", 20.0),
-        ("2025-12-31", 35.0),
-        ("2026-12-31", 70.0),
-    ]
-    assert points(trajectory(CATALOG, "t.ms")) == [
-        ("2024-12-31", 0.0),
-        ("2025-06-30", 50.0),
-        ("2025-12-31", 100.0),
-    ]
-
-
-def test_trajectory_between_uses_the_row_baseline() -> None:
-    assert points(trajectory(CATALOG, "t.between", 16, date(2024, 12, 31))) == [
-        ("2024-12-31", 16.0),
-        ("2026-12-31", 10.0),
-    ]
-    assert points(trajectory(CATALOG, "t.between", 2, "2024-12-31")) == [
-        ("2024-12-31", 2.0),
-        ("2026-12-31", 8.0),
-    ]
-
-
-def test_trajectory_yearly_is_a_saw_tooth() -> None:
-    assert points(trajectory(CATALOG, "t.yearly")) == [
-        ("2023-12-31", 0.0),
-        ("2024-12-31", 50.0),
-        ("2024-12-31", 0.0),
-        ("2025-12-31", 50.0),
-        ("2025-12-31", 0.0),
-        ("2026-12-31", 50.0),
-    ]
+@pytest.mark.parametrize(
+    ("indicator", "baseline", "path"),
+    [
+        pytest.param(
+            "t.multi",
+            (),
+            [("2024-12-31", 20.0), ("2025-12-31", 35.0), ("2026-12-31", 70.0)],
+            id="multi-stage",
+        ),
+        pytest.param(
+            "t.ms",
+            (),
+            [("2024-12-31", 0.0), ("2025-06-30", 50.0), ("2025-12-31", 100.0)],
+            id="milestone",
+        ),
+        # a range starts from the row's baseline and aims at its nearer bound
+        pytest.param(
+            "t.between",
+            (16, date(2024, 12, 31)),
+            [("2024-12-31", 16.0), ("2026-12-31", 10.0)],
+            id="between-from-above",
+        ),
+        pytest.param(
+            "t.between",
+            (2, "2024-12-31"),
+            [("2024-12-31", 2.0), ("2026-12-31", 8.0)],
+            id="between-from-below",
+        ),
+        pytest.param(
+            "t.yearly",
+            (),
+            [
+                ("2023-12-31", 0.0),
+                ("2024-12-31", 50.0),
+                ("2024-12-31", 0.0),
+                ("2025-12-31", 50.0),
+                ("2025-12-31", 0.0),
+                ("2026-12-31", 50.0),
+            ],
+            id="yearly-saw-tooth",
+        ),
+    ],
+)
+def test_trajectory(indicator: str, baseline: tuple, path: list[tuple[str, float]]) -> None:
+    assert points(trajectory(CATALOG, indicator, *baseline)) == path
 
 
 def test_trajectory_matches_expected() -> None:
