@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from metrics.errors import InvalidInput
 from metrics.i18n import both
@@ -45,6 +45,14 @@ REGION_RE = re.compile(r"^\d{6}$")
 
 
 Op = Literal[">=", "<=", "==", "between"]
+
+
+def _code_as_text(v: Any) -> Any:
+    """A region code left unquoted in YAML (371700) is read as a number: take its text."""
+    return str(v) if isinstance(v, int) else v
+
+
+CODE_AS_TEXT = BeforeValidator(_code_as_text)
 
 
 class _Model(BaseModel):
@@ -104,15 +112,10 @@ class Indicator(_Model):
     clause: str = ""
     quote: str
     note: str = ""
-    region: str | None = None
+    region: Annotated[str | None, CODE_AS_TEXT] = None
     draft: bool = False
     # Reporting schedule (frequency, due rule); keys left out come from the plan's.
     reporting: Reporting | None = None
-
-    @field_validator("region", mode="before")
-    @classmethod
-    def _code_as_text(cls, v: Any) -> Any:
-        return str(v) if isinstance(v, int) else v
 
     def label(self, lang: str) -> str:
         """The indicator's name in a language (English when asked for and given)."""
@@ -126,16 +129,11 @@ class Plan(_Model):
     doc_no: str = ""
     issuer: str
     issued: date
-    region: str
+    region: Annotated[str, CODE_AS_TEXT]
     source: str = ""
     status: str = ""
     # Reporting schedule default for the plan's indicators (metrics.schedule).
     reporting: Reporting | None = None
-
-    @field_validator("region", mode="before")
-    @classmethod
-    def _code_as_text(cls, v: Any) -> Any:
-        return str(v) if isinstance(v, int) else v
 
     def label(self, lang: str) -> str:
         """The plan's title in a language (English when asked for and given)."""
@@ -143,15 +141,10 @@ class Plan(_Model):
 
 
 class Region(_Model):
-    code: str
+    code: Annotated[str, CODE_AS_TEXT]
     name: str
     name_en: str = ""
     children: list[Region] = []
-
-    @field_validator("code", mode="before")
-    @classmethod
-    def _code_as_text(cls, v: Any) -> Any:
-        return str(v) if isinstance(v, int) else v
 
 
 class Settings(BaseModel):
