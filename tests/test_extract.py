@@ -1136,6 +1136,11 @@ def test_cli_exit_codes(
             "extract.empty_status",
         ),
         ("本办法自2024年3月1日起施行，共10章。\n", "extract.empty_no_wording"),
+        # a report of work done: its present values tell why, not its undated counts
+        (
+            "目前全国共建成千兆城市110个，其中东部地区41个。\n截至2022年底，5G基站已达231万个。\n",
+            "extract.empty_status",
+        ),
     ],
 )
 def test_a_text_without_targets_says_why(
@@ -1190,6 +1195,88 @@ def test_round_two_non_targets(text: str) -> None:
 def test_round_two_rules_keep_targets(text: str, value: float, year: int) -> None:
     qs = extract(text).quantities
     assert [(p.stages[0].value, p.stages[0].by.year) for p in qs] == [(value, year)]
+
+
+# --- round-3 error classes: issuers, scopes, qualifiers, headlines, quoted slogans -------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the plan's parts after 方面的
+        "方案部署了网络提速、应用推广等6个方面的重点工程，到2026年全面完成。",
+        # a quoted service name is still a name
+        "2024年底前建成“24小时”自助服务区。",
+    ],
+)
+def test_round_three_non_targets(text: str) -> None:
+    assert [p.unit for p in extract(text).quantities] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # where the task is done is no target; the unnamed count is no repeat of the last 10个
+        (
+            "到2025年，在10个重点行业打造30个示范工厂，建设20个区域中心和10个行业中心。",
+            [(">=", 30, "个", 2025), (">=", 20, "个", 2025), (">=", 10, "个", 2025)],
+        ),
+        # who issued the document is no target
+        (
+            "六部门印发《数据要素行动计划》，提出到2025年数据产业规模突破1万亿元。",
+            [(">=", 1, "万亿元", 2025)],
+        ),
+        # an amount after the count it qualifies
+        ("到2026年，培育30家以上主营业务收入超5亿元的软件企业。", [(">=", 30, "家", 2026)]),
+        # a making verb before N个以上的X sets a count, not a scope
+        ("到2025年，打造50个以上的数字化应用场景。", [(">=", 50, "个", 2025)]),
+        ("到2025年，数据中心标准机架达到5万架。", [(">=", 5, "万架", 2025)]),
+        # a year in a past wording dates the paragraph's later counts as present values too
+        (
+            "“十三五”期间，全市数字经济快速发展，2020年规模超过500亿元。全市建成3个产业园区，"
+            "培育12家龙头企业。到2025年，数字经济规模突破1000亿元。",
+            [(">=", 1000, "亿元", 2025)],
+        ),
+        # a report before the year does not make it the year of finished work
+        (
+            "目前全市已经建成了5G基站3000个，2024年还将新建5G基站800个。",
+            [(">=", 800, "个", 2024)],
+        ),
+        # a headline in two lines stands apart from the article: one target, stated twice
+        (
+            "“十四五”期间产值年均增长20%左右\n2025年产业规模将超5000亿元\n"
+            "工信部日前印发规划，提出到2025年，产业规模突破5000亿元。",
+            [("==", 20, "%", 2025), (">=", 5000, "亿元", 2025)],
+        ),
+        # the same target without and with its classifier: the one with it is kept
+        (
+            "2025年全市新建5G基站3万以上\n到2025年，全市新建5G基站3万个以上。",
+            [(">=", 3, "万个", 2025)],
+        ),
+        # a first line cut from a sentence (a PDF copy) continues on the next line
+        (
+            "2024 年底前，全县政务服务中心综合窗口\n全覆盖，网上办结率达到90%。\n"
+            "到2026年，全县建成智慧社区20个。\n",
+            [(">=", 100, "%", 2024), (">=", 90, "%", 2024), (">=", 20, "个", 2026)],
+        ),
+        # a slogan in quotes that states a share or a time is a target
+        (
+            "到2024年底，实现政务服务事项“100%网上可办”，打造“15分钟便民服务圈”。",
+            [(">=", 100, "%", 2024), ("<=", 15, "分钟", 2024)],
+        ),
+    ],
+)
+def test_round_three_rules_keep_targets(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    qs = extract(text).quantities
+    assert [(p.stages[0].op, p.stages[0].value, p.unit, p.stages[0].by.year) for p in qs] == targets
+
+
+def test_a_change_named_by_the_clause_before() -> None:
+    """ "5G用户普及率，将从20%增至60%": the target is named after the measure before it."""
+    (q,) = extract("到2025年，5G用户普及率，将从20%增至60%。").quantities
+    assert (q.name, q.stages[0].value) == ("5G用户普及率", 60.0)
 
 
 # --- the dashboard page ---------------------------------------------------------------------------

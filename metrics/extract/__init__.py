@@ -7,14 +7,15 @@ a module, each using only those before it:
 - `text`: normalisation (paragraphs, clause numbers, quote masks, sentence and clause spans);
 - `lexicon`: numerals, deadlines, units and comparison words;
 - `naming`: indicator names, domains, responsible units, the plan's header;
-- `extractor`: finding the targets (`extract`), the proposals and the `Draft`;
+- `proposals`: one proposal and its stages, and when two proposals are one target;
+- `extractor`: finding the targets (`extract`) and the `Draft`;
 - `writer`: the draft as config.yaml-style YAML;
 - `review`: the dashboard's review table and the check against the catalog.
 
 The command (`python -m metrics extract`) is `cli.extract`.
 """
 
-from metrics.extract.extractor import PLACEHOLDER_PLAN, Draft, Proposal, StageDraft, extract
+from metrics.extract.extractor import PLACEHOLDER_PLAN, Draft, extract
 from metrics.extract.lexicon import (
     DateMention,
     Quantity,
@@ -24,6 +25,7 @@ from metrics.extract.lexicon import (
     parse_number,
 )
 from metrics.extract.naming import guess_domain, parse_responsible, plan_header
+from metrics.extract.proposals import Proposal, StageDraft
 from metrics.extract.review import (
     ROW_COLUMNS,
     entry_rows,

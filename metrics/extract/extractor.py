@@ -15,7 +15,7 @@ import copy
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -31,6 +31,7 @@ from metrics.extract.filters import (
     describes,
     looks_back,
     qualifies_next,
+    qualifies_previous,
     reports_done,
 )
 from metrics.extract.lexicon import (
@@ -56,6 +57,7 @@ from metrics.extract.naming import (
     shorten,
     similar,
 )
+from metrics.extract.proposals import Proposal, StageDraft, same_target
 from metrics.extract.text import (
     MASK,
     RESPONSIBLE_HINT,
@@ -91,41 +93,6 @@ _STATUS_SECTIONS = (
     "回顾",
 )
 _GROWTH = re.compile(r"增长|下降|增速|提高|降低")  # rates of change have no level to start from
-
-
-@dataclass
-class StageDraft:
-    """One proposed stage: a comparison, a value or a range, and its deadline."""
-
-    op: str
-    by: date
-    value: float | None = None
-    low: float | None = None
-    high: float | None = None
-
-
-@dataclass
-class Proposal:
-    """One draft indicator, before it is written as YAML."""
-
-    kind: str
-    name: str
-    unit: str
-    stages: list[StageDraft]
-    para: int
-    start: int
-    end: int
-    quote_start: int
-    clause: str
-    heading: str
-    cumulative: bool = False
-    recurring: bool = False
-    responsible: list[str] = field(default_factory=list)
-    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    domain: str = ""
-    quote: str = ""
-    deadline_source: str = ""
-    baseline: tuple[float, date] | None = None
 
 
 @dataclass
@@ -287,12 +254,16 @@ class _Extractor:
         )
         spans = list(sentences(text, para.body, len(text)))
         # "2014年，…完成了…": a bare year in a report of finished work is when, not a deadline
+        # (the report follows the year: "已经建成了…，2022年还要新建…" sets one); so is a year
+        # after a past wording ("“十三五”时期，…2020年超过1万亿元。"), for the paragraph too
         self.reported = {
             d.start
             for d in dates
             if text[d.start] not in "到至力于在"
             and not text[d.start : d.end].endswith("前")
-            and any(s0 <= d.start < s1 and reports_done(masked[s0:s1]) for s0, s1 in spans)
+            and any(s0 <= d.start < s1 and reports_done(masked[d.start : s1]) for s0, s1 in spans)
+            or not d.strong
+            and looks_back(text, d.start, dates, self.goal_year, self.doc_year)
         }
         found_in: dict[tuple[int, int], list[int]] = {}
         for s0, s1 in spans:
@@ -325,30 +296,37 @@ class _Extractor:
         dated_before = any(d.start < s0 and is_deadline(text, d) for d in dates)
         numberless_ok = sentence_dated or dated_before or not para_has_dates
         subject = ""  # the measure an earlier clause names, for a clause that only changes it
+        bare = ""  # the text of the clause before, when it held no number ("…普及率，将从11%…")
         for c0, c1 in clauses(masked, s0, s1):
             clause = masked[c0:c1]
             if c1 < len(masked) and masked[c1] == ":" and len(clause) <= 12:
                 subject = clean_name(text[c0:c1])
                 continue  # a list label: "三个坚持：…", "●5G基站数量：从…"
             qs = find_quantities(masked, c0, c1)
+            named_before, bare = bare, "" if qs else clean_name(text[c0:c1])
             kept: list[Quantity] = []
+            from_here = False  # a change from a present value opened in this clause
             for q in qs:
                 head = masked[c0 : q.start]
-                if any(v in head for v in CONTEXT_VERBS) or describes(head, q, masked[q.end : c1]):
+                later = any(x.start > q.start for x in qs)
+                if any(v in head for v in CONTEXT_VERBS) or describes(
+                    head, q, masked[q.end : c1], later
+                ):
                     continue
+                if qualifies_previous(masked, q, kept):
+                    continue  # "40个以上收入超10亿元的企业": the amount says which firms
                 if benchmark(clause, q.start - c0):
                     continue  # "高于每万人15.7个的全国平均水平": the reference, not a target
                 if DONE_AFTER.match(masked[q.end : c1]) or (
                     not sentence_dated and PROBLEM.search(masked[s0 : q.start])
                 ):
                     q.status = True  # "16个市地均已展开…", "面临…问题，如…投资就达30万元"
-                if _CHANGE_ONLY.match(head):
-                    q.subject = subject
+                if _CHANGE_ONLY.match(head) or (from_here and not q.subject):
+                    q.subject = subject  # "…，将从11%增至60%": the 60% is of that measure
                 since = _FROM.search(head)
+                from_here = from_here or bool(since)
                 if since:
-                    subject = (
-                        clean_name(text[c0 : c0 + since.start()]).removesuffix("将") or subject
-                    )
+                    subject = clean_name(text[c0 : c0 + since.start()]) or named_before or subject
                     # "从2020年的3.6万个，增加到2025年的25万个": where things stand
                     q.status = True
                     if since.group("y") and q.value is not None:
@@ -359,6 +337,7 @@ class _Extractor:
                     q.unit != "%"
                     and rest.startswith("的")
                     and q.op_word in ("以上", "及以上", "以下")
+                    and (is_measure(q.unit) or not _MAKE.search(head.replace(MASK, "")))
                 ):
                     if is_measure(q.unit) and sentence_dated:
                         kept.append(_scope_target(q, masked))
@@ -673,10 +652,16 @@ class _Extractor:
         """A target stated again (a news headline, a summary repeated in the task list) is
         proposed once: same kind, unit and stages, and one name repeats the other's measure."""
         kept: list[Proposal] = []
+        seen: list[Proposal] = []  # a third statement may repeat the second's name only
         for p in sorted(self.proposals, key=lambda p: (p.para, p.start)):
-            if any(_same_target(p, k) for k in kept):
+            first = next((k for k in seen if same_target(p, k)), None)
+            seen.append(p)
+            if first is None:
+                kept.append(p)
                 continue
-            kept.append(p)
+            at = next((i for i, k in enumerate(kept) if k is first), None)
+            if at is not None and len(p.unit) > len(first.unit):
+                kept[at] = p  # the statement that names the classifier (万个, not 万)
         self.proposals = kept
 
     def merge_stages(self) -> None:
@@ -712,6 +697,8 @@ def _clause_start(masked: str, s0: int, pos: int) -> int:
 
 
 _PREDICATE = re.compile(r"实现|完成|具备|接入|开展|提交|建成|使用|应用|上线|纳入|配备|建立")
+# what a plan makes: "打造100个以上的标杆" sets a count, it is not a scope like "3万平方米以上的建筑"
+_MAKE = re.compile(r"(?:打造|形成|培育|建成|建设|新建|新增|创建|推出|遴选|认定|引进|研制|制定)$")
 
 
 # a present value opening a change: "从2020年的3.6万个" / "由11%" … "增加到/增至…"
@@ -723,22 +710,6 @@ _CHANGE_ONLY = re.compile(
 )
 # a title line: no punctuation, ending with the kind of document
 _TITLE = re.compile(r"(?:方案|规划|要点|计划|意见|办法|通知|纲要)(?:\([^()]*\))?$")
-
-
-_MEASURE_END = re.compile(r"(?:数量|总数|数|率|比例|比重|占比|规模)$")
-
-
-def _same_target(a: Proposal, b: Proposal) -> bool:
-    """Two proposals of one target: same kind, unit and stages, names of one measure."""
-    stages = [(s.op, s.by, s.value, s.low, s.high) for s in a.stages]
-    if a.kind != b.kind or a.unit != b.unit:
-        return False
-    if stages != [(s.op, s.by, s.value, s.low, s.high) for s in b.stages]:
-        return False
-    if a.para == b.para and a.quote_start == b.quote_start:
-        return False  # one sentence names two measures: "软件企业超过500家，电商企业超过500家"
-    short, long = sorted((_MEASURE_END.sub("", a.name), _MEASURE_END.sub("", b.name)), key=len)
-    return short in long or similar(short, long, 0.6)
 
 
 def _boundary(masked: str, left: Quantity, right: Quantity) -> int:
@@ -775,8 +746,10 @@ def _empty_reason(text: str, ex: _Extractor) -> tuple[str, dict[str, Any]]:
     deadline, numbers that only report the present, or no target wording."""
     if not re.search(r"\d", unicodedata.normalize("NFKC", text)):
         return "extract.empty_no_numbers", {}
-    if ex.undated:
-        return "extract.empty_no_deadline", {"count": ex.undated}
+    # a report of work done also has undated counts ("共建成110个…"): its present values say
+    # more about it than the numbers without a year
     if ex.standing:
         return "extract.empty_status", {"count": ex.standing}
+    if ex.undated:
+        return "extract.empty_no_deadline", {"count": ex.undated}
     return "extract.empty_no_wording", {}

@@ -22,6 +22,21 @@ PROBLEM = re.compile(r"面临|困难|短板|瓶颈|不足之处")
 DONE_AFTER = re.compile(r"^[^,;:]{0,8}?(?:均已|已经|已)")
 
 
+def qualifies_previous(masked: str, q: Quantity, before: list[Quantity]) -> bool:
+    """ "40个以上主营业务收入超10亿元的企业": an amount after a count, closed by 的, describes
+    what is counted (the count is the target)."""
+    if not before or q.rule != "number" or not is_measure(q.unit):
+        return False
+    prev = before[-1]
+    between = masked[prev.end : q.start]
+    return (
+        masked[q.end : q.end + 1] == "的"
+        and prev.unit not in ("%", "")
+        and not is_measure(prev.unit)
+        and not re.search(r"[、,;]", between)
+    )
+
+
 def qualifies_next(masked: str, q: Quantity, rest: list[Quantity]) -> bool:
     """ "营收超十亿元企业15家": an amount right before a count describes what is counted."""
     if not rest or q.rule != "number" or not is_measure(q.unit):
@@ -38,28 +53,40 @@ def qualifies_next(masked: str, q: Quantity, rest: list[Quantity]) -> bool:
 # A list closed by 等 is not exhaustive, so its count says more: "实现A、B…等六方面的功能"
 # and "制定A、B等十大应用场景解决方案" are targets.
 _ACTORS = re.compile(r"^(?:个)?(?:部门|单位|部委|委办局|厅局)")
+# who issued the document, without 等: "十部门印发《…》", "工信部等九部门联合发布"
+_ISSUERS = re.compile(r"^(?:个)?(?:部门|部委|单位)(?:联合|共同)?(?:印发|发布|出台|制定|下发)")
+# where a task is done, when the clause counts what is done there: "在10个重点行业打造30个…"
+_WHERE_HEAD = re.compile(r"在[^,;:在]{0,20}$")
+_WHERE_AFTER = re.compile(r"^[^,;:]{0,8}?(?:领域|行业|地区|区域|城市|园区|场景|部门)")
 _DOCUMENT_VERB = re.compile(r"(?:提出|明确|部署|包括|涵盖|分为|内含|共有|涉及)了?$")
 _COUNT_WORDS = ("个", "项", "类", "种", "条", "张", "方面", "部", "家", "批")
 # the plan's own parts, however many: "等八大行动和27项工程", "等六项保障措施", "1个总抓手",
 # "3条主线", "在A、B等6个方面重点发力". What the plan builds is named otherwise ("10个示范
 # 工程" is a deliverable, "六方面的功能" a target): the part words are the plan's vocabulary.
 _PLAN_PART = re.compile(
-    r"^(?:方面)?(?:重点|重大|主要|专项|保障|总体?|关键|核心|标志性|支撑)?"
+    r"^(?:方面的?)?(?:重点|重大|主要|专项|保障|总体?|关键|核心|标志性|支撑)?"
     r"(?:行动(?!计划)|工程(?!师)|措施|举措|主线|抓手|目标)"
-    r"|^(?:方面)?(?:重点|主要)任务"
+    r"|^(?:方面的?)?(?:重点|主要)任务"
     r"|^方面(?:重点|着力|发力|入手|着手|推进|展开|部署|提出|明确|作出)"
     r"|^(?:方面)?(?:部署|提出|明确|作出)了?[^,;。]{0,12}?(?:任务|举措|措施|指标|目标)"
 )
 
 
-def describes(head: str, q: Quantity, after: str) -> bool:
-    """Whether the count right after `head` (its clause so far) describes, not targets."""
+def describes(head: str, q: Quantity, after: str, later: bool = False) -> bool:
+    """Whether the count right after `head` (its clause so far) describes, not targets.
+
+    `later`: another number follows in the clause, so a count of places there ("在10个重点
+    行业打造30个…") says where the counted thing is done."""
     head = head.replace(MASK, "")
     if q.value is None or q.rule != "number":
         return False
     if _PLAN_PART.match(after):
         return True
     if head.endswith("等") and _ACTORS.match(q.unit + after):
+        return True
+    if _ISSUERS.match(q.unit + after):
+        return True
+    if later and not is_measure(q.unit) and _WHERE_HEAD.search(head) and _WHERE_AFTER.match(after):
         return True
     if _DOCUMENT_VERB.search(head) or (head.endswith("对") and re.search(r"[作做]出|进行", after)):
         return True  # "提出11项重点任务", "对9个方面的重点任务作出了部署"

@@ -112,16 +112,21 @@ _META_LINE = re.compile(
 )
 
 
+_PUNCT = re.compile(r"[,。;:!?]")
 _TITLE_LINE = re.compile(r"(?:方案|规划|要点|计划|意见|办法|通知|纲要)(?:\([^()]*\))?$")
 
 
 def split_paragraphs(original: str) -> list[Paragraph]:
     """Logical paragraphs with clause numbers: PDF line breaks joined, headings tracked.
 
-    The first line (a title or a news headline) and the lines of _BULLET/_META_LINE stand
-    alone, so that a headline is never read as the start of the sentence after it."""
+    The first line (a title or a news headline), a headline's second line and the lines of
+    _BULLET/_META_LINE stand alone, so that a headline is never read as the start of the
+    sentence after it. A first line that is cut from a sentence (it has a comma, ends without
+    a mark, and the next line follows at once: a text copied from a PDF) continues."""
     raw: list[list[tuple[str, int]]] = []
     alone = True  # the line read last stands alone: the next one starts a paragraph
+    heading_lines = True  # every line so far is a headline line (no punctuation, no blank)
+    blank = False  # a blank line came before this one
     pos = 0
     for line in original.splitlines(keepends=True):
         content = line.rstrip("\r\n")
@@ -129,16 +134,25 @@ def split_paragraphs(original: str) -> list[Paragraph]:
         base = pos
         pos += len(line)
         if not stripped or _PAGE_MARK.match(stripped) or _RULE_LINE.match(stripped):
+            blank = blank or not stripped
             continue
         chars = _clean_line(content, base)
         if not chars:
             continue
         text = "".join(c for c, _ in chars)
+        # "“十四五”期间…保持25%左右" / "2025年…将超三万亿元": a headline in two lines
+        subtitle = heading_lines and bool(raw) and not blank and not _PUNCT.search(text)
+        heading_lines = heading_lines and not blank and not _PUNCT.search(text)
         standalone = bool(
             _BULLET.match(stripped)
             or _META_LINE.match(stripped)
             or (_TITLE_LINE.search(text) and not re.search(r"[,。;:]", text))
+            or (subtitle and len(text) <= 40)
         )
+        if len(raw) == 1 and alone and not blank and not standalone:
+            first = "".join(c for c, _ in raw[0])
+            alone = not (re.search(r"[,;]", first) and first[-1] not in "。!?:;,)”")
+        blank = False
         if raw and not alone and not standalone:
             prev = "".join(c for c, _ in raw[-1])
             ends = _ends_paragraph(prev) or _is_heading_only(prev)
@@ -172,8 +186,16 @@ _QUOTES = {"“": "”", "‘": "’", "《": "》", "〔": "〕", "【": "】",
 MASK = "□"
 
 
+# a quoted slogan that states a target: “100%网上受理、100%网上办结”, “15分钟政务服务圈”
+# (not “24小时不打烊”, which names a service)
+_QUOTED_TARGET = re.compile(r"\d+(?:\.\d+)?(?:%|分钟)")
+
+
 def mask_quotes(text: str) -> str:
-    """Hide what is inside quotes and brackets: names (“1+3+N”), titles, document numbers."""
+    """Hide what is inside quotes and brackets: names (“1+3+N”), titles, document numbers.
+
+    A quote that opens with a share or a time (“100%网上办结”, “15分钟…圈”) is left open:
+    plans put their slogans in quotes, and such a slogan is a target."""
     out = list(text)
     i = 0
     while i < len(text):
@@ -181,6 +203,9 @@ def mask_quotes(text: str) -> str:
         closer = _QUOTES.get(ch) or ('"' if ch == '"' else None)
         if closer:
             j = text.find(closer, i + 1)
+            if ch in '“‘"' and _QUOTED_TARGET.match(text, i + 1):
+                i += 1
+                continue
             if 0 < j - i <= 40:
                 for k in range(i + 1, j):
                     out[k] = MASK

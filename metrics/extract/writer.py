@@ -16,7 +16,8 @@ from metrics.extract.lexicon import plain_number
 from metrics.i18n import TEXT
 
 if TYPE_CHECKING:  # the extractor imports this module to write its drafts
-    from metrics.extract.extractor import Draft, Proposal
+    from metrics.extract.extractor import Draft
+    from metrics.extract.proposals import Proposal
 
 TODO_EN = "TODO: English name"
 

@@ -1,0 +1,76 @@
+"""What the extractor proposes (one draft indicator and its stages), and when two proposals
+are one target stated twice (a headline and its article, a summary and its task list)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from metrics.extract.lexicon import is_measure
+from metrics.extract.naming import similar
+
+
+@dataclass
+class StageDraft:
+    """One proposed stage: a comparison, a value or a range, and its deadline."""
+
+    op: str
+    by: date
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass
+class Proposal:
+    """One draft indicator, before it is written as YAML."""
+
+    kind: str
+    name: str
+    unit: str
+    stages: list[StageDraft]
+    para: int
+    start: int
+    end: int
+    quote_start: int
+    clause: str
+    heading: str
+    cumulative: bool = False
+    recurring: bool = False
+    responsible: list[str] = field(default_factory=list)
+    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    domain: str = ""
+    quote: str = ""
+    deadline_source: str = ""
+    baseline: tuple[float, date] | None = None
+
+
+_MEASURE_END = re.compile(r"(?:数量|总数|数|率|比例|比重|占比|规模)$")
+
+
+def same_target(a: Proposal, b: Proposal) -> bool:
+    """Two proposals of one target: same kind, unit and stages, names of one measure."""
+    stages = [(s.op, s.by, s.value, s.low, s.high) for s in a.stages]
+    if a.kind != b.kind or not same_unit(a.unit, b.unit):
+        return False
+    if stages != [(s.op, s.by, s.value, s.low, s.high) for s in b.stages]:
+        return False
+    if a.para == b.para and a.quote_start == b.quote_start:
+        return False  # one sentence names two measures: "软件企业超过500家，电商企业超过500家"
+    short, long = sorted((_MEASURE_END.sub("", a.name), _MEASURE_END.sub("", b.name)), key=len)
+    if len(short) < 2:
+        return False  # an unnamed number ("在10个…") is no repeat of every number of its value
+    return short in long or similar(short, long, 0.6)
+
+
+def same_unit(a: str, b: str) -> bool:
+    """ "60万" and "60万个": one measure, written once without its classifier."""
+    short, long = sorted((a, b), key=len)
+    return a == b or (
+        short in ("万", "亿", "万亿")
+        and long.startswith(short)
+        and len(long) > len(short)
+        and not is_measure(long)
+    )
