@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from cli import briefing as briefing_cli
 from cli import commands
@@ -19,6 +20,8 @@ from cli import cycle as cycle_cli
 from cli.errors import report_error
 
 Handler = Callable[[argparse.Namespace], int]
+
+AS_ACCOUNT = "按此账号的权限执行（默认本机操作员） / account whose permissions apply (default: local operator)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,15 +73,30 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
+    @contextmanager
+    def acting_actions(
+        name: str, help_text: str, handler: Handler
+    ) -> Iterator[argparse._SubParsersAction]:
+        """A command whose actions (added in the with block) take the acting --user before or
+        after the action: `user --user admin add x` and `user add x --user admin`."""
+        p = db_command(name, help_text, handler)
+        p.add_argument(
+            "--user",
+            help="执行操作的账号（默认本机操作员） / acting account (default: local operator)",
+        )
+        actions = p.add_subparsers(dest="action", required=True)
+        yield actions
+        for a in actions.choices.values():
+            a.add_argument(
+                "--user", default=argparse.SUPPRESS, help="执行操作的账号 / acting account"
+            )
+
     p = db_command(
         "init",
         "建库并同步目录 / create or migrate the database, sync the catalog",
         commands.cmd_init,
     )
-    p.add_argument(
-        "--user",
-        help="按此账号的权限执行（默认本机操作员） / account whose permissions apply (default: local operator)",
-    )
+    p.add_argument("--user", help=AS_ACCOUNT)
 
     p = db_command("import", "导入统计表 / import a CSV or Excel sheet", commands.cmd_import)
     p.add_argument("file", help="CSV 或 Excel 文件 / a CSV or Excel file")
@@ -105,17 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="忽略合理性警告并写入 / write despite plausibility warnings",
     )
-    p.add_argument(
-        "--user",
-        help="按此账号的权限执行（默认本机操作员） / account whose permissions apply (default: local operator)",
-    )
+    p.add_argument("--user", help=AS_ACCOUNT)
 
     p = db_command("undo", "撤销一次导入 / undo an import", commands.cmd_undo)
     p.add_argument("import_id", type=int, help="导入编号 / the import's number")
-    p.add_argument(
-        "--user",
-        help="按此账号的权限执行（默认本机操作员） / account whose permissions apply (default: local operator)",
-    )
+    p.add_argument("--user", help=AS_ACCOUNT)
 
     for name, help_text, handler in (
         ("export", "导出全部数据 / export every observation", commands.cmd_export),
@@ -141,53 +153,44 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of",
         help="YYYY-MM-DD：填充到的最后一季（默认今天） / YYYY-MM-DD: last quarter to fill (default: today)",
     )
-    p.add_argument(
-        "--user",
-        help="按此账号的权限执行（默认本机操作员） / account whose permissions apply (default: local operator)",
-    )
+    p.add_argument("--user", help=AS_ACCOUNT)
 
-    p = db_command("user", "账号管理 / manage accounts", commands.cmd_user)
-    p.add_argument(
-        "--user", help="执行操作的账号（默认本机操作员） / acting account (default: local operator)"
-    )
-    users = p.add_subparsers(dest="action", required=True)
-    u = users.add_parser("add", help="新增账号 / add an account")
-    u.add_argument("name", help="账号名 / account name")
-    u.add_argument(
-        "--role",
-        required=True,
-        choices=["viewer", "analyst", "reviewer", "admin"],
-        help="角色：查看/填报/审核/管理 / role",
-    )
-    u.add_argument(
-        "--unit",
-        action="append",
-        default=[],
-        help="责任单位（可重复） / responsible unit (repeatable)",
-    )
-    u.add_argument(
-        "--region",
-        action="append",
-        default=[],
-        help="地区编码（可重复） / region code (repeatable)",
-    )
-    u.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="从标准输入读取密码 / read the password from stdin",
-    )
-    users.add_parser("list", help="列出账号 / list accounts")
-    u = users.add_parser("disable", help="停用账号 / disable an account")
-    u.add_argument("name", help="账号名 / account name")
-    u = users.add_parser("passwd", help="设置新密码 / set a new password")
-    u.add_argument("name", help="账号名 / account name")
-    u.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="从标准输入读取密码 / read the password from stdin",
-    )
-    for u in users.choices.values():  # --user also after the action: `user add x --user admin`
-        u.add_argument("--user", default=argparse.SUPPRESS, help="执行操作的账号 / acting account")
+    with acting_actions("user", "账号管理 / manage accounts", commands.cmd_user) as users:
+        u = users.add_parser("add", help="新增账号 / add an account")
+        u.add_argument("name", help="账号名 / account name")
+        u.add_argument(
+            "--role",
+            required=True,
+            choices=["viewer", "analyst", "reviewer", "admin"],
+            help="角色：查看/填报/审核/管理 / role",
+        )
+        u.add_argument(
+            "--unit",
+            action="append",
+            default=[],
+            help="责任单位（可重复） / responsible unit (repeatable)",
+        )
+        u.add_argument(
+            "--region",
+            action="append",
+            default=[],
+            help="地区编码（可重复） / region code (repeatable)",
+        )
+        u.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="从标准输入读取密码 / read the password from stdin",
+        )
+        users.add_parser("list", help="列出账号 / list accounts")
+        u = users.add_parser("disable", help="停用账号 / disable an account")
+        u.add_argument("name", help="账号名 / account name")
+        u = users.add_parser("passwd", help="设置新密码 / set a new password")
+        u.add_argument("name", help="账号名 / account name")
+        u.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="从标准输入读取密码 / read the password from stdin",
+        )
 
     p = db_command("api", "只读 JSON 接口 / serve the read-only JSON API", commands.cmd_api)
     p.add_argument(
@@ -197,32 +200,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--port", type=int, default=8000, help="端口（默认 8000） / port (default 8000)")
 
-    p = db_command("token", "接口令牌 / manage API tokens", commands.cmd_token)
-    p.add_argument(
-        "--user", help="执行操作的账号（默认本机操作员） / acting account (default: local operator)"
-    )
-    tokens = p.add_subparsers(dest="action", required=True)
-    u = tokens.add_parser("add", help="生成令牌（只显示一次） / make a token (printed once)")
-    u.add_argument("name", help="令牌名 / token name")
-    u.add_argument(
-        "--region",
-        action="append",
-        default=[],
-        help="只限此地区（可重复） / only this region (repeatable)",
-    )
-    u.add_argument(
-        "--rate",
-        type=int,
-        default=120,
-        help="每分钟请求数（默认 120） / requests per minute (default 120)",
-    )
-    tokens.add_parser(
-        "list", help="列出令牌（不显示令牌本身） / list tokens (never the tokens themselves)"
-    )
-    u = tokens.add_parser("revoke", help="立即吊销令牌 / revoke a token at once")
-    u.add_argument("name", help="令牌名 / token name")
-    for u in tokens.choices.values():
-        u.add_argument("--user", default=argparse.SUPPRESS, help="执行操作的账号 / acting account")
+    with acting_actions("token", "接口令牌 / manage API tokens", commands.cmd_token) as tokens:
+        u = tokens.add_parser("add", help="生成令牌（只显示一次） / make a token (printed once)")
+        u.add_argument("name", help="令牌名 / token name")
+        u.add_argument(
+            "--region",
+            action="append",
+            default=[],
+            help="只限此地区（可重复） / only this region (repeatable)",
+        )
+        u.add_argument(
+            "--rate",
+            type=int,
+            default=120,
+            help="每分钟请求数（默认 120） / requests per minute (default 120)",
+        )
+        tokens.add_parser(
+            "list", help="列出令牌（不显示令牌本身） / list tokens (never the tokens themselves)"
+        )
+        u = tokens.add_parser("revoke", help="立即吊销令牌 / revoke a token at once")
+        u.add_argument("name", help="令牌名 / token name")
 
     p = sub.add_parser("extract", help="从规划文本提取指标草稿 / draft catalog entries from a plan")
     p.add_argument("file", help="规划文本（UTF-8 或 GBK） / plan text (UTF-8 or GBK)")
