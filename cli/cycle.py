@@ -8,41 +8,18 @@ import argparse
 import json
 import smtplib
 import sys
-from datetime import date
+from collections.abc import Callable
 from email.message import EmailMessage
 
 import pandas as pd
 
-from db import accounts, cycle
-from db.connect import open_database
-from db.permissions import LOCAL_OPERATOR, Actor
-from metrics.catalog import load_catalog
+from cli.commands import _actor, _as_of
+from cli.commands import _database as _db
+from db import cycle
 from metrics.errors import InvalidInput, MetricsError
 from metrics.i18n import both
 from metrics.periods import PeriodError, parse_period
 from metrics.schedule import notice_text, reminders, summarise
-
-
-def _db(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    return open_database(load_catalog(getattr(args, "config", None)))
-
-
-def _actor(db, name: str | None) -> Actor:  # type: ignore[no-untyped-def]
-    if name is None:
-        return LOCAL_OPERATOR
-    actor = accounts.get_actor(db, name)
-    if actor is None:
-        raise InvalidInput(both("cli.unknown_user", user=name))
-    return actor
-
-
-def _as_of(text: str | None) -> date:
-    if text is None:
-        return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(both("cli.bad_date", value=text)) from None
 
 
 def _label(text: str) -> str:
@@ -152,19 +129,21 @@ def _keys(db, args: argparse.Namespace) -> list[tuple[str, str, str]]:  # type: 
     return [(i, r, label) for i, r in zip(sub.indicator_id, sub.region_code, strict=True)]
 
 
-def cmd_approve(args: argparse.Namespace) -> int:
+def _decide(args: argparse.Namespace, decide: Callable[..., int], message: str, *extra: str) -> int:
+    """approve, return, unlock: the decision on the values of `_keys`, and how many it took."""
     db = _db(args)
-    args.only_submitted = args.indicator is None
-    n = cycle.approve(db, _actor(db, args.user), _keys(db, args))
-    print(both("cycle.approved", n=n))
+    n = decide(db, _actor(db, args.user), _keys(db, args), *extra)
+    print(both(message, n=n))
     return 0
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    args.only_submitted = args.indicator is None
+    return _decide(args, cycle.approve, "cycle.approved")
 
 
 def cmd_return(args: argparse.Namespace) -> int:
-    db = _db(args)
-    n = cycle.return_values(db, _actor(db, args.user), _keys(db, args), args.reason)
-    print(both("cycle.returned", n=n))
-    return 0
+    return _decide(args, cycle.return_values, "cycle.returned", args.reason)
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
@@ -177,10 +156,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
 
 def cmd_unlock(args: argparse.Namespace) -> int:
-    db = _db(args)
-    n = cycle.unlock(db, _actor(db, args.user), _keys(db, args), args.reason)
-    print(both("cycle.unlocked", n=n))
-    return 0
+    return _decide(args, cycle.unlock, "cycle.unlocked", args.reason)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
