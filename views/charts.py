@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -86,6 +86,26 @@ def _as_timestamp(value: date | datetime | str) -> pd.Timestamp:
     return pd.Timestamp(value)
 
 
+def _valued(x: object, y: Iterable[float], unit: str, lang: str, **style: object) -> go.Scatter:
+    """A trace whose hover is the point's date or name and its value in the unit."""
+    return go.Scatter(
+        x=x,
+        y=y,
+        hovertext=[_fmt(v, unit, lang) for v in y],
+        hoverinfo="x+text+name",
+        **style,
+    )
+
+
+def _labelled(labels: Iterable[object], values: Iterable[float], unit: str, lang: str) -> list[str]:
+    """Hover texts "2025Q2 52%": each value after its label (period), if any."""
+    return [f"{lab} {_fmt(v, unit, lang)}".strip() for lab, v in zip(labels, values, strict=True)]
+
+
+def _value_title(unit: str, lang: str) -> str:
+    return t("chart.value", lang, unit=unit) if unit else t("chart.value_plain", lang)
+
+
 # --- frames for the indicator chart ---------------------------------------------------------
 
 
@@ -153,27 +173,27 @@ def indicator_figure(data: IndicatorChartData, lang: str = "zh") -> go.Figure:
     traj = data.trajectory
     if len(traj) >= 2:  # a single point (no baseline yet) is already a stage marker
         fig.add_trace(
-            go.Scatter(
-                x=pd.to_datetime(traj["date"]),
-                y=traj["value"],
+            _valued(
+                pd.to_datetime(traj["date"]),
+                traj["value"],
+                unit,
+                lang,
                 mode="lines",
                 name=t("chart.trajectory", lang),
                 line={"color": "#7f7f7f", "dash": "dash"},
-                hovertext=[_fmt(v, unit, lang) for v in traj["value"]],
-                hoverinfo="x+text+name",
             )
         )
     if data.baseline is not None and not pd.isna(data.baseline[1]):
         b_date, b_value = data.baseline
         fig.add_trace(
-            go.Scatter(
-                x=[_as_timestamp(b_date)],
-                y=[float(b_value)],
+            _valued(
+                [_as_timestamp(b_date)],
+                [float(b_value)],
+                unit,
+                lang,
                 mode="markers",
                 name=t("chart.baseline", lang),
                 marker={"color": "#4d4d4d", "size": 10, "symbol": "circle-open"},
-                hovertext=[_fmt(b_value, unit, lang)],
-                hoverinfo="x+text+name",
             )
         )
     stages = data.stages
@@ -198,15 +218,15 @@ def indicator_figure(data: IndicatorChartData, lang: str = "zh") -> go.Figure:
     proj = data.projection
     if len(proj):
         fig.add_trace(
-            go.Scatter(
-                x=pd.to_datetime(proj["date"]),
-                y=proj["value"],
+            _valued(
+                pd.to_datetime(proj["date"]),
+                proj["value"],
+                unit,
+                lang,
                 mode="lines+markers",
                 name=t("chart.projection", lang),
                 line={"color": "#e66101", "dash": "dot"},
                 marker={"size": 6},
-                hovertext=[_fmt(v, unit, lang) for v in proj["value"]],
-                hoverinfo="x+text+name",
             )
         )
     actual = data.actual
@@ -220,10 +240,7 @@ def indicator_figure(data: IndicatorChartData, lang: str = "zh") -> go.Figure:
                 name=t("chart.actual", lang),
                 line={"color": "#1f1f1f", "width": 2},
                 marker={"size": 8},
-                hovertext=[
-                    f"{lab} {_fmt(v, unit, lang)}".strip()
-                    for lab, v in zip(labels, actual["value"], strict=True)
-                ],
+                hovertext=_labelled(labels, actual["value"], unit, lang),
                 hoverinfo="text+name",
             )
         )
@@ -253,9 +270,8 @@ def indicator_figure(data: IndicatorChartData, lang: str = "zh") -> go.Figure:
     if len(stages):
         _final_marks(fig, stages.iloc[-1], lang)
     _date_axis(fig, data, lang)
-    y_title = t("chart.value", lang, unit=unit) if unit else t("chart.value_plain", lang)
     fig.update_yaxes(rangemode="tozero")
-    return _base_layout(fig, data.title, t("chart.date", lang), y_title)
+    return _base_layout(fig, data.title, t("chart.date", lang), _value_title(unit, lang))
 
 
 def _unapproved_marks(
@@ -277,12 +293,9 @@ def _unapproved_marks(
             name=t("chart.unapproved", lang),
             # an open symbol draws its outline in the marker colour, no fill
             marker={"color": "#1f1f1f", "size": 11, "symbol": "circle-open", "line": {"width": 2}},
-            hovertext=[
-                f"{lab} {_fmt(v, unit, lang)}".strip()
-                for lab, v in zip(
-                    np.asarray(labels, dtype=object)[open_], actual["value"][open_], strict=True
-                )
-            ],
+            hovertext=_labelled(
+                np.asarray(labels, dtype=object)[open_], actual["value"][open_], unit, lang
+            ),
             hoverinfo="text+name",
         )
     )
@@ -398,19 +411,18 @@ def region_figure(rows: pd.DataFrame, title: str, unit: str, lang: str = "zh") -
                 y=part["value"].fillna(0),
                 name=status_text(status, lang),
                 marker_color=STATUS_COLORS[status],
-                hovertext=[
-                    f"{p or ''} {_fmt(v, unit, lang)}".strip()
-                    for p, v in zip(part["period"], part["value"], strict=True)
-                ],
+                hovertext=_labelled([p or "" for p in part["period"]], part["value"], unit, lang),
                 hoverinfo="x+text+name",
             )
         )
     targets = rows.dropna(subset=["target"]) if "target" in rows.columns else rows.iloc[:0]
     if len(targets):
         fig.add_trace(
-            go.Scatter(
-                x=targets["name"],
-                y=targets["target"],
+            _valued(
+                targets["name"],
+                targets["target"],
+                unit,
+                lang,
                 mode="markers",
                 name=t("chart.county_target", lang),
                 marker={
@@ -419,14 +431,11 @@ def region_figure(rows: pd.DataFrame, title: str, unit: str, lang: str = "zh") -
                     "color": "#2166ac",
                     "line": {"width": 3},
                 },
-                hovertext=[_fmt(v, unit, lang) for v in targets["target"]],
-                hoverinfo="x+text+name",
             )
         )
-    y_title = t("chart.value", lang, unit=unit) if unit else t("chart.value_plain", lang)
     fig.update_layout(barmode="overlay")
     fig.update_yaxes(rangemode="tozero")
-    return _base_layout(fig, title, "", y_title)
+    return _base_layout(fig, title, "", _value_title(unit, lang))
 
 
 def comparison_figure(rows: pd.DataFrame, title: str, lang: str = "zh") -> go.Figure:
