@@ -11,6 +11,7 @@ the account's unit and region.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pandas as pd
@@ -30,6 +31,7 @@ from metrics.briefing import (
 )
 from metrics.briefing.document import unit_labels
 from metrics.briefing.notices import build_notices, file_name, notice_names
+from metrics.catalog import Catalog
 from metrics.errors import MetricsError
 from metrics.i18n import t
 from metrics.progress import STATUS_ORDER
@@ -41,6 +43,21 @@ from views.remedies import DOCX, briefing_button, facts_for, history_table, quar
 
 def _status_words(series: pd.Series, lng: str) -> pd.Series:
     return series.map(lambda s: charts.status_text(s, lng))
+
+
+def _indicator_names(ids: pd.Series, catalog: Catalog, lng: str) -> pd.Series:
+    return ids.map(lambda i: catalog.indicators[i].label(lng))
+
+
+def _table_or_none(
+    rows: pd.DataFrame, none_text: str, key: str, columns: Callable[[pd.DataFrame], dict]
+) -> None:
+    """The rows as a table (`columns`: each header and its values), or a line saying there
+    are none."""
+    if rows.empty:
+        st.caption(none_text)
+    else:
+        st.dataframe(pd.DataFrame(columns(rows)), hide_index=True, key=key)
 
 
 lng = lang()
@@ -157,50 +174,36 @@ st.dataframe(
 
 # --- lagging targets with their answers ---
 st.subheader(tr("bp.lagging"))
-lag = scope.lagging
-if lag.empty:
-    st.caption(t("brief.none_lagging", lng))
-else:
-    st.dataframe(
-        pd.DataFrame(
-            {
-                t("brief.col_status", lng): _status_words(lag["status"], lng),
-                t("brief.col_indicator", lng): lag["indicator"].map(
-                    lambda i: catalog.indicators[i].label(lng)
-                ),
-                tr("bp.city"): lag["city"].map(lambda c: catalog.region_name(c, lng)),
-                t("brief.col_responsible", lng): lag["responsible"].map("、".join),
-                t("brief.col_cause", lng): lag["cause"].replace("", t("brief.no_answer", lng)),
-                t("brief.col_remedy", lng): lag["remedy"],
-                t("rem.field_recover_by", lng): lag["recover_by"].dt.date,
-                tr("bp.overdue"): lag["overdue"],
-            }
-        ),
-        hide_index=True,
-        key="bp_lagging",
-    )
+_table_or_none(
+    scope.lagging,
+    t("brief.none_lagging", lng),
+    "bp_lagging",
+    lambda lag: {
+        t("brief.col_status", lng): _status_words(lag["status"], lng),
+        t("brief.col_indicator", lng): _indicator_names(lag["indicator"], catalog, lng),
+        tr("bp.city"): lag["city"].map(lambda c: catalog.region_name(c, lng)),
+        t("brief.col_responsible", lng): lag["responsible"].map("、".join),
+        t("brief.col_cause", lng): lag["cause"].replace("", t("brief.no_answer", lng)),
+        t("brief.col_remedy", lng): lag["remedy"],
+        t("rem.field_recover_by", lng): lag["recover_by"].dt.date,
+        tr("bp.overdue"): lag["overdue"],
+    },
+)
 
 st.subheader(tr("bp.reporting"))
-gaps = scope.reporting
-if gaps.empty:
-    st.caption(t("brief.none_reporting", lng))
-else:
-    st.dataframe(
-        pd.DataFrame(
-            {
-                t("brief.col_unit", lng): gaps["unit"].map(labels),
-                t("brief.col_indicator", lng): gaps["indicator"].map(
-                    lambda i: catalog.indicators[i].label(lng)
-                ),
-                t("brief.col_status", lng): gaps["state"].map(
-                    {"missing": tr("bp.state_missing"), "late": tr("bp.state_late")}
-                ),
-                tr("bp.col_due"): gaps["due"].dt.date,
-            }
+_table_or_none(
+    scope.reporting,
+    t("brief.none_reporting", lng),
+    "bp_reporting",
+    lambda gaps: {
+        t("brief.col_unit", lng): gaps["unit"].map(labels),
+        t("brief.col_indicator", lng): _indicator_names(gaps["indicator"], catalog, lng),
+        t("brief.col_status", lng): gaps["state"].map(
+            {"missing": tr("bp.state_missing"), "late": tr("bp.state_late")}
         ),
-        hide_index=True,
-        key="bp_reporting",
-    )
+        tr("bp.col_due"): gaps["due"].dt.date,
+    },
+)
 
 # --- record a cause and a remedy (the responsible unit's analysts, admins) ---
 st.subheader(tr("bp.record"))
