@@ -2,8 +2,8 @@
 
 No Streamlit here: every builder takes plain frames and a language and returns a
 `go.Figure`, so charts are unit tested without a server and look the same on every
-page. Status colours live here only (`STATUS_COLORS`), so a status has one colour in
-every chart and in the table badges.
+page. Status colours come from `metrics.progress.STATUS_COLORS`, so a status has one
+colour in every chart (the dashboard's and the briefing's) and in the table badges.
 """
 
 from __future__ import annotations
@@ -22,18 +22,8 @@ from plotly.colors import sample_colorscale
 
 from metrics.catalog import Catalog, Indicator, Stage
 from metrics.i18n import t
-from metrics.progress import STATUS_ORDER, status_label
+from metrics.progress import STATUS_COLORS, STATUS_ORDER, status_label
 from metrics.values import format_value
-
-#: One colour per status, used by every chart and by the overview's status badges.
-STATUS_COLORS: dict[str, str] = {
-    "achieved": "#1b7837",
-    "on_track": "#5aae61",
-    "at_risk": "#f1a340",
-    "off_track": "#e66101",
-    "missed": "#b2182b",
-    "no_data": "#b0b0b0",
-}
 
 _STAGE_SYMBOLS = {">=": "triangle-up", "<=": "triangle-down", "==": "diamond", "between": "square"}
 

@@ -17,17 +17,14 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from metrics.catalog import Catalog  # noqa: E402
 from metrics.i18n import t  # noqa: E402
-from metrics.progress import STATUS_ORDER, actual_series, status_label, trajectory  # noqa: E402
+from metrics.progress import (  # noqa: E402
+    STATUS_COLORS,
+    STATUS_ORDER,
+    actual_series,
+    status_label,
+    trajectory,
+)
 
-# The same colours as the dashboard's charts (views.charts.STATUS_COLORS).
-STATUS_COLORS: dict[str, str] = {
-    "achieved": "#1b7837",
-    "on_track": "#5aae61",
-    "at_risk": "#f1a340",
-    "off_track": "#e66101",
-    "missed": "#b2182b",
-    "no_data": "#b0b0b0",
-}
 CJK_FONTS = ("SimHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei")
 
 

@@ -17,6 +17,7 @@ from metrics.progress.common import (
     EQ_TOLERANCE,
     EXTRA_COLUMNS,
     OBSERVATION_COLUMNS,
+    STATUS_COLORS,
     STATUS_ORDER,
 )
 from metrics.progress.engine import evaluate
@@ -32,6 +33,7 @@ __all__ = [
     "EXTRA_COLUMNS",
     "OBSERVATION_COLUMNS",
     "ROLLUP_KEYS",
+    "STATUS_COLORS",
     "STATUS_ORDER",
     "actual_series",
     "due_soon",

@@ -21,6 +21,17 @@ STATUS_ORDER: tuple[str, ...] = (
     "no_data",
 )
 
+#: One colour per status, for every chart: the dashboard's (plotly) and the briefing's
+#: (matplotlib), and the overview's status badges.
+STATUS_COLORS: dict[str, str] = {
+    "achieved": "#1b7837",
+    "on_track": "#5aae61",
+    "at_risk": "#f1a340",
+    "off_track": "#e66101",
+    "missed": "#b2182b",
+    "no_data": "#b0b0b0",
+}
+
 COLUMNS: list[str] = [
     "indicator",
     "region",
