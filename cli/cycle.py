@@ -111,9 +111,7 @@ def _keys(db, args: argparse.Namespace) -> list[tuple[str, str, str]]:  # type: 
     submitted value of the period (narrowed by --indicator / --region)."""
     label = _label(args.period)
     if args.indicator and args.indicator not in db.catalog.indicators:
-        raise InvalidInput(
-            both("cycle.unknown_key", indicator=args.indicator, region="", period=label)
-        )
+        raise InvalidInput(both("row.unknown_indicator", raw=args.indicator))
     sub = cycle.submissions(db)
     p = parse_period(label)
     sub = sub[(sub.period_kind == p.kind) & (sub.period_end == pd.Timestamp(p.end))]

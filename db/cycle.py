@@ -58,7 +58,7 @@ def review_problem(actor: Actor, catalog: Catalog, indicator_id: str, region: st
         return both("cycle.not_reviewer", user=actor.name)
     indicator = catalog.indicators.get(indicator_id)
     if indicator is None:
-        return both("cycle.unknown_key", indicator=indicator_id, region=region, period="")
+        return both("row.unknown_indicator", raw=indicator_id)
     if actor.units and not set(indicator.responsible) & set(actor.units):
         return both("perm.unit", user=actor.name, units="、".join(indicator.responsible))
     if actor.regions and not _within(catalog, region, actor.regions):

@@ -209,6 +209,17 @@ def test_cli_completeness_review_and_lock(tmp_path, small_catalog_path) -> None:
         "",
     )
     assert bad.returncode == 1 and "reason" in bad.stderr
+    unknown = run_cli(
+        tmp_path,
+        small_catalog_path,
+        "cycle",
+        "approve",
+        "--period",
+        "2023Q1",
+        "--indicator",
+        "no.such",
+    )
+    assert unknown.returncode == 1 and "未知指标“no.such”" in unknown.stderr
 
 
 def test_leaders_see_only_approved_values_when_set(db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
