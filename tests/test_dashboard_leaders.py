@@ -592,3 +592,41 @@ def test_target_text_in_both_languages() -> None:
     assert charts.target_text(">=", 6.5, None, None, "万个", "zh") == "不低于6.5万个"
     assert charts.target_text("<=", 15, None, None, "分钟", "en") == "at most 15 分钟"
     assert charts.target_text("between", None, 8, 10, "家", "zh") == "8至10家"
+
+
+def test_a_plan_added_in_this_process_shows_on_the_next_rerun(app_env: Path) -> None:
+    """The overview keeps what it drew per catalog: a plan added (db.catalog replaced,
+    the data version unchanged) is in the filters and the table on the next rerun."""
+    from db.permissions import LOCAL_OPERATOR
+    from db.plans import add_plan
+
+    at = make_app(as_of=AS_OF).run()
+    assert_ok(at)
+    before = len(main_table(at))
+    plan = {
+        "id": "heze-2026-digital",
+        "title": "菏泽市数字化转型2026年工作要点",
+        "doc_no": "",
+        "issuer": "菏泽市人民政府办公室",
+        "issued": date(2026, 3, 1),
+        "region": "371700",
+    }
+    new = {
+        "id": "heze-2026-digital.base-stations",
+        "plan": "heze-2026-digital",
+        "name": "新增5G基站数量",
+        "name_en": "New 5G base stations",
+        "domain": "数字基础设施",
+        "unit": "个",
+        "kind": "quantity",
+        "targets": [{"op": ">=", "value": 800, "by": date(2026, 12, 31)}],
+        "responsible": ["市工业和信息化局"],
+        "clause": "一、",
+        "quote": "年内新增5G基站800个",
+    }
+    add_plan(dashboard_db(), LOCAL_OPERATOR, app_env / "config.yaml", plan, [new])
+    at.run()
+    assert_ok(at)
+    table = main_table(at)
+    assert len(table) == before + 1 and new["id"] in set(table["indicator"])
+    assert "菏泽市数字化转型2026年工作要点" in at.multiselect(key="ov_plan@zh").options

@@ -8,13 +8,15 @@ metrics.progress.rollup, figures from views.charts, downloads from metrics.expor
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from db.status_cache import catalog_digest
 from metrics.catalog import DOMAINS, Catalog, domain_label
-from metrics.exports import to_csv_bytes, to_xlsx_bytes
 from metrics.progress import STATUS_ORDER, rollup
 from metrics.values import format_value
 from views import charts
@@ -113,14 +115,19 @@ def _catalog_frame(catalog: Catalog, lng: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _filtered(frame: pd.DataFrame) -> pd.DataFrame:
+def _chosen() -> tuple[tuple[str, ...], ...]:
+    """The filters chosen now, in PARAMS order: part of the cache key of what is shown."""
+    return tuple(tuple(st.session_state[k]) for k in PARAMS.values())
+
+
+def _filtered(frame: pd.DataFrame, chosen: tuple[tuple[str, ...], ...]) -> pd.DataFrame:
     """Rows matching every filter; an empty filter means all."""
+    picked = dict(zip(PARAMS, chosen, strict=True))
     keep = pd.Series(True, index=frame.index)
     for column in ("city", "plan", "domain", "status"):
-        chosen = st.session_state[PARAMS[column]]
-        if chosen:
-            keep &= frame[column].isin(chosen)
-    units = set(st.session_state[PARAMS["resp"]])
+        if picked[column]:
+            keep &= frame[column].isin(picked[column])
+    units = set(picked["resp"])
     if units:
         keep &= frame["responsible"].map(lambda rs: bool(units.intersection(rs)))
     return frame[keep]
@@ -209,29 +216,197 @@ def _open_selected(event: object, frame: pd.DataFrame, as_of: date) -> None:
 
 
 def _by_unit(shown: pd.DataFrame, catalog: Catalog, lng: str) -> pd.DataFrame:
-    """Status counts per responsible unit of each city (rollup per city): the bureaus of
-    the same name in two cities are two bars."""
-    parts = []
-    for city, rows in shown.groupby("city", sort=False):
-        part = rollup(rows, catalog, by="responsible")
-        name = catalog.region_name(str(city), lng)
-        parts.append(part.assign(responsible=[f"{name}·{u}" for u in part["responsible"]]))
-    return pd.concat(parts, ignore_index=True) if parts else rollup(shown, catalog, "responsible")
+    """Status counts per responsible unit of each city: the bureaus of the same name in two
+    cities are two bars. Cities in the order they first appear, units sorted within each
+    (as metrics.progress.rollup per city gives them), counted in one crosstab."""
+    if shown.empty:
+        return rollup(shown, catalog, "responsible")
+    cities = list(dict.fromkeys(shown["city"]))
+    counted = pd.DataFrame(
+        {
+            "city": pd.Categorical(shown["city"], categories=cities),
+            "unit": shown["responsible"].to_numpy(),
+            "status": shown["status"].to_numpy(),
+        }
+    ).explode("unit")
+    table = pd.crosstab([counted["city"], counted["unit"]], counted["status"])
+    table = table.reindex(columns=list(STATUS_ORDER), fill_value=0).astype("int64")
+    table["total"] = table.sum(axis=1)
+    table.columns.name = None
+    table = table[table["total"] > 0].sort_index(level=[0, 1], sort_remaining=False)
+    names = {c: catalog.region_name(str(c), lng) for c in cities}
+    keys = table.index.to_frame(index=False)
+    table = table.reset_index(drop=True)
+    table.insert(
+        0,
+        "responsible",
+        [f"{names[c]}·{u}" for c, u in zip(keys["city"], keys["unit"], strict=True)],
+    )
+    return table
+
+
+# --- what the page shows for one state, kept per (catalog, date, data, language, filters) --
+#
+# st.cache_resource, not st.cache_data: a rerun gets the same objects back instead of
+# unpickling frames and figures (nothing below changes them). Every key starts with the
+# catalog's digest: a plan added in this process replaces db.catalog without changing
+# the data version, and st.cache_data.clear() (views.common) does not reach these.
+
+
+@dataclass(frozen=True)
+class Catalogued:
+    """The catalog's side of the page in one language: one row per indicator, the
+    filters' options, the cities' names."""
+
+    cat: pd.DataFrame
+    options: dict[str, list[str]]
+    city_names: dict[str, str]
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _catalogued(digest: str, lng: str) -> Catalogued:
+    catalog = get_db().catalog
+    cat = _catalog_frame(catalog, lng)
+    options = {
+        "city": list(dict.fromkeys(cat["city"])),
+        "plan": list(catalog.plans),
+        "domain": [d for d in DOMAINS if d in set(cat["domain"])],
+        "resp": sorted({u for units in cat["responsible"] for u in units}),
+        "status": list(STATUS_ORDER),
+    }
+    return Catalogued(cat, options, dict(zip(cat["city"], cat["city_name"], strict=False)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _home(digest: str, as_of: date, version: tuple, lng: str) -> pd.DataFrame:
+    """Every target at its own region, with the catalog's columns (the rows every section
+    starts from). `version` keys it to the stored data (views.common.data_version)."""
+    every = status(as_of)
+    return every[every["home"].astype(bool)].merge(_catalogued(digest, lng).cat, on="indicator")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Everything the filtered sections draw, made once per (date, data, language,
+    filters): a rerun with nothing changed only draws (the 0.3 s a rerun may take)."""
+
+    shown: pd.DataFrame
+    attention: pd.DataFrame
+    counts: dict[str, int]
+    table: pd.DataFrame
+    names: dict[str, str]
+    fig_city: go.Figure
+    fig_unit: go.Figure
+    export: pd.DataFrame
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _shown(digest: str, as_of: date, version: tuple, lng: str, chosen: tuple) -> Shown:
+    catalog = get_db().catalog
+    shown = _filtered(_home(digest, as_of, version, lng), chosen)
+    attention = _attention(shown, unreported(as_of), catalog, lng)
+    counts = shown["status"].value_counts()
+    units = shown["indicator"].map(lambda i: catalog.indicators[i].unit)
+    latest = [
+        "—" if pd.isna(v) else format_value(float(v), u, lng, decimals=4)
+        for v, u in zip(shown["latest_value"], units, strict=True)
+    ]
+    table = pd.DataFrame(
+        {
+            "status": [[charts.status_text(s, lng)] for s in shown["status"]],
+            "name": shown["name"],
+            "city": shown["city_name"],
+            "responsible": shown["responsible"].map("、".join),
+            "deadline": pd.to_datetime(shown["deadline"]).dt.date,
+            "days_left": shown["days_left"],
+            "progress": shown["progress"] * 100,
+            "latest": latest,
+            "period": shown["latest_period"].fillna("—"),
+            "target": shown["target_text"],
+            "plan": shown["plan_name"],
+            "domain": shown["domain_name"],
+            "indicator": shown["indicator"],
+        }
+    ).reset_index(drop=True)
+    city_names = _catalogued(digest, lng).city_names
+    by_city = rollup(shown, catalog, by="region")
+    by_unit = _by_unit(shown, catalog, lng)
+    top = 20
+    unit_title = tr("chart.by_unit") if len(by_unit) <= top else tr("chart.by_unit_top", n=top)
+    fig_city = charts.status_bars(by_city, "region", city_names, tr("chart.by_city"), lng)
+    fig_unit = charts.status_bars(
+        by_unit.nlargest(top, "total"), "responsible", {}, unit_title, lng, horizontal=True
+    )
+    export = pd.DataFrame(
+        {
+            tr("col.id"): shown["indicator"],
+            tr("col.indicator"): shown["name"],
+            tr("col.city"): shown["city_name"],
+            tr("col.plan"): shown["plan_name"],
+            tr("col.domain"): shown["domain_name"],
+            tr("col.status"): shown["status"].map(lambda s: charts.status_text(s, lng)),
+            tr("col.value"): shown["latest_value"],
+            tr("col.unit"): units,
+            tr("col.period"): shown["latest_period"],
+            tr("col.target"): shown["target_text"],
+            tr("col.deadline"): pd.to_datetime(shown["deadline"]).dt.strftime("%Y-%m-%d"),
+            tr("col.days_left"): shown["days_left"],
+            tr("col.progress"): (shown["progress"] * 100).round(1),
+            tr("col.responsible"): shown["responsible"].map("、".join),
+        }
+    )
+    return Shown(
+        shown=shown,
+        attention=attention,
+        counts={s: int(counts.get(s, 0)) for s in STATUS_ORDER},
+        table=table,
+        names=dict(zip(shown["indicator"], shown["name"], strict=True)),
+        fig_city=fig_city,
+        fig_unit=fig_unit,
+        export=export,
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _comparison(
+    digest: str, as_of: date, version: tuple, lng: str, keyword: str
+) -> go.Figure | None:
+    """The same kind of indicator across cities (None when no name holds the keyword)."""
+    catalog = get_db().catalog
+    ids = charts.match_keyword(catalog, keyword)
+    if not ids:
+        return None
+    home = _home(digest, as_of, version, lng)
+    part = home[home["indicator"].isin(ids)].sort_values(["city", "indicator"])
+    cmp_rows = pd.DataFrame(
+        {
+            "label": part["city_name"] + " · " + part["name"],
+            "progress": part["progress"],
+            "status": part["status"],
+            "value_text": [
+                "—"
+                if pd.isna(v)
+                else format_value(float(v), catalog.indicators[i].unit, lng, decimals=4)
+                for v, i in zip(part["latest_value"], part["indicator"], strict=True)
+            ],
+            "target_text": part["target_text"],
+        }
+    )
+    return charts.comparison_figure(cmp_rows, tr("chart.compare", group=keyword), lng)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _groups(digest: str) -> list[tuple[str, str, list[str]]]:
+    return charts.similar_groups(get_db().catalog)
 
 
 # --- the page -----------------------------------------------------------------------------------
 
 lng = lang()
 catalog = get_db().catalog
-cat = _catalog_frame(catalog, lng)
-all_units = sorted({u for units in cat["responsible"] for u in units})
-options = {
-    "city": list(dict.fromkeys(cat["city"])),
-    "plan": list(catalog.plans),
-    "domain": [d for d in DOMAINS if d in set(cat["domain"])],
-    "resp": all_units,
-    "status": list(STATUS_ORDER),
-}
+digest = catalog_digest(catalog)  # kept per catalog object: a dict look-up on a rerun
+catalogued = _catalogued(digest, lng)
+options = catalogued.options
 ignored = _seed_filters(options)
 
 screen = screen_mode()
@@ -239,7 +414,7 @@ st.title(tr("ov.title"))
 if ignored:
     st.warning(tr("ov.ignored", values="、".join(plain(v) for v in ignored)))
 
-city_names = dict(zip(cat["city"], cat["city_name"], strict=False))
+city_names = catalogued.city_names
 demo_banner()
 active = sum(bool(st.session_state[k]) for k in PARAMS.values())
 with st.expander(
@@ -292,19 +467,18 @@ with st.expander(
 _write_url()
 
 as_of: date = st.session_state[AS_OF_KEY] or date.today()  # a cleared date means today
-every = status(as_of)
-home = every[every["home"].astype(bool)].merge(cat, on="indicator", how="inner")
-shown = _filtered(home)
+version = data_version()
+view = _shown(digest, as_of, version, lng, _chosen())
+shown = view.shown
 
-if data_version()[0] == 0:  # nothing stored yet (an index lookup, not a full read)
+if version[0] == 0:  # nothing stored yet (an index lookup, not a full read)
     st.info(tr("ov.empty_hint"), icon=":material/info:")
 
 overview_briefing(as_of)  # the quarter's 通报 in one click
 
 # --- what needs attention first: one list, most severe first, each row opens its indicator ---
 st.subheader(tr("ov.attention"))
-owed = unreported(as_of)
-attention = _attention(shown, owed, catalog, lng)
+attention = view.attention
 if attention.empty:
     st.success(tr("ov.attention_none"))
 else:
@@ -331,37 +505,15 @@ else:
     _open_selected(picked, attention, as_of)
 
 st.caption(tr("ov.caption", date=as_of.isoformat(), n=len(shown)))
-counts = shown["status"].value_counts()
 with st.container(horizontal=True, gap="small"):  # wraps into a grid on a phone
     st.metric(tr("ov.total"), len(shown), border=True, width=TILE_PX)
     for s in STATUS_ORDER:
-        st.metric(charts.status_text(s, lng), int(counts.get(s, 0)), border=True, width=TILE_PX)
+        st.metric(charts.status_text(s, lng), view.counts[s], border=True, width=TILE_PX)
 
 # --- the table ---
 st.subheader(tr("ov.table"))
 labels = [charts.status_text(s, lng) for s in STATUS_ORDER]
-units = shown["indicator"].map(lambda i: catalog.indicators[i].unit)
-latest = [
-    "—" if pd.isna(v) else format_value(float(v), u, lng, decimals=4)
-    for v, u in zip(shown["latest_value"], units, strict=True)
-]
-table = pd.DataFrame(
-    {
-        "status": [[charts.status_text(s, lng)] for s in shown["status"]],
-        "name": shown["name"],
-        "city": shown["city_name"],
-        "responsible": shown["responsible"].map("、".join),
-        "deadline": pd.to_datetime(shown["deadline"]).dt.date,
-        "days_left": shown["days_left"],
-        "progress": shown["progress"] * 100,
-        "latest": latest,
-        "period": shown["latest_period"].fillna("—"),
-        "target": shown["target_text"],
-        "plan": shown["plan_name"],
-        "domain": shown["domain_name"],
-        "indicator": shown["indicator"],
-    }
-).reset_index(drop=True)
+table = view.table
 
 if table.empty:
     st.info(tr("ov.no_match"))
@@ -401,10 +553,12 @@ else:
     )
     _open_selected(event, table, as_of)
 
-    names = dict(zip(shown["indicator"], shown["name"], strict=True))
     pick_col, link_col = st.columns([3, 1], vertical_alignment="bottom")
     chosen = pick_col.selectbox(
-        tr("ov.choose"), list(table["indicator"]), key=lang_key("ov_pick"), format_func=names.get
+        tr("ov.choose"),
+        list(table["indicator"]),
+        key=lang_key("ov_pick"),
+        format_func=view.names.get,
     )
     link_params = {"id": chosen}
     if as_of != date.today():
@@ -418,28 +572,20 @@ else:
 
 # --- status by city and by responsible unit ---
 st.subheader(tr("ov.charts"))
-by_city = rollup(shown, catalog, by="region")
-by_unit = _by_unit(shown, catalog, lng)
-top = 20
-unit_title = tr("chart.by_unit") if len(by_unit) <= top else tr("chart.by_unit_top", n=top)
-fig_city = charts.status_bars(by_city, "region", city_names, tr("chart.by_city"), lng)
-fig_unit = charts.status_bars(
-    by_unit.nlargest(top, "total"), "responsible", {}, unit_title, lng, horizontal=True
-)
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(fig_city, key="ov_fig_city")
-    download_html(fig_city, "status_by_city", "ov_dl_city")
+    st.plotly_chart(view.fig_city, key="ov_fig_city")
+    download_html(view.fig_city, "status_by_city", "ov_dl_city")
 with right:
-    st.plotly_chart(fig_unit, key="ov_fig_unit")
-    download_html(fig_unit, "status_by_unit", "ov_dl_unit")
+    st.plotly_chart(view.fig_unit, key="ov_fig_unit")
+    download_html(view.fig_unit, "status_by_unit", "ov_dl_unit")
 st.caption(tr("chart.png_hint"))
 
 overview_matrix(shown)
 
 # --- the same kind of indicator across cities ---
 st.subheader(tr("ov.compare"))
-groups = charts.similar_groups(catalog)
+groups = _groups(digest)
 g1, g2 = st.columns([2, 1])
 group_labels = {zh: tr("ov.compare_group_item", zh=zh, en=en, n=len(ids)) for zh, en, ids in groups}
 preset = g1.selectbox(
@@ -447,56 +593,38 @@ preset = g1.selectbox(
 )
 typed = g2.text_input(tr("ov.compare_kw"), key="ov_cmp_kw").strip()
 keyword = typed or preset or ""
-ids = charts.match_keyword(catalog, keyword)
-if not ids:
+fig_cmp = _comparison(digest, as_of, version, lng, keyword)
+if fig_cmp is None:
     st.caption(tr("ov.compare_none", kw=keyword))
 else:
     st.caption(tr("ov.compare_rule", kw=keyword))
-    part = home[home["indicator"].isin(ids)].sort_values(["city", "indicator"])
-    cmp_rows = pd.DataFrame(
-        {
-            "label": part["city_name"] + " · " + part["name"],
-            "progress": part["progress"],
-            "status": part["status"],
-            "value_text": [
-                "—"
-                if pd.isna(v)
-                else format_value(float(v), catalog.indicators[i].unit, lng, decimals=4)
-                for v, i in zip(part["latest_value"], part["indicator"], strict=True)
-            ],
-            "target_text": part["target_text"],
-        }
-    )
-    fig_cmp = charts.comparison_figure(cmp_rows, tr("chart.compare", group=keyword), lng)
     st.plotly_chart(fig_cmp, key="ov_fig_cmp")
     download_html(fig_cmp, "comparison", "ov_dl_cmp")
 
 # --- export of the filtered table ---
 st.subheader(tr("ov.export"))
-export = pd.DataFrame(
-    {
-        tr("col.id"): shown["indicator"],
-        tr("col.indicator"): shown["name"],
-        tr("col.city"): shown["city_name"],
-        tr("col.plan"): shown["plan_name"],
-        tr("col.domain"): shown["domain_name"],
-        tr("col.status"): shown["status"].map(lambda s: charts.status_text(s, lng)),
-        tr("col.value"): shown["latest_value"],
-        tr("col.unit"): units,
-        tr("col.period"): shown["latest_period"],
-        tr("col.target"): shown["target_text"],
-        tr("col.deadline"): pd.to_datetime(shown["deadline"]).dt.strftime("%Y-%m-%d"),
-        tr("col.days_left"): shown["days_left"],
-        tr("col.progress"): (shown["progress"] * 100).round(1),
-        tr("col.responsible"): shown["responsible"].map("、".join),
-    }
-)
+export = view.export
 st.caption(tr("ov.export_hint", n=len(export)))
 e1, e2, _ = st.columns([1, 1, 3])
 stamp = as_of.strftime("%Y%m%d")
+
+
+def _csv() -> bytes:
+    from metrics.exports import to_csv_bytes  # openpyxl and friends only when clicked
+
+    return to_csv_bytes(export)
+
+
+def _xlsx() -> bytes:
+    from metrics.exports import to_xlsx_bytes
+
+    note = tr("ov.export_note", date=as_of.isoformat())
+    return to_xlsx_bytes(export, sheet=tr("ov.sheet"), note=note)
+
+
 e1.download_button(
     tr("ov.csv"),
-    data=lambda: to_csv_bytes(export),
+    data=_csv,
     file_name=f"{tr('ov.file')}_{stamp}.csv",
     mime="text/csv",
     key="ov_dl_csv",
@@ -505,9 +633,7 @@ e1.download_button(
 )
 e2.download_button(
     tr("ov.xlsx"),
-    data=lambda: to_xlsx_bytes(
-        export, sheet=tr("ov.sheet"), note=tr("ov.export_note", date=as_of.isoformat())
-    ),
+    data=_xlsx,
     file_name=f"{tr('ov.file')}_{stamp}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="ov_dl_xlsx",
