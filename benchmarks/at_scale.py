@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """The read side at province scale, on a work folder `run.py --workdir` left behind:
 
-    python benchmarks/at_scale.py WORKDIR   → one JSON object on stdout
+    python benchmarks/at_scale.py WORKDIR [--postgres-url URL]   → one JSON object on stdout
 
 For when the project's import of N rows does not finish on the machine at hand (at
 10,000,000 rows on the shared 2-core machine it had not written a row after 27 minutes):
@@ -13,7 +13,9 @@ measured on it, each beside its floor. The import figure is not measured here.
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import sqlite3
 import sys
 import time
@@ -42,32 +44,77 @@ ORDER BY indicator_id, region_code, period
 """
 
 
-def main(argv: list[str]) -> int:
-    work = Path(argv[0])
-    csv = next(work.glob("observations_*.csv"))
-    rows = int(csv.stem.split("_")[1])
-    syn = Synthetic(work / "catalog.yaml", csv, rows, 0, 0, 0, 0)
-    path = bench._fresh(work / "metrics.db")
-    url = bench._sqlite_url(path)
-    db = bench.open_db(syn, url)
-    out: dict = {"observations": rows, "indicators": len(db.catalog.indicators)}
+def _stored_rows(path: Path) -> int:
+    if not path.exists():
+        return -1
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT count(*) FROM observations").fetchone()[0]
+    except sqlite3.OperationalError:
+        return -1
+    finally:
+        conn.close()
+
+
+def _fill(syn: Synthetic, path: Path) -> float:
+    """The project's database filled from the floor's table (raw.db) by one statement."""
+    bench._fresh(path)
+    db = bench.open_db(syn, bench._sqlite_url(path))
     db.engine.dispose()
     bench.log("filling the project's database from raw.db with one INSERT … SELECT")
     start = time.perf_counter()
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA foreign_keys=OFF")  # the codes come from the same catalog
-    conn.execute(f"ATTACH DATABASE '{work / 'raw.db'}' AS raw")
+    conn.execute(f"ATTACH DATABASE '{path.parent / 'raw.db'}' AS raw")
     conn.execute("BEGIN")
     conn.execute(FILL, {"now": "2025-07-01 00:00:00.000000"})
     conn.execute("COMMIT")
-    out["sql_fill_s"] = time.perf_counter() - start
+    elapsed = time.perf_counter() - start
     stored = conn.execute("SELECT count(*) FROM observations").fetchone()[0]
     conn.close()
-    if stored != rows:
-        raise RuntimeError(f"filled {stored} rows, expected {rows}")
+    if stored != syn.rows:
+        raise RuntimeError(f"filled {stored} rows, expected {syn.rows}")
+    return elapsed
+
+
+def _schema_of(url: str) -> str:
+    """The schema a PostgreSQL URL's `options=-csearch_path=…` selects."""
+    from urllib.parse import unquote
+
+    return unquote(url).split("search_path=")[1].split("&")[0].split(",")[0]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("workdir")
+    parser.add_argument(
+        "--postgres-url",
+        help="measure this PostgreSQL database instead (its search_path schema, filled by"
+        " build_scale.py --postgres-url)",
+    )
+    args = parser.parse_args(argv)
+    work = Path(args.workdir)
+    csv = next(work.glob("observations_*.csv"))
+    rows = int(csv.stem.split("_")[1])
+    syn = Synthetic(work / "catalog.yaml", csv, rows, 0, 0, 0, 0)
+    path = work / "metrics.db"
+    out: dict = {"observations": rows, "load_avg_1m_start": round(os.getloadavg()[0], 2)}
+    if args.postgres_url:
+        url = args.postgres_url
+        out["backend"] = "postgresql"
+    else:
+        url = bench._sqlite_url(path)
+        out["backend"] = "sqlite"
+        if _stored_rows(path) != rows:  # not filled yet (build_scale.py fills it directly)
+            out["sql_fill_s"] = _fill(syn, path)
     db = bench.open_db(syn, url)
-    bench.log(f"filled in {out['sql_fill_s']:.1f}s; status floor (plain SELECT)")
-    out["status_floor_s"] = bench.measure_status_floor(path)
+    out["indicators"] = len(db.catalog.indicators)
+    bench.log("status floor (plain SELECT)")
+    if args.postgres_url:
+        base = url.split("?")[0]
+        out["status_floor_s"] = bench.measure_pg_status_floor(base, _schema_of(url))
+    else:
+        out["status_floor_s"] = bench.measure_status_floor(path)
     bench.log(f"floor {out['status_floor_s']:.2f}s; read + evaluate")
     read, engine, n = bench.measure_status(db)
     out.update(status_s=engine, status_read_s=read, status_rows=n)
@@ -88,6 +135,8 @@ def main(argv: list[str]) -> int:
     out["overview_cold_total_s"] = out["overview_start_s"] + out["overview_cold_s"]
     out["overview_cold_excess_s"] = out["overview_cold_total_s"] - out["bare_imports_s"]
     out["peak_rss_bench_mb"] = bench.peak_rss_mb()
+    out["peak_rss_mb"] = max(out["peak_rss_bench_mb"], out["peak_rss_page_mb"])
+    out["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
     bench.log("done")
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}))
     return 0
