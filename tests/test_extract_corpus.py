@@ -10,9 +10,12 @@ A proposal is right when value (or low/high), unit, op and deadline equal a labe
 each stage of a multi-stage proposal counts as one proposed target, and each label
 and each proposed target is matched at most once. Files marked `holdout: N` were not read
 while the rules were tuned before round N (`true` is round 1): each round's figures are
-reported apart; the rules were tuned on rounds 1, 2 and 3 after each was scored unseen.
+reported apart; the rules were tuned on rounds 1, 2 and 3 after each was scored unseen, and
+round 4 is scored unseen (the rules were not changed after it).
 
-Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`.
+Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`; add
+`-v` to list every miss and extra, `--matches` to list each match with the proposal's quote (to
+check by eye that it comes from the labelled sentence).
 """
 
 from __future__ import annotations
@@ -44,21 +47,33 @@ FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
 # scored unseen at 95.8% / 67.6%, then tuned on; 2: the second round (22–30), scored unseen
 # after that tuning at 100% / 60.5%, then tuned on (its error classes fixed as general rules);
 # 3: the third round (31–40), scored unseen after round 2's tuning at 79.5% / 81.4%, then tuned
-# on (its error classes fixed as general rules, tests/test_extract.py::test_round_three_*).
+# on (its error classes fixed as general rules, tests/test_extract.py::test_round_three_*);
+# 4: the fourth round (41–50), scored unseen after round 3's tuning at 76.0% / 100%, not tuned on.
 GROUPS = {
     0: "tuned on",
     1: "held out, round 1 (since tuned on)",
     2: "held out, round 2 (since tuned on)",
     3: "held out, round 3 (since tuned on)",
+    4: "held out, round 4 (unseen)",
 }
-GROUP_FLOORS = {0: (1.00, 1.00), 1: (1.00, 1.00), 2: (1.00, 1.00), 3: (0.95, 0.95)}
-ALL_FLOORS = (0.98, 0.98)  # (recall, precision)
-# held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden):
-# none since round 3 was tuned on (it was 79.5% unseen)
-BELOW_GOAL: dict[int, str] = {}
+GROUP_FLOORS = {
+    0: (1.00, 1.00),
+    1: (1.00, 1.00),
+    2: (1.00, 1.00),
+    3: (0.95, 0.95),
+    4: (0.76, 1.00),
+}
+ALL_FLOORS = (0.94, 0.98)  # (recall, precision)
+# held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden)
+BELOW_GOAL: dict[int, str] = {
+    4: "round 4 unseen recall 76.0% (19/25): 50's work-points year and parenthesised counts",
+}
 # files of which the extractor misses most targets, as measured (see the doc for each cause)
 MOSTLY_MISSED = {
     "32_miit-2022-5g-news": "今年 undated in a news text with no year; 60万 read without 个",
+    "50_shanghai-2022-one-network-workpoints": (
+        "a work-points year dates no number without 年内/年底前 (2022年是…); (27项) masked"
+    ),
 }
 
 
@@ -102,6 +117,7 @@ class FileScore:
     correct: int
     missed: list[str]
     wrong: list[str]
+    matched: list[str] = field(default_factory=list)  # label <- proposal (name | quote)
 
     @property
     def recall(self) -> float:
@@ -160,12 +176,14 @@ def score_file(txt: Path) -> FileScore:
     proposals = proposed(txt.read_text(encoding="utf-8"))
     used: set[int] = set()
     missed = []
+    matched = []
     for label in labels:
         hit = next((i for i, p in enumerate(proposals) if i not in used and p.same(label)), None)
         if hit is None:
             missed.append(str(label))
         else:
             used.add(hit)
+            matched.append(f"{label} <- {proposals[hit].text}")
     wrong = [str(p) for i, p in enumerate(proposals) if i not in used]
     return FileScore(
         txt.stem,
@@ -176,6 +194,7 @@ def score_file(txt: Path) -> FileScore:
         len(used),
         missed,
         wrong,
+        matched,
     )
 
 
@@ -222,6 +241,12 @@ def details(scores: list[FileScore]) -> str:
         lines.extend(f"  missed  {s.name}: {m}" for m in s.missed)
         lines.extend(f"  extra   {s.name}: {w}" for w in s.wrong)
     return "\n".join(lines)
+
+
+def matches(scores: list[FileScore]) -> str:
+    """Each match with the proposal's quote: whether it comes from the labelled sentence is
+    checked by eye (labels carry a name, not a quote)."""
+    return "\n".join(f"  matched {s.name}: {m}" for s in scores for m in s.matched)
 
 
 def write_doc(scores: list[FileScore], doc: Path = DOC) -> None:
@@ -334,3 +359,5 @@ if __name__ == "__main__":
     print(table(results))
     if "-v" in sys.argv:
         print(details(results))
+    if "--matches" in sys.argv:
+        print(matches([s for s in results if s.holdout == max(GROUPS)]))
