@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -24,8 +24,15 @@ from db.permissions import LOCAL_OPERATOR, Actor, PermissionDenied, write_proble
 from db.reviews import refuse_locked, with_lock_errors
 from metrics.errors import Conflict, NotFound
 from metrics.i18n import both
-from metrics.importer import ERROR_COLUMNS, CheckedRows, check_entry
-from metrics.intake import check_report, plausibility
+from metrics.importer import (
+    ERROR_COLUMNS,
+    CheckedRows,
+    ImportFileError,
+    KeyLedger,
+    check_entry,
+    check_table,
+)
+from metrics.intake import Intake, check_report, plausibility, read_intake
 from metrics.intake.profiles import Mapping
 
 KEY = ["indicator_id", "region_code", "period_kind", "period_end"]
@@ -50,6 +57,7 @@ class WriteReport:
     warnings: list[dict[str, Any]] = field(default_factory=list)  # plausibility, per row
     intake: Any = None  # metrics.intake.Intake: the layout read (imports only)
     preview: pd.DataFrame | None = None  # the long rows that would be stored
+    more_errors: int = 0  # errors found beyond those listed (a file read in chunks)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -320,6 +328,8 @@ def _apply(
                         index=upd.index,
                         dtype=object,
                     ),
+                    "old_year_to_date": upd.old_ytd.fillna(False).astype(bool),
+                    "new_year_to_date": upd.year_to_date.astype(bool),
                 }
             ),
             {"changed_by": actor.name, "changed_at": at, "reason": reason},
@@ -334,6 +344,237 @@ def _counts(report: WriteReport, changes: pd.DataFrame) -> None:
     report.changes = changes
 
 
+#: Lines per chunk of a long CSV read in pieces (about 100 MB of frames per chunk).
+CHUNK_ROWS = 200_000
+#: Errors listed for a file read in chunks; the rest are counted in `more_errors`.
+ERROR_CAP = 10_000
+
+
+class _Whole(Exception):
+    """The file is not the plain long sheet the chunked path reads: read it at once."""
+
+
+class _Rollback(Exception):
+    """End a chunked import's write transaction without committing it; the report says
+    why (refused rows, or nothing changed)."""
+
+    def __init__(self, report: WriteReport) -> None:
+        super().__init__(report.file)
+        self.report = report
+
+
+def _chunkable(data: bytes, filename: str, chunk_rows: int) -> bool:
+    """A CSV with more lines than one chunk holds (its layout is confirmed per chunk)."""
+    return filename.lower().endswith((".csv", ".txt", ".tsv")) and data.count(b"\n") > chunk_rows
+
+
+def _pieces(data: bytes, rows: int) -> list[tuple[int, int]]:
+    """(start, end) byte ranges of the file's body after its first line, about `rows`
+    lines each, cut only at a line end outside quotes (an even number of quote
+    characters before it: a quoted cell may hold a line break)."""
+    body = data.find(b"\n") + 1
+    sample = data[body : body + (1 << 20)]
+    step = max(1, int(rows * len(sample) / max(1, sample.count(b"\n"))))
+    out, start = [], body
+    while start < len(data):
+        end = data.find(b"\n", min(start + step, len(data) - 1))
+        end = len(data) if end < 0 else end + 1
+        while data.count(b'"', start, end) % 2 and end < len(data):
+            nxt = data.find(b"\n", end)
+            end = len(data) if nxt < 0 else nxt + 1
+        out.append((start, end))
+        start = end
+    return out
+
+
+class _Previous:
+    """What plausibility compares a chunk with: the stored values (as before the import)
+    from 400 days before the file's first period on, and the values of earlier chunks,
+    kept as the latest value of each (indicator, region) so memory stays bounded. For a
+    file in period order (as exports and the template are) this is the comparison of a
+    file checked at once."""
+
+    COLUMNS = ["indicator_id", "region_code", "period_end", "value"]
+    LOOKBACK = pd.Timedelta(days=400)
+
+    def __init__(self) -> None:
+        self.tail = pd.DataFrame(columns=self.COLUMNS)
+        self.read_to: pd.Timestamp | None = None
+
+    def frame(self, db: Database, rows: pd.DataFrame) -> pd.DataFrame:
+        if rows.empty:
+            return self.tail
+        low, high = rows.period_end.min(), rows.period_end.max()
+        start = low - self.LOOKBACK if self.read_to is None else min(low, self.read_to)
+        stored = _previous(db, rows, start)
+        self.read_to = high if self.read_to is None else max(self.read_to, high)
+        parts = [f for f in (stored, self.tail) if len(f)]
+        return pd.concat(parts, ignore_index=True) if parts else self.tail
+
+    def keep(self, previous: pd.DataFrame, rows: pd.DataFrame) -> None:
+        """The latest value of each series after this chunk (the file's over a stored one)."""
+        keys = ["indicator_id", "region_code"]
+        both_ = pd.concat([previous, rows[self.COLUMNS]], ignore_index=True)
+        both_ = both_.sort_values([*keys, "period_end"], kind="stable")
+        self.tail = both_.drop_duplicates(keys, keep="last").reset_index(drop=True)
+
+
+def _import_chunks(
+    db: Database,
+    data: bytes,
+    filename: str,
+    actor: Actor,
+    dry_run: bool,
+    accept_warnings: bool,
+    chunk_rows: int,
+) -> WriteReport:
+    """A long CSV read, checked, compared and written a chunk at a time, in one write
+    transaction (all or nothing: any refused row in any chunk and the transaction is
+    rolled back). Each chunk is read by `read_intake` and checked by `check_table`, the
+    rules every import meets; keys are kept across chunks (KeyLedger) so a repeated key
+    is found wherever it stands, and row numbers are the file's. Raises _Whole when the
+    file turns out to need the whole-file reading (a title, 合计 rows, a footer before
+    the end, a header that changes), so that path decides instead."""
+    report = WriteReport(file=filename, dry_run=dry_run)
+    catalog = db.catalog
+    saved = profiles.all_profiles(db) or None
+    header = data[: data.find(b"\n") + 1]
+    pieces = _pieces(data, chunk_rows)
+    ledger, previous = KeyLedger(catalog), _Previous()
+    errors: list[pd.DataFrame] = []
+    listed = found = 0
+    warnings: list[dict] = []
+    counts = {"insert": 0, "update": 0, "unchanged": 0}
+    counted: list[tuple[np.ndarray, np.ndarray]] = []  # each compared row and its change
+    offset, signature, first = 0, None, None
+    skipped, no_data = [], 0
+    with db.read() if dry_run else db.write() as conn:
+        try:
+            import_id = None
+            if not dry_run:
+                import_id = conn.execute(
+                    Import.__table__.insert().values(
+                        file_name=filename,
+                        sha256=hashlib.sha256(data).hexdigest(),
+                        user_name=actor.name,
+                        created_at=audit.now(),
+                        rows=0,
+                        inserted=0,
+                        updated=0,
+                        unchanged=0,
+                        errors=0,
+                        status="written",
+                    )
+                ).inserted_primary_key[0]
+            reason = f"import #{import_id} {filename}"
+            for k, (start, end) in enumerate(pieces):
+                try:
+                    intake = read_intake(
+                        header + data[start:end], filename, catalog, profiles=saved
+                    )
+                except ImportFileError:
+                    raise _Whole() from None
+                layout = intake.layouts[0] if len(intake.layouts) == 1 else None
+                shape = None if layout is None else [(c.role, c.header) for c in layout.columns]
+                footer = layout is not None and any(x.reason == "footer" for x in layout.skipped)
+                if (
+                    layout is None
+                    or layout.header_rows != [1]
+                    or layout.shape != "long"
+                    or layout.total_rows
+                    or layout.titles
+                    or (footer and k < len(pieces) - 1)
+                    or signature not in (None, shape)
+                ):
+                    raise _Whole()
+                signature = shape
+                if first is None:
+                    first = (layout, intake.skipped_sheets, intake.table.iloc[:0])
+                table = intake.table
+                table["__row__"] += offset
+                room = max(0, ERROR_CAP - len(skipped))
+                skipped.extend(replace(x, row=x.row + offset) for x in layout.skipped[:room])
+                no_data += intake.no_data
+                offset += len(layout.data_rows) + len(layout.skipped)
+                checked = check_table(table, catalog, ledger)
+                del table, intake
+                report.rows += checked.total
+                rows = checked.rows
+                prev = previous.frame(db, rows)
+                warned = plausibility.check(rows, catalog, prev)
+                previous.keep(prev, rows)
+                warnings.extend(warned.to_dict("records")[: max(0, ERROR_CAP - len(warnings))])
+                denied = with_lock_errors(db, checked, _permission_errors(db, actor, checked))
+                if not accept_warnings and not warned.empty:
+                    denied = pd.concat([d for d in (denied, warned) if not d.empty])
+                chunk_errors = [e for e in (checked.errors, denied) if not e.empty]
+                found += sum(len(e) for e in chunk_errors)
+                if chunk_errors and listed < ERROR_CAP:
+                    kept = pd.concat(chunk_errors, ignore_index=True).sort_values(
+                        "row", kind="stable"
+                    )
+                    errors.append(kept.iloc[: ERROR_CAP - listed])
+                    listed += len(errors[-1])
+                if not denied.empty:
+                    rows = rows[~rows.row.isin(denied.row)]
+                changes = _compare(conn, rows)
+                for change, n in changes.change.value_counts().items():
+                    counts[str(change)] += int(n)
+                counted.append((changes.row.to_numpy(np.int64), changes.change.to_numpy(object)))
+                if dry_run:
+                    continue
+                refuse_locked(conn, changes[changes.change != "unchanged"])
+                if not found and not ledger.found:
+                    _apply(conn, changes, actor, import_id, reason=reason)
+            dup = ledger.errors()
+            found += len(dup)
+            if len(dup):  # a key's first row, counted in its chunk before the repeat was seen
+                rows_, kinds = (np.concatenate(c) for c in zip(*counted, strict=True))
+                for change, n in pd.Series(kinds[np.isin(rows_, dup.row)]).value_counts().items():
+                    counts[str(change)] -= int(n)
+            listing = pd.concat(
+                [e for e in (*errors, dup) if not e.empty] or [pd.DataFrame(columns=ERROR_COLUMNS)],
+                ignore_index=True,
+            ).sort_values("row", kind="stable")
+            report.errors = listing.iloc[:ERROR_CAP].to_dict("records")
+            report.more_errors = found - len(report.errors)
+            report.warnings = warnings
+            report.inserted, report.updated = counts["insert"], counts["update"]
+            report.unchanged = counts["unchanged"]
+            if first is not None:
+                lay = replace(first[0], data_rows=[], skipped=skipped)
+                report.intake = Intake(first[2], [lay], first[1], no_data)
+            if dry_run:
+                return report
+            if found or not (report.inserted + report.updated):
+                raise _Rollback(report)
+            conn.execute(
+                update(Import.__table__)
+                .where(Import.id == import_id)
+                .values(
+                    rows=report.rows,
+                    inserted=report.inserted,
+                    updated=report.updated,
+                    unchanged=report.unchanged,
+                )
+            )
+            audit.record(
+                conn,
+                actor.name,
+                "import",
+                import_id=import_id,
+                file=filename,
+                inserted=report.inserted,
+                updated=report.updated,
+                skipped=0,
+            )
+        except BaseException:
+            conn.info.pop("changed", None)  # nothing of it is committed: caches stay
+            raise
+    report.written, report.import_id = True, import_id
+    return report
+
+
 def import_file(
     db: Database,
     data: bytes,
@@ -345,12 +586,33 @@ def import_file(
     sheet: str | None = None,
     mapping: Mapping | None = None,
     accept_warnings: bool = False,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> WriteReport:
     """Import a statistics sheet or report (metrics.intake reads its layout; a saved
     profile for its header applies by itself): all or nothing unless skip_invalid;
     plausibility warnings refuse it unless accepted; dry_run writes nothing.
 
+    A long CSV of more than chunk_rows lines (the template, an export, the CLI's large
+    files) is read and written chunk_rows lines at a time in one transaction, so memory
+    stays bounded; an upload (max_rows), a chosen sheet or mapping, skip_invalid (rows of
+    a refused key may stand in an earlier chunk) and report-shaped files are read whole.
+
     Raises ImportFileError when the file as a whole cannot be read."""
+    if (
+        max_rows is None
+        and sheet is None
+        and mapping is None
+        and not skip_invalid
+        and _chunkable(data, filename, chunk_rows)
+    ):
+        try:
+            return _import_chunks(
+                db, data, filename, actor, dry_run, accept_warnings, max(1, chunk_rows)
+            )
+        except _Rollback as done:
+            return done.report
+        except _Whole:
+            pass  # read whole below
     report = WriteReport(file=filename, dry_run=dry_run)
     checked, intake = check_report(
         data,
@@ -415,8 +677,9 @@ def import_file(
     return report
 
 
-def _previous(db: Database, rows: pd.DataFrame) -> pd.DataFrame:
-    """Stored values of the file's indicators up to its last period (plausibility)."""
+def _previous(db: Database, rows: pd.DataFrame, since: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Stored values of the file's indicators up to its last period (plausibility), from
+    `since` on when given (a chunk)."""
     columns = ["indicator_id", "region_code", "period_end", "value"]
     if rows.empty:
         return pd.DataFrame(columns=columns)
@@ -426,6 +689,8 @@ def _previous(db: Database, rows: pd.DataFrame) -> pd.DataFrame:
             OBS.c.indicator_id.in_(rows.indicator_id.unique().tolist()),
             OBS.c.period_end <= to_param(rows.period_end.max().date()),
         )
+        if since is not None:
+            stmt = stmt.where(OBS.c.period_end >= to_param(since.date()))
         stored = queries.bulk_frame(conn, stmt, columns)
     stored["period_end"] = pd.to_datetime(stored["period_end"])
     return stored
@@ -511,12 +776,13 @@ def _undo_targets(conn: Connection, revs: pd.DataFrame) -> pd.DataFrame:
                     REV.c.old_note,
                     REV.c.old_source,
                     REV.c.old_import_id,
+                    REV.c.old_year_to_date,
                 ).where(
                     REV.c.import_id.in_(sorted(undone)),
                     REV.c.indicator_id.in_(revs.indicator_id[follow].unique().tolist()),
                 )
             ).all(),
-            columns=[*KEY, "via", "b_value", "b_note", "b_source", "b_import"],
+            columns=[*KEY, "via", "b_value", "b_note", "b_source", "b_import", "b_ytd"],
         )
         back["period_end"] = pd.to_datetime(back.period_end)
         back["b_value"] = back.b_value.astype("float64")
@@ -533,6 +799,7 @@ def _undo_targets(conn: Connection, revs: pd.DataFrame) -> pd.DataFrame:
             ("old_note", "b_note"),
             ("old_source", "b_source"),
             ("old_import_id", "b_import"),
+            ("old_ytd", "b_ytd"),
         ):
             if hit.any():
                 revs.loc[hit, col] = step.loc[hit, src]
@@ -584,10 +851,15 @@ def undo_import(db: Database, import_id: int, actor: Actor = LOCAL_OPERATOR) -> 
         current = pd.DataFrame(
             conn.execute(
                 select(
-                    OBS.c.id, *[OBS.c[k] for k in KEY], OBS.c.value, OBS.c.note, OBS.c.source
+                    OBS.c.id,
+                    *[OBS.c[k] for k in KEY],
+                    OBS.c.value,
+                    OBS.c.note,
+                    OBS.c.source,
+                    OBS.c.year_to_date,
                 ).where(OBS.c.import_id == import_id)
             ).all(),
-            columns=["obs_id", *KEY, "value", "note", "source"],
+            columns=["obs_id", *KEY, "value", "note", "source", "ytd"],
         )
         _undo_permission(conn, db, actor, import_id, current)
         revs = pd.DataFrame(
@@ -598,16 +870,19 @@ def undo_import(db: Database, import_id: int, actor: Actor = LOCAL_OPERATOR) -> 
                     REV.c.old_note,
                     REV.c.old_source,
                     REV.c.old_import_id,
+                    REV.c.old_year_to_date,
                 ).where(REV.c.import_id == import_id)
             ).all(),
-            columns=[*KEY, "old_value", "old_note", "old_source", "old_import_id"],
+            columns=[*KEY, "old_value", "old_note", "old_source", "old_import_id", "old_ytd"],
         )
-        revs = _undo_targets(conn, revs.astype({"old_import_id": "float64"}))
+        revs = _undo_targets(conn, revs.astype({"old_import_id": "float64", "old_ytd": "object"}))
         current["period_end"] = pd.to_datetime(current.period_end)
         revs["period_end"] = pd.to_datetime(revs.period_end)
         touched = current.merge(revs, on=KEY, how="left", indicator=True)
         refuse_locked(conn, touched)  # a locked period stays as approved
         back = (touched._merge == "both") & ~touched.gone.fillna(False).astype(bool)
+        # a revision from before migration 9 did not record the flag: it stays as it is
+        touched["back_ytd"] = touched.old_ytd.where(touched.old_ytd.notna(), touched.ytd).map(bool)
         restore = touched[back]
         delete = touched[~back]
         at = audit.now()
@@ -620,6 +895,7 @@ def undo_import(db: Database, import_id: int, actor: Actor = LOCAL_OPERATOR) -> 
                     value=bindparam("v"),
                     note=bindparam("n"),
                     source=bindparam("s"),
+                    year_to_date=bindparam("y"),
                     updated_by=actor.name,
                     updated_at=at,
                     import_id=bindparam("imp"),
@@ -630,13 +906,15 @@ def undo_import(db: Database, import_id: int, actor: Actor = LOCAL_OPERATOR) -> 
                         "v": float(v),
                         "n": n if isinstance(n, str) else "",
                         "s": s if isinstance(s, str) else "",
+                        "y": bool(y),
                         "imp": None if pd.isna(i) else int(i),
                     }
-                    for o, v, n, s, i in zip(
+                    for o, v, n, s, y, i in zip(
                         restore.obs_id,
                         restore.old_value,
                         restore.old_note,
                         restore.old_source,
+                        restore.back_ytd,
                         restore.old_import_id,
                         strict=True,
                     )
@@ -660,12 +938,14 @@ def undo_import(db: Database, import_id: int, actor: Actor = LOCAL_OPERATOR) -> 
                 "new_note": on,
                 "old_source": s,
                 "new_source": os_,
+                "old_year_to_date": bool(y),
+                "new_year_to_date": oy,
                 "changed_by": actor.name,
                 "changed_at": at,
                 "reason": reason,
                 "import_id": None,
             }
-            for i, r, k, e, v, ov, n, on, s, os_ in zip(
+            for i, r, k, e, v, ov, n, on, s, os_, y, oy in zip(
                 touched.indicator_id,
                 touched.region_code,
                 touched.period_kind,
@@ -676,6 +956,8 @@ def undo_import(db: Database, import_id: int, actor: Actor = LOCAL_OPERATOR) -> 
                 kept("old_note"),
                 touched.source,
                 kept("old_source"),
+                touched.ytd,
+                [None if x is None else bool(x) for x in kept("back_ytd")],
                 strict=True,
             )
         ]

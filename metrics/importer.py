@@ -368,6 +368,91 @@ def _duplicated(columns: list[pd.Series]) -> pd.Series:
     return pd.Series(pd.Series(key).duplicated(keep=False).to_numpy(), index=columns[0].index)
 
 
+class KeyLedger:
+    """The (indicator, region, kind, end) keys of the chunks of one file checked so far,
+    one int64 each (with the row, the period cell and its header), so a key repeated in
+    another chunk is found as in a file checked at once. About 30 bytes a row."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._codes = [
+            {i: n for n, i in enumerate(catalog.indicators)},
+            {r: n for n, r in enumerate(catalog.regions)},
+            {k: n for n, k in enumerate(("day", "month", "quarter", "year"))},
+        ]
+        self._sorted = np.zeros(0, dtype=np.int64)  # every key so far, sorted
+        self._parts: list[tuple[np.ndarray, ...]] = []  # key, row, text code, header code
+        self._texts: dict[object, int] = {}
+        self.found = False  # a key seen twice so far
+
+    def _key(self, columns: list[pd.Series]) -> np.ndarray:
+        key = np.zeros(len(columns[0]), dtype=np.int64)
+        for col, codes in zip(columns[:3], self._codes, strict=True):
+            key = key * (len(codes) + 1) + _lookup(col, codes).fillna(len(codes)).to_numpy(
+                dtype=np.int64
+            )
+        days = columns[3].to_numpy(dtype="datetime64[D]").astype(np.int64)
+        return key * (1 << 20) + (days + (1 << 19))  # ±1,400 years around 1970
+
+    def _code(self, values: object, n: int) -> np.ndarray:
+        if not isinstance(values, pd.Series):
+            return np.full(n, self._texts.setdefault(values, len(self._texts)), dtype=np.int32)
+        codes, uniques = pd.factorize(values.astype(object))
+        table = np.array([self._texts.setdefault(u, len(self._texts)) for u in uniques] + [0])
+        return table[codes].astype(np.int32)
+
+    def add(
+        self,
+        columns: list[pd.Series],
+        rows: pd.Series,
+        shown: pd.Series,
+        header: object,
+        reported: pd.Series,
+    ) -> pd.Series:
+        """Keep this chunk's keys; True for its rows whose key is in this chunk twice or
+        was in an earlier one."""
+        key = self._key(columns)
+        here = pd.Series(key).duplicated(keep=False).to_numpy().copy()
+        if len(self._sorted):
+            at = np.searchsorted(self._sorted, key).clip(max=len(self._sorted) - 1)
+            here |= self._sorted[at] == key
+        self.found |= bool(here.any())
+        self._sorted = np.sort(np.concatenate([self._sorted, key]), kind="stable")
+        n = len(key)
+        self._parts.append(
+            (
+                key,
+                rows.to_numpy(dtype=np.int64),
+                self._code(shown, n),
+                self._code(header, n),
+                reported.to_numpy(dtype=bool),
+            )
+        )
+        return pd.Series(here, index=rows.index)
+
+    def errors(self) -> pd.DataFrame:
+        """One error per row whose key is in the file more than once, listing all its rows."""
+        if not self._parts:
+            return pd.DataFrame(columns=ERROR_COLUMNS)
+        key, rows, shown, header, reported = (
+            np.concatenate(p) for p in zip(*self._parts, strict=True)
+        )
+        dup = pd.Series(key).duplicated(keep=False).to_numpy()
+        if not dup.any():
+            return pd.DataFrame(columns=ERROR_COLUMNS)
+        picked = pd.DataFrame({"key": key[dup], "row": rows[dup]}).sort_values("row", kind="stable")
+        listing = picked.groupby("key")["row"].transform(lambda s: "、".join(str(x) for x in s))
+        texts = np.array(list(self._texts), dtype=object)
+        out = pd.DataFrame(
+            {
+                "row": picked["row"].to_numpy(),
+                "column": texts[header[dup][picked.index]],
+                "value": texts[shown[dup][picked.index]].astype(str),
+                "message": listing.map(lambda r: both("row.duplicate", rows=r)).to_numpy(),
+            }
+        )
+        return out[reported[dup][picked.index]].reset_index(drop=True)
+
+
 def _year_to_date(raw_period: pd.Series) -> pd.Series:
     """Whether each row's period cell names a year-to-date span (2024年1-9月,
     2024年前三季度): such a value is stored with observations.year_to_date (issue 13)."""
@@ -383,12 +468,17 @@ def _dates(stamps: pd.Series, mask: pd.Series) -> pd.Series:
     return stamps[mask].dt.date.reindex(stamps.index)
 
 
-def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
+def check_table(
+    frame: pd.DataFrame, catalog: Catalog, ledger: KeyLedger | None = None
+) -> CheckedRows:
     """Check every row of a read sheet against the catalog.
 
     Every rule is decided on whole columns; the Python work per row is done once per
     distinct value (indicator, region, period, note) and the texts of rejected rows and
-    their messages are made only for the rows rejected."""
+    their messages are made only for the rejected rows. With a `ledger` the frame is one
+    chunk of a file: its keys are kept there, a key seen in any chunk is refused, and the
+    duplicate errors of the whole file come from `ledger.errors()` once every chunk is
+    checked (so each lists every row of its key, as for a file checked at once)."""
     columns = _headers(frame)
     frame = frame.reset_index(drop=True)
     n = len(frame)
@@ -405,6 +495,19 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
     errors: list[pd.DataFrame] = []
     pre_bad = pd.Series(False, index=frame.index)
 
+    def _header_of(column: str | pd.Series, mask: pd.Series) -> object:
+        """The header shown for a column's error (sheet-qualified when several sheets)."""
+        if isinstance(column, pd.Series):
+            header: object = column[mask]
+        elif column == "value" and value_header is not None:
+            header = value_header[mask]
+        else:
+            header = columns.get(column, column)
+            header = frame.attrs.get("headers", {}).get(header, header)
+        if sheets is not None:
+            header = sheets[mask].astype(str) + "!" + pd.Series(header, index=mask.index)[mask]
+        return header
+
     def fail(mask: pd.Series, column: str, raw, messages) -> None:  # type: ignore[no-untyped-def]
         """Record an error for each masked row. raw and messages are a column, a text, or
         a function of the mask (so they cost nothing when no row fails)."""
@@ -415,15 +518,7 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
         if callable(messages):
             messages = messages(mask)
         msg = messages[mask] if isinstance(messages, pd.Series) else messages
-        if isinstance(column, pd.Series):
-            header: object = column[mask]
-        elif column == "value" and value_header is not None:
-            header = value_header[mask]
-        else:
-            header = columns.get(column, column)
-            header = frame.attrs.get("headers", {}).get(header, header)
-        if sheets is not None:
-            header = sheets[mask].astype(str) + "!" + pd.Series(header, index=mask.index)[mask]
+        header = _header_of(column, mask)
         errors.append(
             pd.DataFrame(
                 {
@@ -569,8 +664,18 @@ def check_table(frame: pd.DataFrame, catalog: Catalog) -> CheckedRows:
     # one row per (indicator, region, period) in a file
     keyed = known & region.notna() & ~period_bad
     key_columns = [ind_id, region, periods["kind"], periods["end"]]
-    dup = _duplicated([c[keyed] for c in key_columns])
-    if dup.any():
+    if ledger is not None:  # a file read in chunks: the keys of every chunk, listed at the end
+        dup = ledger.add(
+            [c[keyed] for c in key_columns],
+            row_no[keyed],
+            shown_period[keyed],
+            _header_of("period", keyed),
+            reported=~pre_bad[keyed],
+        )
+        bad |= dup.reindex(frame.index, fill_value=False)
+    else:
+        dup = _duplicated([c[keyed] for c in key_columns])
+    if ledger is None and dup.any():
         rows_dup = dup.index[dup]
         keys = pd.DataFrame(
             {name: c[rows_dup] for name, c in zip(["i", "r", "k", "e"], key_columns, strict=True)}

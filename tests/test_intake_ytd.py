@@ -65,3 +65,35 @@ def test_export_reimports_with_the_flag_unchanged(db, period):
     again = import_file(db, sheet.to_csv(index=False).encode(), "export.csv")
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 1)
     assert flags(db) == {("371702", "2024-09-30"): period != "2024-09"}
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 10**9], ids=["chunked", "whole"])
+def test_undo_gives_the_old_flag_back(db, chunk_rows):
+    """Revisions keep the flag before and after (migration 9): an import of a year-to-date
+    value over a monthly one, undone, leaves the monthly flag as it was."""
+    from db.models import Revision
+    from db.writes import undo_import
+
+    two = "\n".join(f"{ST},{r},2024年1-9月,0.5" for r in ("371702", "371721"))
+    import_file(db, f"指标编码,地区,统计期,数值\n{ST},371702,2024-09,0.4\n".encode(), "t.csv")
+    report = import_file(
+        db, f"指标编码,地区,统计期,数值\n{two}\n".encode(), "y.csv", chunk_rows=chunk_rows
+    )
+    assert (report.inserted, report.updated) == (1, 1)
+    assert flags(db) == {("371702", "2024-09-30"): True, ("371721", "2024-09-30"): True}
+    with db.read() as conn:
+        kept = conn.execute(
+            select(Revision.old_year_to_date, Revision.new_year_to_date).where(
+                Revision.import_id == report.import_id
+            )
+        ).all()
+    assert [tuple(k) for k in kept] == [(False, True)]
+    undo_import(db, report.import_id)
+    assert flags(db) == {("371702", "2024-09-30"): False}
+    with db.read() as conn:
+        undo = conn.execute(
+            select(Revision.old_year_to_date, Revision.new_year_to_date).where(
+                Revision.reason == f"undo import #{report.import_id}"
+            )
+        ).all()
+    assert sorted((tuple(u) for u in undo), key=str) == [(True, False), (True, None)]
