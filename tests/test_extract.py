@@ -1279,6 +1279,60 @@ def test_a_change_named_by_the_clause_before() -> None:
     assert (q.name, q.stages[0].value) == ("5G用户普及率", 60.0)
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # a work-points title with a quoted name in it dates the goals' undated numbers
+        (
+            "2024年某市深化“最多跑一次”改革工作要点\n\n一、工作目标\n\n"
+            "全市政务服务事项网上可办率达到95%，新增“掌上办”事项200个。",
+            [(">=", 95, "%", 2024), (">=", 200, "个", 2024)],
+        ),
+        # goals that open by naming their year ("2023年是…年。") are that year's
+        (
+            "一、主要目标\n\n2023年是数字政府建设的攻坚年。全市电子证照应用场景达到300个，"
+            "政务服务好评率保持在99%以上。",
+            [(">=", 300, "个", 2023), (">=", 99, "%", 2023)],
+        ),
+        # the year of the work points does not turn where things stand into targets
+        (
+            "2024年数字某市建设工作要点\n\n一、工作基础\n\n全市已建成5G基站1.2万个。\n\n"
+            "二、工作目标\n\n年底前新建5G基站3000个。",
+            [(">=", 3000, "个", 2024)],
+        ),
+        (
+            "2024年数字某市建设工作要点\n\n全市已建成5G基站1.2万个，去年新增数据中心2个。"
+            "今年新建5G基站3000个。",
+            [(">=", 3000, "个", 2024)],
+        ),
+        # "N年是…" outside the goals dates nothing: a review, a plan's preamble
+        ("2023年是“十四五”规划承上启下之年。全市建成数据中心5个。", []),
+        ("某县2023年度工作总结\n\n2023年是攻坚之年。全县建成数据中心5个。", []),
+        # a bracket holding only a count counts the item before it
+        (
+            "到2025年，建设一批智慧应用场景(20个)、一批数字化车间（15家）。",
+            [(">=", 20, "个", 2025), (">=", 15, "家", 2025)],
+        ),
+        # not the plan's parts, a count of the items just listed, a share or a phase
+        ("到2025年，实施六大重点任务(27项)，完成主要指标(12个)。", []),
+        ("到2025年，建成市民中心、档案中心、数据中心(3个)。", []),
+        ("到2025年，建成一批示范园区(占比30%)和数据平台(一期)。", []),
+        # a count in brackets that reports the present is its baseline's, not a target
+        (
+            "截至2023年底，全市已建成智慧社区(120个)。到2025年，智慧社区达到300个。",
+            [(">=", 300, "个", 2025)],
+        ),
+    ],
+)
+def test_round_four_one_year_documents_and_bracketed_counts(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 4's error classes (docs/extract.md): a one-year document's year dates its undated
+    numbers, and a bracket with only a count is the count of the item before it."""
+    qs = extract(text).quantities
+    assert [(p.stages[0].op, p.stages[0].value, p.unit, p.stages[0].by.year) for p in qs] == targets
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from metrics.extract.filters import (
     _doc_year,
     _goal_year,
     benchmark,
+    counts_plan_part,
     describes,
     looks_back,
     qualifies_next,
@@ -38,6 +39,7 @@ from metrics.extract.lexicon import (
     CONTEXT_VERBS,
     DateMention,
     Quantity,
+    count_paren,
     find_dates,
     find_quantities,
     is_date_paren,
@@ -242,6 +244,8 @@ class _Extractor:
         dates = [d for d in mentions if not d.in_paren or is_date_paren(text, d, parens)]
         scan = list(quotes_masked)
         for p in parens:
+            if count_paren(text, p) and not counts_plan_part(quotes_masked[: p.start]):
+                continue  # "一批“免申即享”服务(27项)": the count of the item before it
             for k in range(p.start + 1, p.end - 1):
                 scan[k] = MASK
         for d in mentions:

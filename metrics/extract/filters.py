@@ -72,6 +72,15 @@ _PLAN_PART = re.compile(
 )
 
 
+# the plan's parts counted in a parenthetical: "六大重点任务(27项)", "主要指标(12个)"
+_PART_BEFORE = re.compile(r"(?:行动|工程|措施|举措|任务|目标|指标|方面|主线|抓手|章|节|条款)$")
+
+
+def counts_plan_part(head: str) -> bool:
+    """Whether a parenthesised count after `head` counts the plan's own parts, not a target."""
+    return bool(_PART_BEFORE.search(head.replace(MASK, "")))
+
+
 def describes(head: str, q: Quantity, after: str, later: bool = False) -> bool:
     """Whether the count right after `head` (its clause so far) describes, not targets.
 
@@ -182,21 +191,31 @@ def looks_back(
 
 # --- the document's own year and date, and its horizon ---
 
-# "数字威海建设2023年工作要点", "特制定2023年工作要点如下"
+# "数字威海建设2023年工作要点", "特制定2023年工作要点如下", "2022年上海市全面深化“一网通办”
+# 改革工作要点" (a quoted name inside the title is part of it)
 _DOC_YEAR = re.compile(
-    r"((?:19|20)\d{2})年度?[^,。;:!?“”《》()]{0,20}?"
+    r"((?:19|20)\d{2})年度?[^,。;:!?《》()]{0,24}?"
     r"(?:工作要点|工作计划|工作安排|重点工作|工作任务|行动计划|实施计划|工作方案)"
 )
+# the goals of a one-year document open with its year: "2022年是“一网通办”改革的用户体验年。"
+_YEAR_IS = re.compile(r"((?:19|20)\d{2})年是[^,。;!?]{0,30}?年[,。;]")
 
 
 def _doc_year(paragraphs: list[Paragraph]) -> int | None:
-    """The year a yearly document is about, read from its first paragraphs (title, preamble).
+    """The year a yearly document is about, read from its first paragraphs (title, preamble),
+    or from a goals paragraph that opens by naming the year ("2022年是…用户体验年。").
 
-    Its 年内, 年底前 and 今年 are that year; without one, such words date nothing."""
+    Its 年内, 年底前 and 今年 are that year, and so is the horizon of its numbers that name no
+    date of their own; without one, such words date nothing."""
     for para in paragraphs[:12]:
         m = _DOC_YEAR.search(mask_quotes(para.text).replace(MASK, "·"))
         if m:
             return int(m.group(1))
+    for para in paragraphs:
+        if any("目标" in t for t in para.titles):
+            m = _YEAR_IS.match(mask_quotes(para.text).replace(MASK, "·"))
+            if m:
+                return int(m.group(1))
     return None
 
 

@@ -500,3 +500,17 @@ def is_measure(unit: str) -> bool:
     return unit in _MEASURE_UNITS or any(
         unit.startswith(m) and unit[len(m) :] in _MEASURE_UNITS for m in _MAGNITUDES
     )
+
+
+# a parenthetical that holds only a count with a classifier, right after the thing counted:
+# "打造一批“免申即享”服务(27项)", "一批“一件事”(9个)"; not a share, a measure or a date
+_PAREN_COUNT = re.compile(r"(?:\d+|[" + _CN_NUM_CHARS + r"]+)(?P<unit>[^\d()]{1,2})")
+
+
+def count_paren(text: str, p: Paren) -> bool:
+    """Whether the parenthetical p counts the item before it (its count is read as a number)."""
+    m = _PAREN_COUNT.fullmatch(p.inner)
+    if not m or m.group("unit") not in _COUNT_UNITS or m.group("unit") in ("%", "‰", "倍"):
+        return False
+    before = text[p.start - 1 : p.start] if p.start else ""
+    return bool(before) and before not in ",;:、。!?()" and not before.isdigit()
