@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Date, DateTime, Float, String, and_, func, se
 from db.engine import Database
 from db.models import AuditEntry, Import, Indicator, Observation, Revision
 from db.reviews import KEY, REV
-from db.status_cache import cached_status, review_mark
+from db.status_cache import cached_owed, cached_status, review_mark
 from metrics.demo import DEMO_SOURCE
 from metrics.progress import evaluate
 from metrics.schedule import owed
@@ -417,11 +417,18 @@ def overdue_unreported(db: Database, as_of: date) -> pd.DataFrame:
 
     Only the key columns of the owed (indicator, its own region) pairs are read, off the
     unique index (as db.api_reads.first_reported), and without the review join: a
-    province of county rows costs the few city rows it owes."""
-    due = owed(db.catalog, as_of)
-    due = due[due["overdue"]].drop(columns="overdue")
+    province of county rows costs the few city rows it owes. What is owed is worked out
+    once per (catalog, date) and shared through the database (db.status_cache.cached_owed)."""
+
+    def overdue() -> pd.DataFrame:
+        due = owed(db.catalog, as_of)
+        return due[due["overdue"]].drop(columns="overdue").reset_index(drop=True)
+
+    due = cached_owed(db, as_of, overdue)
+    # day ends, as owed gives them (Parquet reads them back in milliseconds)
+    due["period_end"] = due["period_end"].astype("datetime64[s]")
     if due.empty:
-        return due.reset_index(drop=True)
+        return due
     keys = ["indicator", "region", "period_kind", "period_end"]
     stmt = select(OBS.c.indicator_id, OBS.c.region_code, OBS.c.period_kind, OBS.c.period_end).where(
         OBS.c.indicator_id.in_(sorted(set(due["indicator"]))),

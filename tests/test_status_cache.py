@@ -131,6 +131,35 @@ def test_the_frame_survives_parquet_with_its_dtypes(db):
     pd.testing.assert_frame_equal(back, frame)
 
 
+def test_the_reports_owed_are_worked_out_once_per_date_and_compared_with_the_data(db, monkeypatch):
+    """db.queries.overdue_unreported: metrics.schedule.owed runs once per (catalog, date)
+    in any process; the stored rows are still compared with what is stored now."""
+    from db.permissions import LOCAL_OPERATOR
+
+    assert import_file(db, FIRST.encode(), "a.csv").written
+    first = queries.overdue_unreported(db, AS_OF)
+    calls: list[date] = []
+    real = queries.owed
+
+    def counted(catalog, as_of, *rest):  # type: ignore[no-untyped-def]
+        calls.append(as_of)
+        return real(catalog, as_of, *rest)
+
+    monkeypatch.setattr(queries, "owed", counted)
+    again = queries.overdue_unreported(db, AS_OF)  # as another process: read back
+    assert calls == []
+    pd.testing.assert_frame_equal(again, first)
+    assert all(isinstance(units, tuple) for units in again["responsible"])
+    owed_share = first[first["indicator"] == SHARE].iloc[0]
+    report = enter_value(db, LOCAL_OPERATOR, SHARE, owed_share.region, owed_share.period, "50")
+    assert report.written, report.errors
+    after = queries.overdue_unreported(db, AS_OF)
+    assert calls == [] and len(after) == len(first) - 1
+    assert owed_share.period not in set(after.loc[after["indicator"] == SHARE, "period"])
+    queries.overdue_unreported(db, date(2025, 9, 30))
+    assert calls == [date(2025, 9, 30)]  # another date: worked out for it
+
+
 # --- settings.chart_values: approved — review decisions are part of the key ----------------
 
 ANALYST = Actor("bdb", "analyst", units=("市大数据局",))
