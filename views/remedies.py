@@ -10,9 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from db import remedies as rem
-from metrics.accountability import unit_matrix, unit_names
-from metrics.briefing import build_briefing
-from metrics.briefing.facts import BriefingFacts
+from metrics.accountability import BriefingFacts, unit_matrix, unit_names
 from metrics.i18n import t
 from metrics.periods import Period, period_from_end
 from metrics.progress import STATUS_ORDER
@@ -54,6 +52,14 @@ def facts_for(period: Period) -> BriefingFacts:
     return _facts(period.end, date.today(), data_version(), rem.remedies_version(get_db()))
 
 
+def _briefing(period: Period, city: str | None, doc_lang: str) -> bytes:
+    """The .docx, built when the button is clicked (python-docx and matplotlib are
+    imported then, not on every page that shows the button: 0.4 s of a first render)."""
+    from metrics.briefing import build_briefing
+
+    return build_briefing(facts_for(period), get_db().catalog, city, doc_lang)
+
+
 def briefing_button(
     period: Period,
     key: str,
@@ -66,7 +72,7 @@ def briefing_button(
     stem = t("brief.file", doc_lang, period=period.label) + (f"_{city}" if city else "")
     st.download_button(
         tr("bp.download") + (f" · {period.label}" if show_period else ""),
-        data=lambda: build_briefing(facts_for(period), get_db().catalog, city, doc_lang),
+        data=lambda: _briefing(period, city, doc_lang),
         file_name=f"{stem}.docx",
         mime=DOCX,
         key=key,
