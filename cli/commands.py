@@ -22,7 +22,8 @@ from db.migrations import migrate
 from db.permissions import LOCAL_OPERATOR, Actor
 from db.queries import observation_table, status
 from db.sync import sync_catalog
-from db.writes import import_file, undo_import
+from db.undo import undo_import
+from db.writes import import_file
 from metrics.catalog import Catalog, load_catalog
 from metrics.demo import demo_frame
 from metrics.errors import InvalidInput

@@ -14,7 +14,8 @@ from db.audit import now
 from db.models import AuditEntry, Observation, User
 from db.permissions import Actor, PermissionDenied
 from db.sync import sync_catalog
-from db.writes import enter_value, import_file, undo_import
+from db.undo import undo_import
+from db.writes import enter_value, import_file
 from metrics.exports import neutralise, to_csv_bytes, to_xlsx_bytes
 from tests.conftest import run_cli
 

@@ -245,7 +245,7 @@ def test_leaders_see_only_approved_values_when_set(db_url, tmp_path) -> None:  #
 
 
 def test_undo_of_an_import_into_a_locked_period_is_refused(db) -> None:  # type: ignore[no-untyped-def]
-    from db.writes import undo_import
+    from db.undo import undo_import
 
     report = import_file(db, csv([(SHARE, "2025Q3", "40")]), "q3.csv", ADMIN)
     cycle.approve(db, BUREAU, [(SHARE, "371700", "2025Q3")])

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from db import accounts, queries
 from db.engine import Database
 from db.permissions import Actor
-from db.writes import undo_import
+from db.undo import undo_import
 from metrics.catalog import load_catalog
 from tests.conftest import CONFIG
 from tests.dashboard_helpers import add_accounts, app_database, closing, dashboard

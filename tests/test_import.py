@@ -14,7 +14,8 @@ from sqlalchemy import select, text
 from db.models import Import, Observation, Revision
 from db.permissions import LOCAL_OPERATOR
 from db.queries import observation_table
-from db.writes import enter_value, import_file, undo_import
+from db.undo import undo_import
+from db.writes import enter_value, import_file
 from metrics.errors import Conflict
 from metrics.exports import observations_sheet, to_csv_bytes, to_xlsx_bytes
 from metrics.importer import ImportFileError

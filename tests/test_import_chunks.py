@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from db import writes
-from db.writes import import_file, undo_import
+from db.undo import undo_import
+from db.writes import import_file
 
 STATIONS = "heze-2023-digital-gov.base-stations"  # 万个, adds up over counties
 SHARE = "heze-2023-digital-gov.data-service-share"  # %

@@ -72,7 +72,7 @@ def test_undo_gives_the_old_flag_back(db, chunk_rows):
     """Revisions keep the flag before and after (migration 9): an import of a year-to-date
     value over a monthly one, undone, leaves the monthly flag as it was."""
     from db.models import Revision
-    from db.writes import undo_import
+    from db.undo import undo_import
 
     two = "\n".join(f"{ST},{r},2024年1-9月,0.5" for r in ("371702", "371721"))
     import_file(db, f"指标编码,地区,统计期,数值\n{ST},371702,2024-09,0.4\n".encode(), "t.csv")

@@ -17,7 +17,8 @@ from db.connect import open_database
 from db.engine import DatabaseReplaced
 from db.models import AuditEntry, Observation
 from db.permissions import Actor, PermissionDenied
-from db.writes import enter_value, import_file, undo_import
+from db.undo import undo_import
+from db.writes import enter_value, import_file
 from metrics.catalog import load_catalog
 from tests.conftest import SMALL_CATALOG
 

@@ -20,7 +20,8 @@ import pytest
 from db import cycle, queries, reviews, status_cache
 from db.connect import open_database
 from db.permissions import Actor
-from db.writes import enter_value, import_file, undo_import
+from db.undo import undo_import
+from db.writes import enter_value, import_file
 from metrics.catalog import load_catalog
 from metrics.progress import evaluate
 from tests.conftest import ROOT, SMALL_CATALOG

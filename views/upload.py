@@ -21,7 +21,8 @@ import streamlit as st
 
 from db import pending, profiles, queries
 from db.engine import DatabaseBusy
-from db.writes import UndoReport, WriteReport, import_file, undo_import
+from db.undo import UndoReport, undo_import
+from db.writes import WriteReport, import_file
 from metrics.catalog import Catalog
 from metrics.errors import MetricsError
 from metrics.exports import template_sheet, to_csv_bytes, to_xlsx_bytes
