@@ -125,7 +125,7 @@ def _print_summary(report) -> None:  # type: ignore[no-untyped-def]
             inserted=report.inserted,
             updated=report.updated,
             unchanged=report.unchanged,
-            errors=len(report.errors),
+            errors=len(report.errors) + report.more_errors,
         )
     )
 
@@ -180,6 +180,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"  第{e['row']}行 row {e['row']} [{e['column']}] “{_short(e['value'])}”: "
             f"{e['message']}"
         )
+    if report.more_errors:
+        print(both("cli.import_more_errors", count=report.more_errors, listed=len(report.errors)))
     for w in report.warnings:
         print(
             f"  ! 第{w['row']}行 row {w['row']} [{w['column']}] “{_short(w['value'])}”: "

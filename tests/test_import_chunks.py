@@ -175,3 +175,23 @@ def test_a_file_the_chunks_cannot_read_alike_is_read_whole(db, pieces, change):
         undo_import(db, chunked.import_id)
     whole = import_file(db, data, "d.csv", chunk_rows=WHOLE)
     assert shown(chunked)[1:] == shown(whole)[1:] and observations(db) == stored
+
+
+def test_errors_beyond_the_cap_are_counted_on_the_command_line(
+    db, db_url, small_catalog_path, monkeypatch, capsys, tmp_path
+):
+    """A chunked file with more errors than are listed says how many more there are."""
+    import functools
+
+    from cli import app, commands
+
+    monkeypatch.setattr(writes, "ERROR_CAP", 3)
+    monkeypatch.setattr(commands, "import_file", functools.partial(import_file, chunk_rows=SMALL))
+    monkeypatch.setenv("METRICS_DATABASE_URL", db_url)
+    path = tmp_path / "bad.csv"
+    path.write_bytes(sheet([line.replace("371721", "999999") for line in body()[:40]]))
+    assert app.main(["import", "--config", str(small_catalog_path), str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "错误19 /" in out  # 19 of the 40 rows name the unknown region
+    assert "另有 16 个错误未列出（只列出前 3 个）" in out
+    assert observations(db) == []
