@@ -281,7 +281,8 @@ def cached_status(
         digest = catalog_digest(db.catalog)
         if mark is not None:
             digest = reviewed_digest(digest, mark)
-        key = (digest, as_of, version)
+        # the database too: two databases in one process can be at the same version
+        key = (db.url or str(db.engine.url), digest, as_of, version)
         if key in _MEMO:
             STATS.memo += 1
             _MEMO.move_to_end(key)
