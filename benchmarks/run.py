@@ -285,7 +285,8 @@ def measure_shared_status(db, syn: Synthetic) -> dict[str, float]:  # type: igno
         raise RuntimeError("the stored status frame differs from the computed one")
     row = pd.read_csv(syn.csv_path, nrows=1)
     # a value no earlier run stored (at_scale.py reuses a filled database)
-    row.iloc[0, 3] = float(row.iloc[0, 3]) + 1.0 + (time.time_ns() % 10**6) / 10**6
+    row = row.astype({row.columns[3]: float})
+    row.iloc[0, 3] += 1.0 + (time.time_ns() % 10**6) / 10**6
     start = time.perf_counter()
     report = import_file(
         db, row.to_csv(index=False).encode(), "one-correction.csv", accept_warnings=True
