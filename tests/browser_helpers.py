@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,10 +40,19 @@ LAUNCH_ARGS = [
 ]
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 RUNNING = "[data-testid=stApp][data-test-script-state=running]"
+# Counts every change of the app's script state in window.__runs (added to each context),
+# so that settle() knows a rerun happened even when it was over before we looked.
+COUNT_RUNS = """
+window.__runs = 0;
+new MutationObserver((records) => { window.__runs += records.length; }).observe(document, {
+    subtree: true, attributes: true, attributeFilter: ["data-test-script-state"],
+});
+"""
 
 # bounded waits (milliseconds unless named _S)
 FIRST_LOAD_MS = 45_000  # the first page of a fresh server loads the catalog and the data
 ACTION_MS = 15_000  # one rerun after a click or a key press
+RERUN_START_MS = 5_000  # a click's rerun starting on a loaded server
 EXPECT_MS = 10_000  # an assertion that retries (playwright's expect)
 HEALTH_S = 45  # the server answering /_stcore/health with "ok"
 SETUP_S = 120  # `python -m metrics init|demo|user add`
@@ -186,17 +195,23 @@ class Server:
 
 
 def idle(page: Any, timeout: int = ACTION_MS) -> None:
-    """The script is not running and no element is left over (stale) from the last run."""
+    """The script is not running and no element is left over (stale) from the last run;
+    the runs seen so far are marked as settled."""
     page.wait_for_selector(IDLE, timeout=timeout)
     page.wait_for_function(
         "() => !document.querySelector('[data-stale=true]')", timeout=timeout, polling=100
     )
+    page.evaluate("() => { window.__settled = window.__runs || 0; }")
 
 
 def settle(page: Any, timeout: int = ACTION_MS) -> None:
-    """Wait for the rerun an action started (if it starts within a moment) to finish."""
-    with contextlib.suppress(Exception):  # a quick rerun may be over before we look
-        page.wait_for_selector(RUNNING, timeout=600)
+    """Wait for the rerun an action started to finish. A rerun that began since the last
+    idle() counts even if it is already over; one that has not begun yet is waited for a
+    few seconds (a loaded server answers a click late), then the page is taken as it is."""
+    with contextlib.suppress(Exception):  # no rerun at all: the action changed nothing
+        page.wait_for_function(
+            "() => (window.__runs || 0) > (window.__settled || 0)", timeout=RERUN_START_MS
+        )
     idle(page, timeout)
 
 
@@ -221,21 +236,43 @@ def nav(page: Any, title: str) -> None:
 
 
 def metrics(page: Any) -> dict[str, str]:
-    """The st.metric tiles on the page, label -> value (read once the rerun is over)."""
+    """The st.metric tiles on the page, label -> value, read in one go once the rerun is
+    over (tile by tile, a redraw in between could mix two runs). A page can draw its
+    tiles in a second run (a restored upload), so at least one tile is waited for."""
+    page.wait_for_selector("[data-testid=stMetric]", timeout=ACTION_MS)
     idle(page)
-    out = {}
-    for tile in page.locator("[data-testid=stMetric]").all():
-        label = tile.locator("[data-testid=stMetricLabel]").inner_text().strip()
-        out[label] = tile.locator("[data-testid=stMetricValue]").inner_text().strip()
-    return out
+    pairs = page.evaluate(
+        """() => [...document.querySelectorAll("[data-testid=stMetric]")].map((tile) => [
+            tile.querySelector("[data-testid=stMetricLabel]")?.innerText.trim() ?? "",
+            tile.querySelector("[data-testid=stMetricValue]")?.innerText.trim() ?? "",
+        ])"""
+    )
+    return dict(pairs)
 
 
-def grid_column(page: Any, table: int, column: int, rows: int) -> list[str]:
+def grid_column(
+    page: Any,
+    table: int,
+    column: int,
+    rows: int,
+    until: Callable[[list[str]], bool] | None = None,
+) -> list[str]:
     """Texts of the first `rows` cells of a column of the table-th visible st.dataframe.
 
     The data grid draws on a canvas; its accessible copy (glide-cell-COL-ROW, with a
     selection column 0 where rows can be selected) holds the cell texts of visible rows.
+    That copy is redrawn a moment after the rerun (a language switch): with `until`, the
+    column is read again (bounded by EXPECT_MS) until it holds; the last read is returned.
     """
+    deadline = time.monotonic() + EXPECT_MS / 1000
+    texts = _grid_column(page, table, column, rows)
+    while until is not None and not until(texts) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        texts = _grid_column(page, table, column, rows)
+    return texts
+
+
+def _grid_column(page: Any, table: int, column: int, rows: int) -> list[str]:
     idle(page)
     # only the tables on screen: a collapsed expander (the import's layout) holds others
     grid = page.locator("[data-testid=stDataFrame] >> visible=true").nth(table)
@@ -277,6 +314,10 @@ def login(page: Any, base: str, name: str, password: str) -> None:
     form.get_by_role("textbox", name="账号", exact=True).fill(name)
     form.get_by_role("textbox", name="密码", exact=True).fill(password)
     form.locator("[data-testid=stFormSubmitButton] button").click()
+    # signed in once the sidebar names the account (the landing page may rerun once more)
+    page.wait_for_selector(
+        f"[data-testid=stSidebar] :text('当前账号：{name}')", timeout=FIRST_LOAD_MS
+    )
     settle(page)
 
 
@@ -399,6 +440,7 @@ def new_context(chromium: Any, width: int = 1400, height: int = 1000, **options:
     )
     context.set_default_timeout(ACTION_MS)
     context.set_default_navigation_timeout(FIRST_LOAD_MS)
+    context.add_init_script(COUNT_RUNS)
     return context
 
 

@@ -42,6 +42,7 @@ from tests.browser_helpers import (
     login,
     metrics,
     nav,
+    new_context,
     no_exception,
     require_browser,
     run_cli,
@@ -143,9 +144,7 @@ def chromium(sync_api: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def tab(chromium: Any, served: Server) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    context.set_default_timeout(ACTION_MS)
-    context.set_default_navigation_timeout(FIRST_LOAD_MS)
+    context = new_context(chromium)
     page = context.new_page()
     try:
         yield page
@@ -160,14 +159,6 @@ def stored(server: Server) -> list[tuple[str, str, float]]:
             "select region_code, substr(period_end, 1, 10), value from observations"
         ).fetchall()
     return sorted((r, p, float(v)) for r, p, v in rows)
-
-
-def signed_in(page: Any, base: str, name: str) -> None:
-    login(page, base, name, PASSWORD)
-    page.wait_for_selector(
-        f"[data-testid=stSidebar] :text('当前账号：{name}')", timeout=FIRST_LOAD_MS
-    )
-    settle(page)
 
 
 def upload(page: Any, tmp: Path, name: str, data: bytes) -> None:
@@ -195,7 +186,7 @@ def test_a_reload_in_the_middle_of_a_preview_keeps_it_and_the_write_works(
     expect, page = sync_api.expect, tab
     walk = Walk(page, "import-reload")
     with walk.recording():
-        signed_in(page, served.url, ANALYST)
+        login(page, served.url, ANALYST, PASSWORD)
         nav(page, "批量导入")
         upload(page, tmp_path, "数据共享季报.xlsx", bureau_report())
         expect(page.get_by_text(re.compile("预览（尚未写入）：数据共享季报.xlsx"))).to_be_visible()
@@ -239,7 +230,7 @@ def test_one_sheet_of_a_quarterly_workbook_is_corrected_in_its_own_form(
     expect, page = sync_api.expect, tab
     walk = Walk(page, "import-sheets")
     with walk.recording():
-        signed_in(page, served.url, ANALYST)
+        login(page, served.url, ANALYST, PASSWORD)
         nav(page, "批量导入")
         upload(page, tmp_path, "2024年季度汇总.xlsx", quarterly_workbook())
         expect(page.get_by_text(re.compile("工作表“2024年第二季度”没有数值列"))).to_be_visible()
@@ -285,7 +276,7 @@ def test_a_viewer_sees_no_import_page(tab: Any, served: Server, sync_api: Any) -
         )
         expect(page.get_by_text("Page not found")).to_have_count(0)
         walk.shot("sign-in-first")
-        signed_in(page, served.url, VIEWER)
+        login(page, served.url, VIEWER, PASSWORD)
         expect(page.locator("[data-testid=stSidebarNav]")).not_to_contain_text("批量导入")
         page.goto(served.url + "/import")
         page.wait_for_selector(IDLE, timeout=FIRST_LOAD_MS)
@@ -325,7 +316,7 @@ def test_a_total_that_does_not_add_up_is_refused_and_the_fixed_one_written(
     expect, page = sync_api.expect, tab
     walk = Walk(page, "import-totals")
     with walk.recording():
-        signed_in(page, served.url, ANALYST)
+        login(page, served.url, ANALYST, PASSWORD)
         nav(page, "批量导入")
         upload(page, tmp_path, "智慧社区季报.xlsx", community_report(26))
         expect(page.get_by_text(re.compile("“合计”为 26个")).first).to_be_attached()  # grid cell
