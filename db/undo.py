@@ -10,16 +10,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, select, update
 
-from db import audit
+from db import audit, bulk
 from db.engine import Database
 from db.models import Import
 from db.permissions import LOCAL_OPERATOR, Actor, PermissionDenied, write_problem
 from db.reviews import refuse_locked
-from db.writes import KEY, OBS, REV
+from db.writes import KEY, OBS, REV, update_observations
 from metrics.errors import Conflict, NotFound
 from metrics.i18n import both
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str)
 
 
 @dataclass
@@ -169,81 +173,52 @@ def undo_import(db: Database, import_id: int, actor: Actor = LOCAL_OPERATOR) -> 
         at = audit.now()
         reason = f"undo import #{import_id}"
         if not restore.empty:
-            conn.execute(
-                update(OBS)
-                .where(OBS.c.id == bindparam("oid"))
-                .values(
-                    value=bindparam("v"),
-                    note=bindparam("n"),
-                    source=bindparam("s"),
-                    year_to_date=bindparam("y"),
-                    updated_by=actor.name,
-                    updated_at=at,
-                    import_id=bindparam("imp"),
-                ),
-                [
+            update_observations(
+                conn,
+                pd.DataFrame(
                     {
-                        "oid": int(o),
-                        "v": float(v),
-                        "n": n if isinstance(n, str) else "",
-                        "s": s if isinstance(s, str) else "",
-                        "y": bool(y),
-                        "imp": None if pd.isna(i) else int(i),
+                        "id": restore.obs_id.astype("int64"),
+                        "value": restore.old_value.astype("float64"),
+                        "note": restore.old_note.where(restore.old_note.map(_is_text), ""),
+                        "source": restore.old_source.where(restore.old_source.map(_is_text), ""),
+                        "year_to_date": restore.back_ytd.astype(bool),
+                        "import_id": pd.Series(
+                            [None if pd.isna(i) else int(i) for i in restore.old_import_id],
+                            index=restore.index,
+                            dtype=object,
+                        ),
                     }
-                    for o, v, n, s, y, i in zip(
-                        restore.obs_id,
-                        restore.old_value,
-                        restore.old_note,
-                        restore.old_source,
-                        restore.back_ytd,
-                        restore.old_import_id,
-                        strict=True,
-                    )
-                ],
+                ),
+                actor,
+                at,
             )
         if not delete.empty:
             conn.execute(OBS.delete().where(OBS.c.id.in_([int(o) for o in delete.obs_id])))
 
-        def kept(column: str, frame: pd.DataFrame = touched) -> list:
-            return [None if pd.isna(x) else x for x in frame[column].where(back, None)]
+        def kept(column: str) -> pd.Series:
+            kept = touched[column].astype(object).where(back, None)
+            return kept.where(kept.notna(), None)
 
-        rows = [
-            {
-                "indicator_id": i,
-                "region_code": r,
-                "period_kind": k,
-                "period_end": e.date(),
-                "old_value": float(v),
-                "new_value": None if ov is None else float(ov),
-                "old_note": n,
-                "new_note": on,
-                "old_source": s,
-                "new_source": os_,
-                "old_year_to_date": bool(y),
-                "new_year_to_date": oy,
-                "changed_by": actor.name,
-                "changed_at": at,
-                "reason": reason,
-                "import_id": None,
-            }
-            for i, r, k, e, v, ov, n, on, s, os_, y, oy in zip(
-                touched.indicator_id,
-                touched.region_code,
-                touched.period_kind,
-                touched.period_end,
-                touched.value,
-                kept("old_value"),
-                touched.note,
-                kept("old_note"),
-                touched.source,
-                kept("old_source"),
-                touched.ytd,
-                [None if x is None else bool(x) for x in kept("back_ytd")],
-                strict=True,
-            )
-        ]
-        if rows:
-            conn.execute(REV.insert(), rows)
+        bulk.insert(
+            conn,
+            REV,
+            pd.DataFrame(
+                {
+                    **{k: touched[k] for k in KEY},
+                    "old_value": touched.value.astype("float64"),
+                    "new_value": kept("old_value"),
+                    "old_note": touched.note,
+                    "new_note": kept("old_note"),
+                    "old_source": touched.source,
+                    "new_source": kept("old_source"),
+                    "old_year_to_date": touched.ytd.astype(bool),
+                    "new_year_to_date": kept("back_ytd").map(
+                        lambda y: None if y is None else bool(y)
+                    ),
+                }
+            ),
+            {"changed_by": actor.name, "changed_at": at, "reason": reason, "import_id": None},
+        )
         conn.execute(
             update(Import.__table__)
             .where(Import.id == import_id)

@@ -9,15 +9,14 @@ to the stored one is a no-op; a changed value keeps the old one as a revision.
 from __future__ import annotations
 
 import hashlib
-import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, select, update
 
-from db import audit, profiles, queries
+from db import audit, bulk, profiles, queries
 from db.engine import Database
 from db.models import Import, Observation, Revision
 from db.permissions import LOCAL_OPERATOR, Actor, write_problem
@@ -120,7 +119,7 @@ def _stored(conn: Connection, rows: pd.DataFrame) -> pd.DataFrame:
         OBS.c.year_to_date,
     ).where(OBS.c.indicator_id.in_(ids))
     if len(rows):
-        to_param = _processor(conn, OBS, "period_end")
+        to_param = bulk.processor(conn, OBS, "period_end")
         first, last = rows.period_end.min().date(), rows.period_end.max().date()
         stmt = stmt.where(OBS.c.period_end.between(to_param(first), to_param(last)))
     stored = queries.bulk_frame(conn, stmt, STORED)
@@ -191,90 +190,19 @@ def _compare(conn: Connection, rows: pd.DataFrame) -> pd.DataFrame:
     return merged
 
 
-_CHUNK = 50_000
-
-
-def _processor(conn: Connection, table: Any, name: str):  # type: ignore[no-untyped-def]
-    """What SQLAlchemy does to a value of this column before the driver gets it (SQLite:
-    a date or timestamp becomes its ISO text, in SQLAlchemy's own format)."""
-    impl = table.c[name].type.dialect_impl(conn.dialect)
-    return impl.bind_processor(conn.dialect) or (lambda value: value)
-
-
-def _driver_values(conn: Connection, table: Any, name: str, column: pd.Series) -> np.ndarray:
-    """A column as the values the DBAPI driver takes for it, as SQLAlchemy would bind them
-    (SQLite stores dates and timestamps as ISO text).
-
-    Numbers stay a numpy array (turned into Python numbers a chunk at a time). Texts and
-    dates are converted once per distinct value, and every row points at that one
-    object: a million rows of a few hundred indicator ids are a million pointers, not a
-    million strings."""
-    process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-    if pd.api.types.is_numeric_dtype(column.dtype) and process is None:
-        return column.to_numpy()
-    codes, uniques = pd.factorize(column)
-    if pd.api.types.is_datetime64_any_dtype(column.dtype):
-        uniques = [u.date() for u in uniques]
-    else:
-        uniques = np.asarray(uniques, dtype=object).tolist()
-    process = process or (lambda value: value)
-    return np.array([process(u) for u in uniques] + [None], dtype=object)[codes]
-
-
-def _bulk_insert(conn: Connection, table: Any, frame: pd.DataFrame, constants: dict) -> None:
-    """INSERT the frame's rows (columns named as the table's), plus constant columns.
-
-    SQLite: one prepared INSERT run by the driver's executemany over plain tuples made a
-    chunk at a time (never all at once); PostgreSQL with psycopg: COPY. Both in the
-    caller's transaction. Other drivers: SQLAlchemy's executemany."""
-    names = [*frame.columns, *constants]
-    if conn.dialect.name == "sqlite" or conn.dialect.driver == "psycopg":
-        columns = [_driver_values(conn, table, c, frame[c]) for c in frame.columns]
-        fixed = [_processor(conn, table, c)(v) for c, v in constants.items()]
-
-        def tuples():  # type: ignore[no-untyped-def]
-            for start in range(0, len(frame), _CHUNK):
-                part = [c[start : start + _CHUNK].tolist() for c in columns]
-                size = len(part[0])
-                part += [itertools.repeat(v, size) for v in fixed]
-                yield from zip(*part, strict=True)
-
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            if conn.dialect.name == "sqlite":
-                marks = ", ".join("?" for _ in names)
-                cursor.executemany(
-                    f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", tuples()
-                )
-            else:
-                with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-                    for row in tuples():
-                        copy.write_row(row)
-        finally:
-            cursor.close()
-        return
-    conn.execute(
-        table.insert(),
-        [
-            {**dict(zip(frame.columns, r, strict=True)), **constants}
-            for r in frame.itertuples(index=False, name=None)
-        ],
-    )
-
-
 def _apply(
     conn: Connection, changes: pd.DataFrame, actor: Actor, import_id: int | None, reason: str
 ) -> None:
-    """Set-based writes: one bulk insert for the new rows (in key order, so the unique
-    index is written front to back), one executemany for the updates and one bulk
-    insert for the revisions that keep the old values."""
+    """Set-based writes (db/bulk.py): one bulk insert for the new rows (in key order, so
+    the unique index is written front to back), one bulk update for the changed ones and
+    one bulk insert for the revisions that keep the old values."""
     Database.mark_changed(conn)
     at = audit.now()
     new = changes[changes.change == "insert"]
     if not new.empty:
         order = np.lexsort([pd.factorize(new[c], sort=True)[0] for c in reversed(KEY)])
         new = new.iloc[order]
-        _bulk_insert(
+        bulk.insert(
             conn,
             OBS,
             new[[*KEY, "value", "note", "source", "year_to_date"]],
@@ -288,27 +216,22 @@ def _apply(
         )
     upd = changes[changes.change == "update"]
     if not upd.empty:
-        conn.execute(
-            update(OBS)
-            .where(OBS.c.id == bindparam("oid"))
-            .values(
-                value=bindparam("v"),
-                note=bindparam("n"),
-                source=bindparam("s"),
-                year_to_date=bindparam("y"),
-                updated_by=actor.name,
-                updated_at=at,
-                import_id=import_id,
+        update_observations(
+            conn,
+            pd.DataFrame(
+                {
+                    "id": upd.obs_id.astype("int64"),
+                    "value": upd.value,
+                    "note": upd.note,
+                    "source": upd.source,
+                    "year_to_date": upd.year_to_date.astype(bool),
+                }
             ),
-            [
-                {"oid": int(o), "v": v, "n": n, "s": s, "y": bool(y)}
-                for o, v, n, s, y in zip(
-                    upd.obs_id, upd.value, upd.note, upd.source, upd.year_to_date, strict=True
-                )
-            ],
+            actor,
+            at,
+            import_id,
         )
-        old_import = upd.old_import_id.astype(object)
-        _bulk_insert(
+        bulk.insert(
             conn,
             REV,
             pd.DataFrame(
@@ -322,7 +245,7 @@ def _apply(
                     "new_source": upd.source,
                     "import_id": import_id,
                     "old_import_id": pd.Series(
-                        [None if pd.isna(oi) else int(oi) for oi in old_import],
+                        [None if pd.isna(i) else int(i) for i in upd.old_import_id],
                         index=upd.index,
                         dtype=object,
                     ),
@@ -332,6 +255,19 @@ def _apply(
             ),
             {"changed_by": actor.name, "changed_at": at, "reason": reason},
         )
+
+
+def update_observations(
+    conn: Connection, rows: pd.DataFrame, actor: Actor, at: Any, import_id: Any = None
+) -> None:
+    """The one UPDATE of stored observations (an import's changed values, an undo's
+    restored ones): `rows` has the observation's `id`, its new value, note, source and
+    year_to_date, and its `import_id` unless every row gets the same `import_id`; the
+    account and time are the writer's."""
+    constants = {"updated_by": actor.name, "updated_at": at}
+    if "import_id" not in rows:
+        constants["import_id"] = import_id
+    bulk.update(conn, OBS, rows, constants)
 
 
 def _counts(report: WriteReport, changes: pd.DataFrame) -> None:
@@ -690,7 +626,7 @@ def _previous(db: Database, rows: pd.DataFrame, since: pd.Timestamp | None = Non
     if rows.empty:
         return pd.DataFrame(columns=columns)
     with db.read() as conn:
-        to_param = _processor(conn, OBS, "period_end")
+        to_param = bulk.processor(conn, OBS, "period_end")
         stmt = select(OBS.c.indicator_id, OBS.c.region_code, OBS.c.period_end, OBS.c.value).where(
             OBS.c.indicator_id.in_(rows.indicator_id.unique().tolist()),
             OBS.c.period_end <= to_param(rows.period_end.max().date()),
