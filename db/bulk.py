@@ -21,6 +21,7 @@ triggers check as usual."""
 from __future__ import annotations
 
 import itertools
+import threading
 from typing import Any
 
 import numpy as np
@@ -86,8 +87,16 @@ def _tuples(conn: Connection, table: Table, frame: pd.DataFrame, constants: dict
         yield from zip(*part, strict=True)
 
 
-def insert(conn: Connection, table: Table, frame: pd.DataFrame, constants: dict) -> None:
-    """INSERT the frame's rows (columns named as the table's), plus constant columns."""
+def insert(
+    conn: Connection, table: Table, frame: pd.DataFrame, constants: dict, defer: bool = False
+) -> None:
+    """INSERT the frame's rows (columns named as the table's), plus constant columns.
+
+    defer (PostgreSQL): the statements run in a thread of their own while the caller goes
+    on with work that does not use the connection (the next chunk's reading and checks:
+    the server writes while Python checks); `settle(conn)` waits for them and raises
+    what they raised, and must come before the connection's next use."""
+    settle(conn)
     if frame.empty:
         return
     names = [*frame.columns, *constants]
@@ -104,12 +113,19 @@ def insert(conn: Connection, table: Table, frame: pd.DataFrame, constants: dict)
             cursor.close()
         return
     if driver == "psycopg":
-        with _Stage(conn, table, frame, constants) as stage:
-            sql = (
-                f"INSERT INTO {table.name} ({', '.join(names)}) "
-                f"SELECT {', '.join(stage.exprs[n] for n in names)} {stage.source}"
-            )
-            _insert_checked_once(stage.cursor, conn, table, frame, sql, stage.params)
+
+        def run() -> None:
+            with _Stage(conn, table, frame, constants) as stage:
+                sql = (
+                    f"INSERT INTO {table.name} ({', '.join(names)}) "
+                    f"SELECT {', '.join(stage.exprs[n] for n in names)} {stage.source}"
+                )
+                _insert_checked_once(stage.cursor, table, frame, sql, stage.params)
+
+        if defer:
+            conn.info["bulk_pending"] = _Pending(run)
+        else:
+            run()
         return
     conn.execute(
         table.insert(),
@@ -120,9 +136,36 @@ def insert(conn: Connection, table: Table, frame: pd.DataFrame, constants: dict)
     )
 
 
+def settle(conn: Connection, raise_error: bool = True) -> None:
+    """Wait for a deferred insert on this connection; raise its error (unless told not
+    to: a transaction already failing only needs the connection free)."""
+    pending = conn.info.pop("bulk_pending", None)
+    if pending is not None:
+        pending.thread.join()
+        if pending.error is not None and raise_error:
+            raise pending.error
+
+
+class _Pending:
+    """A deferred insert's thread (psycopg waits for the server without the GIL)."""
+
+    def __init__(self, run) -> None:  # type: ignore[no-untyped-def]
+        self.error: BaseException | None = None
+        self.run = run
+        self.thread = threading.Thread(target=self._target, name="bulk-insert", daemon=True)
+        self.thread.start()
+
+    def _target(self) -> None:
+        try:
+            self.run()
+        except BaseException as exc:  # handed to settle()
+            self.error = exc
+
+
 def update(conn: Connection, table: Table, frame: pd.DataFrame, constants: dict) -> None:
     """UPDATE each row whose `id` is the frame's `id` column: its other columns and the
     constants become the row's values."""
+    settle(conn)
     if frame.empty:
         return
     names = [c for c in frame.columns if c != "id"] + list(constants)
@@ -244,7 +287,7 @@ class _Stage:
             self.cursor.close()
 
 
-def _insert_checked_once(cursor, conn, table, frame, sql, params) -> None:  # type: ignore[no-untyped-def]
+def _insert_checked_once(cursor, table, frame, sql, params) -> None:  # type: ignore[no-untyped-def]
     """Run the INSERT with each distinct foreign key checked once (see the module's
     docstring) when that is allowed, else with the row triggers."""
     fks = [fk for fk in table.foreign_keys if fk.parent.name in frame.columns]

@@ -191,29 +191,19 @@ def _compare(conn: Connection, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _apply(
-    conn: Connection, changes: pd.DataFrame, actor: Actor, import_id: int | None, reason: str
+    conn: Connection,
+    changes: pd.DataFrame,
+    actor: Actor,
+    import_id: int | None,
+    reason: str,
+    defer: bool = False,
 ) -> None:
-    """Set-based writes (db/bulk.py): one bulk insert for the new rows (in key order, so
-    the unique index is written front to back), one bulk update for the changed ones and
-    one bulk insert for the revisions that keep the old values."""
+    """Set-based writes (db/bulk.py): one bulk update for the changed rows, one bulk
+    insert for the revisions that keep their old values, and one bulk insert for the new
+    rows (in key order, so the unique index is written front to back; `defer`: written
+    while the caller goes on, see bulk.insert)."""
     Database.mark_changed(conn)
     at = audit.now()
-    new = changes[changes.change == "insert"]
-    if not new.empty:
-        order = np.lexsort([pd.factorize(new[c], sort=True)[0] for c in reversed(KEY)])
-        new = new.iloc[order]
-        bulk.insert(
-            conn,
-            OBS,
-            new[[*KEY, "value", "note", "source", "year_to_date"]],
-            {
-                "created_by": actor.name,
-                "created_at": at,
-                "updated_by": actor.name,
-                "updated_at": at,
-                "import_id": import_id,
-            },
-        )
     upd = changes[changes.change == "update"]
     if not upd.empty:
         update_observations(
@@ -254,6 +244,23 @@ def _apply(
                 }
             ),
             {"changed_by": actor.name, "changed_at": at, "reason": reason},
+        )
+    new = changes[changes.change == "insert"]
+    if not new.empty:
+        order = np.lexsort([pd.factorize(new[c], sort=True)[0] for c in reversed(KEY)])
+        new = new.iloc[order]
+        bulk.insert(
+            conn,
+            OBS,
+            new[[*KEY, "value", "note", "source", "year_to_date"]],
+            {
+                "created_by": actor.name,
+                "created_at": at,
+                "updated_by": actor.name,
+                "updated_at": at,
+                "import_id": import_id,
+            },
+            defer=defer,
         )
 
 
@@ -459,6 +466,7 @@ def _import_chunks(
                     listed += len(errors[-1])
                 if not denied.empty:
                     rows = rows[~rows.row.isin(denied.row)]
+                bulk.settle(conn)  # the last chunk's rows written before this one is compared
                 changes = _compare(conn, rows)
                 for change, n in changes.change.value_counts().items():
                     counts[str(change)] += int(n)
@@ -467,7 +475,8 @@ def _import_chunks(
                     continue
                 refuse_locked(conn, changes[changes.change != "unchanged"])
                 if not found and not ledger.found:
-                    _apply(conn, changes, actor, import_id, reason=reason)
+                    _apply(conn, changes, actor, import_id, reason=reason, defer=True)
+            bulk.settle(conn)
             dup = ledger.errors()
             found += len(dup)
             if len(dup):  # a key's first row, counted in its chunk before the repeat was seen
@@ -511,6 +520,7 @@ def _import_chunks(
                 skipped=0,
             )
         except BaseException:
+            bulk.settle(conn, raise_error=False)  # the connection free for the rollback
             conn.info.pop("changed", None)  # nothing of it is committed: caches stay
             raise
     report.written, report.import_id = True, import_id
