@@ -120,7 +120,7 @@ def insert(
                     f"INSERT INTO {table.name} ({', '.join(names)}) "
                     f"SELECT {', '.join(stage.exprs[n] for n in names)} {stage.source}"
                 )
-                _insert_checked_once(stage.cursor, table, frame, sql, stage.params)
+                _insert_checked_once(stage.cursor, table, frame, constants, sql, stage.params)
 
         if defer:
             conn.info["bulk_pending"] = _Pending(run)
@@ -287,17 +287,23 @@ class _Stage:
             self.cursor.close()
 
 
-def _insert_checked_once(cursor, table, frame, sql, params) -> None:  # type: ignore[no-untyped-def]
+def _insert_checked_once(cursor, table, frame, constants, sql, params) -> None:  # type: ignore[no-untyped-def]
     """Run the INSERT with each distinct foreign key checked once (see the module's
     docstring) when that is allowed, else with the row triggers."""
-    fks = [fk for fk in table.foreign_keys if fk.parent.name in frame.columns]
+    fks = [fk for fk in table.foreign_keys if fk.parent.name in (*frame.columns, *constants)]
     if not fks or not _may_skip_triggers(cursor, table.name):
         cursor.execute(sql, params)
         return
     for fk in fks:
         name, target = fk.parent.name, fk.column
-        keys = pd.unique(frame[name].dropna())
-        keys = [k.item() if isinstance(k, np.generic) else k for k in keys]
+        if name in frame.columns:
+            keys = [
+                k.item() if isinstance(k, np.generic) else k for k in frame[name].dropna().unique()
+            ]
+        else:
+            keys = [] if constants[name] is None else [constants[name]]
+        if not keys:
+            continue
         cursor.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM {target.table.name} "
             f"WHERE {target.name} = ANY(%s) FOR KEY SHARE) x",

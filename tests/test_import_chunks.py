@@ -195,3 +195,91 @@ def test_errors_beyond_the_cap_are_counted_on_the_command_line(
     assert "错误19 /" in out  # 19 of the 40 rows name the unknown region
     assert "另有 16 个错误未列出（只列出前 3 个）" in out
     assert observations(db) == []
+
+
+def test_postgres_rows_checked_by_their_triggers_equal_the_trigger_free_ones(db, monkeypatch):
+    """The insert that checks each distinct foreign key once (row triggers off) and the
+    one the row triggers check store the same rows, revisions and undo; on SQLite both
+    are the one executemany."""
+    from db import bulk
+
+    results = []
+    for may_skip in (True, False):
+        monkeypatch.setattr(bulk, "_may_skip_triggers", lambda cursor, table, m=may_skip: m)
+        start = revisions(db)
+        a = import_file(db, sheet(body()), "a.csv", chunk_rows=SMALL)
+        b = import_file(db, sheet(body(shift=0.5, every=3)), "b.csv", chunk_rows=SMALL)
+        stored, revised = observations(db), added(db, start)
+        undo_import(db, b.import_id)
+        back = observations(db)
+        undo_import(db, a.import_id)
+        assert observations(db) == []
+        results.append((shown(a)[1:], shown(b)[1:], stored, revised, back))
+    assert results[0] == results[1]
+    assert results[0][0][:4] == (288, 0, 0, True) and len(results[0][3]) == 96
+
+
+def test_a_missing_referenced_key_is_refused_by_the_database(db):
+    """bulk.insert of a row naming no stored indicator: the database's own foreign-key
+    error, nothing written; a valid insert leaves the row triggers on afterwards."""
+    import pandas as pd
+
+    from db import audit, bulk
+    from db.models import Observation
+
+    def rows(indicator: str) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "indicator_id": [indicator],
+                "region_code": ["371702"],
+                "period_kind": ["month"],
+                "period_end": pd.to_datetime(["2024-01-31"]),
+                "value": [1.0],
+                "note": [""],
+                "source": [""],
+                "year_to_date": [False],
+            }
+        )
+
+    at = audit.now()
+    fixed = {"created_by": "t", "created_at": at, "updated_by": "t", "updated_at": at}
+    table = Observation.__table__
+    with pytest.raises(Exception, match="(?i)foreign key"), db.write() as conn:
+        bulk.insert(conn, table, rows("no.such-indicator"), {**fixed, "import_id": None})
+    with pytest.raises(Exception, match="(?i)foreign key"), db.write() as conn:
+        bulk.insert(conn, table, rows(STATIONS), {**fixed, "import_id": 999_999})
+    assert observations(db) == []
+    with db.write() as conn:
+        bulk.insert(conn, table, rows(STATIONS), {**fixed, "import_id": None})
+        if not db.is_sqlite:
+            role = conn.execute(text("SELECT current_setting('session_replication_role')"))
+            assert role.scalar() == "origin"
+    assert len(observations(db)) == 1
+
+
+def test_a_failed_deferred_write_rolls_the_whole_import_back(db, monkeypatch):
+    """An error in a chunk's deferred insert (PostgreSQL: written while the next chunk is
+    checked) is raised by the import, and nothing of the file is stored."""
+    from db import bulk
+
+    calls = []
+    real = bulk.insert
+
+    def failing(conn, table, frame, constants, defer=False):  # type: ignore[no-untyped-def]
+        calls.append(defer)
+        if len(calls) == 3:
+
+            def boom() -> None:
+                raise RuntimeError("disk full")
+
+            if defer and not db.is_sqlite:
+                conn.info["bulk_pending"] = bulk._Pending(boom)
+                return None
+            boom()
+        return real(conn, table, frame, constants, defer=defer)
+
+    monkeypatch.setattr(bulk, "insert", failing)
+    before = everything(db)
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_file(db, sheet(body()), "a.csv", chunk_rows=SMALL)
+    assert everything(db) == before and len(calls) == 3
