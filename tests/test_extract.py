@@ -1333,6 +1333,82 @@ def test_round_four_one_year_documents_and_bracketed_counts(
     assert [(p.stages[0].op, p.stages[0].value, p.unit, p.stages[0].by.year) for p in qs] == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # a plan whose span is only in its title dates its undated goals by the span's end
+        (
+            "某市加快区块链产业发展实施方案(2021-2023)\n\n"
+            "加快形成100家核心企业、10个基础平台的产业体系。三年内引进领军企业20家以上。",
+            [(">=", 100, "家", 2023), (">=", 10, "个", 2023), (">=", 20, "家", 2023)],
+        ),
+        (
+            "关于印发《某市数字经济发展规划（2022—2025年）》的通知\n\n"
+            "全市数字经济核心产业增加值达到500亿元。",
+            [(">=", 500, "亿元", 2025)],
+        ),
+        # a goal's own year still comes first
+        (
+            "某市数字政府建设方案(2021-2023)\n\n到2022年，政务服务事项网上可办率达到90%。",
+            [(">=", 90, "%", 2022)],
+        ),
+        # a reward's terms are no targets: the amount, each one's share, its condition
+        (
+            "某市区块链产业实施方案(2021-2023)\n\n培育核心企业200家以上。"
+            "对首次进入全国百强的企业一次性奖励200万元，由市、区各承担50%。"
+            "对年营收增速超过20%的，最高给予30万元奖励。对新建数据中心给予补贴，"
+            "补贴比例不超过10%。",
+            [(">=", 200, "家", 2023)],
+        ),
+        # one target stated twice, with and without the making verb before it
+        (
+            "某市区块链产业实施方案(2021-2023)\n\n加快形成200家核心企业、10个基础平台的体系。"
+            "培育从事区块链技术研发的核心企业200家以上。",
+            [(">=", 200, "家", 2023), (">=", 10, "个", 2023)],
+        ),
+        # a year before a date the text reports as present is past ("…截至2021年1月底…")
+        (
+            "预计2025年底，全省5G基站将达到25万个。截至2021年1月底，全省累计建成5G基站3.9万个。"
+            "2020年面对疫情冲击，全省紧急建成1000个5G基站。相关企业超过240家。",
+            [(">=", 25, "万个", 2025)],
+        ),
+        # a later year in such a text is still a target
+        (
+            "截至2021年1月底，全省累计建成5G基站3.9万个。2022年全省新建5G基站5万个。"
+            "到2025年，千兆宽带用户达到25万户。",
+            [(">=", 5, "万个", 2022), (">=", 25, "万户", 2025)],
+        ),
+        # 今年 in a text that names one year only is that year
+        (
+            "工信部称，2022年还要新建60万5G基站以上。\n\n此外，今年5G基站要新建60万个以上，"
+            "基站总数今年底达到200万个。",
+            [(">=", 60, "万个", 2022), (">=", 200, "万个", 2022)],
+        ),
+        # …but not in a text that names several
+        (
+            "2021年新建5G基站70万个，2022年新建60万个。\n\n今年基站总数达到200万个。",
+            [(">=", 70, "万个", 2021), (">=", 60, "万个", 2022)],
+        ),
+        # a count of the fields just listed after 在…等 says where
+        ("到2025年，在原材料、装备制造等4个工业领域率先实施大数据价值提升行动。", []),
+        ("到2025年，在原材料、装备制造等领域建成10个工业互联网平台。", [(">=", 10, "个", 2025)]),
+        # amounts in Chinese numerals
+        (
+            "到2025年，数字经济核心产业规模超五千亿元，大数据产业规模突破三万亿元，"
+            "培育两千家企业。",
+            [(">=", 5000, "亿元", 2025), (">=", 3, "万亿元", 2025), (">=", 2000, "家", 2025)],
+        ),
+    ],
+)
+def test_round_five_spans_rewards_past_years_and_numerals(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 5's error classes (docs/extract.md): a span only in the title, a reward's terms,
+    a past year without 了/已, 今年 in a one-year news text, 在…等N个领域, 五千亿元."""
+    qs = extract(text).quantities
+    assert [(p.stages[0].op, p.stages[0].value, p.unit, p.stages[0].by.year) for p in qs] == targets
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

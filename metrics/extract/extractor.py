@@ -30,10 +30,12 @@ from metrics.extract.filters import (
     benchmark,
     counts_plan_part,
     describes,
+    incentive_terms,
     looks_back,
     qualifies_next,
     qualifies_previous,
     reports_done,
+    single_year,
 )
 from metrics.extract.lexicon import (
     CONTEXT_VERBS,
@@ -146,6 +148,10 @@ class _Extractor:
         self.doc_date = _doc_date(self.paragraphs)
         floor = self.doc_date.year if self.doc_date else None
         self.goal_year = _goal_year(self.paragraphs, self.doc_year, floor)
+        self.this_year = self.doc_year or single_year(self.paragraphs)  # the year of 今年
+        # "截至2021年1月底，…": a text that reports a past date as where things stand was
+        # written after it, so a year before that one is past ("2020年…紧急建成1000个")
+        self.as_of_year = None if self.doc_date else self._as_of_year()
         self.reported: set[int] = set()  # starts of the paragraph's dates of finished work
         self.proposals: list[Proposal] = []
         self.present: list[tuple[str, str, float, date]] = []  # name, unit, value, as of
@@ -153,6 +159,16 @@ class _Extractor:
         self.standing = 0  # numbers read as where things stand
 
     # -- helpers
+    def _as_of_year(self) -> int | None:
+        ref = self.doc_year or (self.goal_year - 1 if self.goal_year else None)
+        years = [
+            d.by.year
+            for para in self.paragraphs
+            for d in find_dates(para.text, self.doc_year)
+            if d.as_of and not d.in_paren and ref is not None and d.by.year < ref
+        ]
+        return max(years, default=None)
+
     def quote(self, para: Paragraph, a: int, b: int) -> str:
         """The original text behind para.text[a:b], whitespace removed."""
         a = max(a, 0)
@@ -240,7 +256,7 @@ class _Extractor:
         status = any(w in t for t in para.titles for w in _STATUS_SECTIONS)
         quotes_masked = mask_quotes(text)
         parens = parentheticals(text)
-        mentions = find_dates(text, self.doc_year)
+        mentions = find_dates(text, self.this_year)
         dates = [d for d in mentions if not d.in_paren or is_date_paren(text, d, parens)]
         scan = list(quotes_masked)
         for p in parens:
@@ -320,7 +336,9 @@ class _Extractor:
                 if qualifies_previous(masked, q, kept):
                     continue  # "40个以上收入超10亿元的企业": the amount says which firms
                 if benchmark(clause, q.start - c0):
-                    continue  # "高于每万人15.7个的全国平均水平": the reference, not a target
+                    continue
+                if incentive_terms(masked[s0:s1], clause):
+                    continue  # "一次性奖励200万元", "由市、区各承担50%": a reward's terms  # "高于每万人15.7个的全国平均水平": the reference, not a target
                 if DONE_AFTER.match(masked[q.end : c1]) or (
                     not sentence_dated and PROBLEM.search(masked[s0 : q.start])
                 ):
@@ -406,6 +424,8 @@ class _Extractor:
         """A deadline that is no deadline: a year before the document's own date, or the year
         of a sentence that reports finished work ("2014年，…完成了…")."""
         if self.doc_date is not None and by.year < self.doc_date.year:
+            return True
+        if self.as_of_year is not None and by.year < self.as_of_year:
             return True
         return source in ("sentence", "paragraph") and mention in self.reported
 

@@ -58,6 +58,8 @@ _ISSUERS = re.compile(r"^(?:个)?(?:部门|部委|单位)(?:联合|共同)?(?:�
 # where a task is done, when the clause counts what is done there: "在10个重点行业打造30个…"
 _WHERE_HEAD = re.compile(r"在[^,;:在]{0,20}$")
 _WHERE_AFTER = re.compile(r"^[^,;:]{0,8}?(?:领域|行业|地区|区域|城市|园区|场景|部门)")
+# where, listed and counted: "在原材料、装备制造等4个工业领域…"
+_WHERE_LIST = re.compile(r"在[^,;:在]{1,30}[、和][^,;:在]{1,30}等$")
 _DOCUMENT_VERB = re.compile(r"(?:提出|明确|部署|包括|涵盖|分为|内含|共有|涉及)了?$")
 _COUNT_WORDS = ("个", "项", "类", "种", "条", "张", "方面", "部", "家", "批")
 # the plan's own parts, however many: "等八大行动和27项工程", "等六项保障措施", "1个总抓手",
@@ -97,6 +99,8 @@ def describes(head: str, q: Quantity, after: str, later: bool = False) -> bool:
         return True
     if later and not is_measure(q.unit) and _WHERE_HEAD.search(head) and _WHERE_AFTER.match(after):
         return True
+    if head.endswith("等") and _WHERE_LIST.search(head) and _WHERE_AFTER.match(after):
+        return True  # "在原材料、装备制造等4个工业领域率先实施…": the fields just listed
     if _DOCUMENT_VERB.search(head) or (head.endswith("对") and re.search(r"[作做]出|进行", after)):
         return True  # "提出11项重点任务", "对9个方面的重点任务作出了部署"
     small_count = q.value.is_integer() and 2 <= q.value <= 10
@@ -128,6 +132,31 @@ _DONE = re.compile(
     r"(?:完成|建成|实现|达到|取得|开通|突破|建设|推进|提升|新增|累计|超额完成|提前完成)了"
     r"|现已|已经|已(?:建成|完成|实现|达|开通|覆盖|累计|初步)"
 )
+
+
+# the terms of an incentive, not a target: "一次性奖励200万元", "由市、区各承担50%", the
+# condition before it ("对…年营收增速超过20%的,…最高给予30万元奖励")
+REWARD = re.compile(r"奖励|补贴|补助|资助|奖补|贴息|给予")
+_REWARD_TERMS = re.compile(r"奖励|补贴|补助|资助|奖补|贴息|给予|承担|分担")
+
+
+def incentive_terms(sentence: str, clause: str) -> bool:
+    """Whether a clause of a sentence that grants a reward or subsidy states its terms: the
+    amount, who bears what share, or the condition (a clause "对…的")."""
+    if not REWARD.search(sentence):
+        return False
+    clause = clause.replace(MASK, "")
+    return bool(_REWARD_TERMS.search(clause)) or (clause.startswith("对") and clause.endswith("的"))
+
+
+def single_year(paragraphs: list[Paragraph]) -> int | None:
+    """The year of 今年 in a text with no work-points year: the one year it names, when it
+    names only one ("2022年还要新建…。…今年5G基站要新建…")."""
+    text = "".join(mask_quotes(p.text) for p in paragraphs)
+    if "今年" not in text:
+        return None
+    years = {d.by.year for d in find_dates(text) if not d.in_paren}
+    return years.pop() if len(years) == 1 else None
 
 
 def reports_done(sentence: str) -> bool:
@@ -243,6 +272,23 @@ def _doc_date(paragraphs: list[Paragraph]) -> date | None:
     return None
 
 
+# a plan's span in its title: "…实施方案(2021-2023)", "《…规划(2021—2025年)》"
+_TITLE_SPAN = re.compile(
+    r"(?:方案|规划|计划|纲要|意见|要点)[(（]\s*(?:19|20)\d{2}\s*年?\s*[-—–~～至到]\s*"
+    r"((?:19|20)\d{2})\s*年?\s*[)）]"
+)
+
+
+def title_span(paragraphs: list[Paragraph]) -> int | None:
+    """The last year of a span a title gives in parentheses (a plan that states its period
+    nowhere else: its undated goals are for the span's end)."""
+    for para in paragraphs[:15]:
+        m = _TITLE_SPAN.search(para.text)
+        if m:
+            return int(m.group(1))
+    return None
+
+
 def _goal_year(
     paragraphs: list[Paragraph], doc_year: int | None = None, floor: int | None = None
 ) -> int | None:
@@ -269,6 +315,6 @@ def _goal_year(
                 return d.by.year
     years = Counter(d.by.year for _, dates in stated for d in dates if d.strong)
     if not years:
-        return doc_year
+        return doc_year or title_span(paragraphs)
     top = max(years.values())
     return max(y for y, c in years.items() if c == top)

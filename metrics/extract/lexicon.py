@@ -316,6 +316,10 @@ class Quantity:
     subject: str = ""  # what is measured, when an earlier clause names it ("X从…，增加到…")
 
 
+# nouns counted in 个, written straight after a magnitude without it: "60万5G基站"
+_COUNTED_NOUN = re.compile(r"(?:5G|4G)?(?:基站|站点)")
+
+
 def _read_unit(text: str, pos: int) -> tuple[str, str, int] | None:
     """(magnitude, unit, end) right after a number, e.g. "万" + "个"."""
     mag = ""
@@ -331,6 +335,8 @@ def _read_unit(text: str, pos: int) -> tuple[str, str, int] | None:
         if unit.isascii() and nxt.isascii() and nxt.isalpha():
             return None  # "PON" is not the unit P
         return mag, unit, u.end()
+    if mag and _COUNTED_NOUN.match(text, pos):
+        return mag, "个", pos  # "新建60万5G基站": the noun's classifier left out
     if mag:
         return "", mag, pos  # "38万" with no classifier
     return None
@@ -351,8 +357,14 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
         chinese = not token[0].isdigit()
         if chinese:
             # keep the numeral, leave a trailing 万/亿/千 to the unit when it is a magnitude
-            while len(token) > 1 and token[-1] in "万亿千" and parse_chinese_number(token[:-1]):
-                token = token[:-1]
+            # (万 and 亿 first: "五千亿元" is 5000 亿元, "三万亿元" 3 万亿元, "两千家" 2 千家)
+            for marks in ("万亿", "千"):
+                cut = token
+                while len(cut) > 1 and cut[-1] in marks and parse_chinese_number(cut[:-1]):
+                    cut = cut[:-1]
+                if cut != token:
+                    token = cut
+                    break
             pos = start + len(token)
         value = parse_number(token)
         if value is None:

@@ -50,6 +50,14 @@ class Proposal:
 _MEASURE_END = re.compile(r"(?:数量|总数|数|率|比例|比重|占比|规模)$")
 
 
+# the making verb before what is made: "加快形成200家核心企业" and "培育…的核心企业200家以上"
+_MAKING = re.compile(r"^(?:加快|积极|大力)?(?:形成|培育|打造|建成|建设|新建|新增|引进|发展)")
+
+
+def _measure(name: str) -> str:
+    return _MAKING.sub("", _MEASURE_END.sub("", name))
+
+
 def same_target(a: Proposal, b: Proposal) -> bool:
     """Two proposals of one target: same kind, unit and stages, names of one measure."""
     stages = [(s.op, s.by, s.value, s.low, s.high) for s in a.stages]
@@ -59,7 +67,7 @@ def same_target(a: Proposal, b: Proposal) -> bool:
         return False
     if a.para == b.para and a.quote_start == b.quote_start:
         return False  # one sentence names two measures: "软件企业超过500家，电商企业超过500家"
-    short, long = sorted((_MEASURE_END.sub("", a.name), _MEASURE_END.sub("", b.name)), key=len)
+    short, long = sorted((_measure(a.name), _measure(b.name)), key=len)
     if len(short) < 2:
         return False  # an unnamed number ("在10个…") is no repeat of every number of its value
     return short in long or similar(short, long, 0.6)
