@@ -7,7 +7,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Date, DateTime, Float, String, and_, func, select
+from sqlalchemy import Connection, Date, DateTime, Float, String, and_, func, or_, select
 
 from db.engine import Database
 from db.models import AuditEntry, Import, Indicator, Observation, Revision
@@ -430,9 +430,19 @@ def overdue_unreported(db: Database, as_of: date) -> pd.DataFrame:
     if due.empty:
         return due
     keys = ["indicator", "region", "period_kind", "period_end"]
+    # The owed (indicator, region) pairs only, one OR branch per region: both databases then
+    # look each pair up on the unique index (SQLite's multi-index OR, PostgreSQL's BitmapOr).
+    # Two plain IN lists let PostgreSQL seq-scan the table at 10M rows (1.5 s); a row-value
+    # IN makes SQLite scan the whole index (2.7 s).
+    pairs = due[["region", "indicator"]].drop_duplicates().sort_values(["region", "indicator"])
+    by_region = pairs.groupby("region", sort=True)["indicator"].agg(list)
     stmt = select(OBS.c.indicator_id, OBS.c.region_code, OBS.c.period_kind, OBS.c.period_end).where(
-        OBS.c.indicator_id.in_(sorted(set(due["indicator"]))),
-        OBS.c.region_code.in_(sorted(set(due["region"]))),
+        or_(
+            *[
+                and_(OBS.c.region_code == region, OBS.c.indicator_id.in_(ids))
+                for region, ids in by_region.items()
+            ]
+        )
     )
     with db.read() as conn:
         stored = _frame(conn, stmt, keys)
