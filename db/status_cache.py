@@ -150,8 +150,11 @@ def to_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def from_bytes(data: bytes) -> pd.DataFrame:
-    """The frame as it was stored, dtypes included (texts with None stay objects)."""
-    table = pq.read_table(io.BytesIO(data))
+    """The frame as it was stored, dtypes included (texts with None stay objects).
+
+    Read as one Parquet file, not through `pq.read_table`: that goes through pyarrow's
+    dataset layer, whose first use in a process costs about 50 ms of a page's first render."""
+    table = pq.ParquetFile(io.BytesIO(data)).read()
     frame = table.to_pandas()
     for col in json.loads((table.schema.metadata or {}).get(_OBJECT_COLUMNS, b"[]")):
         values = frame[col].astype(object)
@@ -387,6 +390,64 @@ def cached_owed(db: Database, as_of: date, compute: Callable[[], pd.DataFrame]) 
     if not frame.empty:
         _store(db, digest, as_of, _NO_VERSION, frame)
     return frame
+
+
+# --- the catalog sync's mark ------------------------------------------------------------------
+
+#: Marks the row that says which catalog the catalog tables were last synced from
+#: (db.connect.open_database): no frame, no date of its own.
+_SYNCED = "~s"
+_SYNC_DAY = date(1970, 1, 1)
+SYNC_ACTION = "catalog_sync"  # what db.sync audits whenever it writes the catalog tables
+
+
+def _last_sync(conn: Connection):  # type: ignore[no-untyped-def]
+    """The highest audit-log id of a sync that wrote (an index look-up on the action)."""
+    return select(func.coalesce(func.max(AUDIT.c.id), 0)).where(AUDIT.c.action == SYNC_ACTION)
+
+
+def sync_key(digest: str) -> str:
+    return f"{digest[:44]}{_SYNCED}{0:018d}"
+
+
+def synced_already(db: Database, digest: str) -> bool:
+    """Whether the catalog tables hold what a sync of the catalog of this digest would write:
+    the mark of that digest exists and no sync has written since it was made (every sync
+    that writes audits it, db.sync). One read, no write lock."""
+    with db.read() as conn:
+        found = conn.execute(
+            select(TBL.c.id).where(
+                TBL.c.catalog_digest == sync_key(digest),
+                TBL.c.as_of == _SYNC_DAY,
+                TBL.c.obs_max == _last_sync(conn).scalar_subquery(),
+            )
+        ).first()
+    return found is not None
+
+
+def last_sync_id(conn: Connection) -> int:
+    return int(conn.scalar(_last_sync(conn)) or 0)
+
+
+def mark_synced(db: Database, digest: str, sync_id: int) -> None:
+    """Record that the tables were synced from this digest as of audit id `sync_id` (read in
+    the sync's own transaction, so a later sync by another process never hides behind this
+    mark). The only mark kept; best effort, as the frames: a mark not written costs the next
+    process a sync."""
+    with short_write(db) as conn:
+        conn.execute(delete(TBL).where(TBL.c.as_of == _SYNC_DAY))
+        conn.execute(
+            TBL.insert().values(
+                catalog_digest=sync_key(digest),
+                as_of=_SYNC_DAY,
+                obs_max=sync_id,
+                rev_max=0,
+                undone=0,
+                computed_at=audit.now(),
+                rows=0,
+                payload=b"",
+            )
+        )
 
 
 def clear_memo() -> None:

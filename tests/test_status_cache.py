@@ -47,8 +47,9 @@ def stored_rows(db) -> int:  # type: ignore[no-untyped-def]
 
     from db.models import StatusCache
 
-    with db.read() as conn:
-        return conn.scalar(select(func.count()).select_from(StatusCache)) or 0
+    with db.read() as conn:  # the frames (not the catalog sync's mark, db.connect)
+        stmt = select(func.count()).where(StatusCache.as_of > date(1970, 1, 1))
+        return conn.scalar(stmt) or 0
 
 
 @pytest.fixture(autouse=True)
@@ -179,6 +180,66 @@ def approved_catalog_path(tmp_path):  # type: ignore[no-untyped-def]
 def _share_status(db) -> str:  # type: ignore[no-untyped-def]
     frame = queries.status(db, AFTER_Q3)
     return str(frame[frame.indicator == SHARE].status.iloc[0])
+
+
+def _count_syncs(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
+    import db.connect
+
+    calls: list[int] = []
+    real = db.connect.sync_catalog_in
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(db.connect, "sync_catalog_in", counted)
+    return calls
+
+
+def _indicator_name(db, indicator_id: str) -> str:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from db.models import Indicator
+
+    with db.read() as conn:
+        return conn.scalar(select(Indicator.name).where(Indicator.id == indicator_id))
+
+
+def _renamed(catalog, indicator_id: str, name: str):  # type: ignore[no-untyped-def]
+    indicators = dict(catalog.indicators)
+    indicators[indicator_id] = indicators[indicator_id].model_copy(update={"name": name})
+    return type(catalog)(catalog.path, catalog.settings, catalog.regions, catalog.plans, indicators)
+
+
+def test_an_unchanged_catalog_is_not_synced_again_a_changed_one_is(db, db_url, monkeypatch):
+    """open_database skips the sync (and its write lock) when the database's mark says its
+    catalog tables were synced from this catalog; any other catalog, or a sync since by
+    anyone (audited), and it syncs as before."""
+    from db.connect import open_database
+    from db.sync import sync_catalog
+
+    syncs = _count_syncs(monkeypatch)
+    again = open_database(db.catalog, db_url)  # the fixture synced and marked it
+    assert syncs == [] and _indicator_name(again, SHARE) == db.catalog.indicators[SHARE].name
+    again.engine.dispose()
+
+    other = _renamed(db.catalog, SHARE, "改过的名字")
+    edited = open_database(other, db_url)  # a changed catalog: synced
+    assert syncs == [1] and _indicator_name(edited, SHARE) == "改过的名字"
+    edited.engine.dispose()
+    back = open_database(db.catalog, db_url)  # and the first catalog again: synced back
+    assert syncs == [1, 1] and _indicator_name(back, SHARE) == db.catalog.indicators[SHARE].name
+    assert open_database(db.catalog, db_url) is not None and syncs == [1, 1]  # marked again
+
+    # A sync that writes without the mark (db/plans.py adds a plan that way): the mark no
+    # longer stands for the tables, so the next open syncs even with the marked catalog.
+    sync_catalog(open_database(other, db_url, sync=False))
+    assert _indicator_name(back, SHARE) == "改过的名字"
+    reopened = open_database(db.catalog, db_url)
+    assert syncs == [1, 1, 1] and _indicator_name(reopened, SHARE) != "改过的名字"
+    assert stored_rows(reopened) == 0  # the mark is no frame
+    back.engine.dispose()
+    reopened.engine.dispose()
 
 
 def test_a_review_through_one_database_object_shows_in_the_others_status_at_once(
