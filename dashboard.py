@@ -13,7 +13,9 @@ from views.auth import allowed_pages, current_actor, login_form, sidebar_account
 from views.common import LANG_KEY, carry_choices, get_db, lang, tr
 
 st.set_page_config(
-    page_title="智慧城市目标跟踪 / Smart-city targets", page_icon="📊", layout="wide"
+    page_title="智慧城市目标跟踪 / Smart-city targets",
+    page_icon=":material/bar_chart:",
+    layout="wide",
 )
 
 lang()  # settles the language before any label is drawn

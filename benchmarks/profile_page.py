@@ -6,7 +6,8 @@ A fresh process (as page.py: Streamlit loaded, nothing of the project) runs dash
 in AppTest three times (first render, rerun, a second visitor). AppTest runs the script in
 a thread of its own, so the profiler is started inside that thread: the script run is a
 two-line wrapper that starts pyinstrument, runs dashboard.py and stops it. Each run's
-profile is written as OUT_DIR/run-N.txt (pyinstrument's text tree) and the times printed.
+profile is written as OUT_DIR/run-N.txt (pyinstrument's text tree; run-N-all.txt with
+library frames shown too) and the times printed.
 Needs `pip install pyinstrument` (not a project dependency).
 """
 
@@ -32,6 +33,8 @@ finally:
     _n = int(os.environ.get("PROFILE_RUN", "0"))
     with open(os.path.join({out!r}, f"run-{{_n}}.txt"), "w") as _f:
         _f.write(_p.output_text(unicode=True, color=False, show_all=False))
+    with open(os.path.join({out!r}, f"run-{{_n}}-all.txt"), "w") as _f:
+        _f.write(_p.output_text(unicode=True, color=False, show_all=True))
 """
 
 

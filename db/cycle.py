@@ -30,7 +30,6 @@ from db.engine import Database
 from db.permissions import Actor, _within, require_admin
 from db.queries import status
 from db.reviews import KEY, OBS, REV, submissions
-from db.writes import import_file
 from metrics.catalog import Catalog
 from metrics.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from metrics.i18n import both
@@ -359,6 +358,8 @@ def save_form(db: Database, actor: Actor, period: str, values: pd.DataFrame, dry
             "note": filled.get("note", pd.Series("", index=filled.index)).fillna("").astype(str),
         }
     )
+    from db.writes import import_file  # the import stack only when a form is saved
+
     buffer = io.StringIO()
     sheet.to_csv(buffer, index=False)
     label = parse_period(period).label

@@ -155,12 +155,16 @@ def _attention(shown: pd.DataFrame, owed: pd.DataFrame, catalog: Catalog, lng: s
     """One row per target needing attention, its most severe kind first: missed, reports
     past due and not made, off track, at risk; then the earliest date. `owed`: the reports
     past due with no value (views.common.unreported)."""
-    late = owed
-    first_due = late.groupby(["indicator", "region"])["due"].min()
-    periods = late.groupby(["indicator", "region"])["period"].agg(list)
+    # per target: its first due day, its first period owed and how many (owed lists the
+    # periods oldest first); one groupby, no list per target
+    per = owed.groupby(["indicator", "region"]).agg(
+        due=("due", "min"), first=("period", "first"), n=("period", "size")
+    )
     keys = pd.MultiIndex.from_frame(shown[["indicator", "region"]])
-    due = pd.Series(first_due.reindex(keys).to_numpy(), index=shown.index)
-    owed_periods = pd.Series(periods.reindex(keys).to_numpy(), index=shown.index)
+    per = per.reindex(keys)
+    due = pd.Series(per["due"].to_numpy(), index=shown.index)
+    first_owed = pd.Series(per["first"].to_numpy(), index=shown.index)
+    n_owed = pd.Series(per["n"].to_numpy(), index=shown.index)
     kind = shown["status"].where(shown["status"].isin(["missed", "off_track", "at_risk"]))
     kind = kind.where(~((kind != "missed") & due.notna()), "unreported")
     rank = kind.map({k: i for i, k in enumerate(ATTENTION_ORDER)})
@@ -188,7 +192,8 @@ def _attention(shown: pd.DataFrame, owed: pd.DataFrame, catalog: Catalog, lng: s
             ],
             "target": part["target_text"],
             "owed": [
-                _owed_text(p) if isinstance(p, list) else "" for p in owed_periods[part.index]
+                "" if pd.isna(n) else _owed_text(str(f), int(n))
+                for f, n in zip(first_owed[part.index], n_owed[part.index], strict=True)
             ],
             "indicator": part["indicator"],
             "_rank": rank[part.index],
@@ -198,11 +203,11 @@ def _attention(shown: pd.DataFrame, owed: pd.DataFrame, catalog: Catalog, lng: s
     return out.reset_index(drop=True)
 
 
-def _owed_text(periods: list[str]) -> str:
+def _owed_text(first: str, n: int) -> str:
     """未报 2024Q4, or 未报 2024Q4 起 5 期: the first report owed and how many."""
-    if len(periods) == 1:
-        return tr("ov.owed", periods=periods[0])
-    return tr("ov.owed_many", first=periods[0], n=len(periods))
+    if n == 1:
+        return tr("ov.owed", periods=first)
+    return tr("ov.owed_many", first=first, n=n)
 
 
 def _open_selected(event: object, frame: pd.DataFrame, as_of: date) -> None:
