@@ -8,9 +8,16 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import streamlit as st
+import streamlit.delta_generator
 
 from views.auth import allowed_pages, current_actor, login_form, sidebar_account
 from views.common import LANG_KEY, carry_choices, get_db, lang, tr
+
+# The first element a Streamlit process draws asks whether it runs in a Python REPL, by
+# inspect.stack() (every frame's source read: 0.1 s of the first render), only to print a
+# hint to use `streamlit run`. This script always runs under it (or AppTest): no hint to give.
+# (A private flag of Streamlit's; if it is ever renamed this line only does nothing.)
+streamlit.delta_generator._use_warning_has_been_displayed = True
 
 st.set_page_config(
     page_title="智慧城市目标跟踪 / Smart-city targets",
