@@ -10,7 +10,8 @@ A proposal is right when value (or low/high), unit, op and deadline equal a labe
 each stage of a multi-stage proposal counts as one proposed target, and each label
 and each proposed target is matched at most once. Files marked `holdout: N` were not read
 while the rules were tuned before round N (`true` is round 1): each round's figures are
-reported apart; the rules were tuned on rounds 1, 2, 3, 4 and 5 after each was scored unseen.
+reported apart; the rules were tuned on rounds 1, 2, 3, 4 and 5 after each was scored unseen, and
+round 6 is scored unseen (the rules were not changed after it).
 
 Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`; add
 `-v` to list every miss and extra, `--matches` to list each match with the proposal's quote (to
@@ -50,7 +51,8 @@ FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
 # 4: the fourth round (41–50), scored unseen after round 3's tuning at 76.0% / 100%, then tuned
 # on (its error classes fixed, tests/test_extract.py::test_round_four_*); 5: the fifth round
 # (51–58), scored unseen after round 4's tuning at 86.1% / 93.9%, then tuned on (its error
-# classes fixed, tests/test_extract.py::test_round_five_*).
+# classes fixed, tests/test_extract.py::test_round_five_*); 6: the sixth round (59–66), scored
+# unseen after round 5's tuning at 73.9% / 73.9%, not tuned on.
 GROUPS = {
     0: "tuned on",
     1: "held out, round 1 (since tuned on)",
@@ -58,6 +60,7 @@ GROUPS = {
     3: "held out, round 3 (since tuned on)",
     4: "held out, round 4 (since tuned on)",
     5: "held out, round 5 (since tuned on)",
+    6: "held out, round 6 (unseen)",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -66,12 +69,21 @@ GROUP_FLOORS = {
     3: (0.95, 0.95),
     4: (1.00, 1.00),
     5: (1.00, 1.00),
+    6: (0.73, 0.73),
 }
-ALL_FLOORS = (1.00, 1.00)  # (recall, precision)
+ALL_FLOORS = (0.97, 0.97)  # (recall, precision)
 # held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden)
-BELOW_GOAL: dict[int, str] = {}
+BELOW_GOAL: dict[int, str] = {
+    6: "round 6 unseen recall 73.9% (17/23): 62's province counts dated by 到2020年底",
+}
+# held-out rounds whose precision is measured below the issue's goal
+BELOW_PRECISION_GOAL: dict[int, str] = {
+    6: "round 6 unseen precision 73.9% (17/23): 62's 2020 present values and misdated counts",
+}
 # files of which the extractor misses most targets, as measured (see the doc for each cause)
-MOSTLY_MISSED: dict[str, str] = {}
+MOSTLY_MISSED: dict[str, str] = {
+    "62_provinces-2021-5g-goals-news": "2021年…建设目标 dates nothing; 到2020年底 dates the counts",
+}
 
 
 @dataclass(frozen=True)
@@ -319,6 +331,23 @@ def test_held_out_recall_meets_the_goal(scores: list[FileScore], group: int) -> 
     """Every held-out round: ≥90% of its targets proposed right (the issue's recall goal)."""
     recall, _ = _rates([s for s in scores if s.holdout == group])
     assert recall >= RECALL_FLOOR, GROUPS[group]
+
+
+@pytest.mark.parametrize(
+    "group",
+    [
+        pytest.param(g, marks=pytest.mark.xfail(reason=BELOW_PRECISION_GOAL[g], strict=True))
+        if g in BELOW_PRECISION_GOAL
+        else g
+        for g in GROUPS
+        if g
+    ],
+    ids=lambda g: GROUPS[g],
+)
+def test_held_out_precision_meets_the_goal(scores: list[FileScore], group: int) -> None:
+    """Every held-out round: fewer than one proposal in five wrong (the issue's precision goal)."""
+    _, precision = _rates([s for s in scores if s.holdout == group])
+    assert precision >= PRECISION_FLOOR, GROUPS[group]
 
 
 @pytest.mark.parametrize(
