@@ -217,6 +217,8 @@ def read_intake(
         marks = _no_data(long_totals["value"]).to_numpy()
         totals = resolve(long_totals, catalog, names, regions, marks)
         totals["__raw__"] = long_totals["value"].to_numpy()  # shown as the sheet has it
+        scope = [regions.code(c) if c else None for c in long_totals["__scope__"].fillna("")]
+        totals["__scope__"] = [c if c in catalog.regions else "" for c in scope]
     return Intake(table, layouts, skipped, int(no_data.sum()), totals)
 
 

@@ -77,6 +77,8 @@ _FOOTER_RE = re.compile(
 )
 _SECTION_RE = re.compile(r"^[一二三四五六七八九十]{1,3}[、.]")
 _META_RE = re.compile(r"^(?:填报单位|报送单位|单位|填报日期|日期|制表单位)\s*[:：]")
+#: A breakdown row (其中：农村地区, 其中：5G基站) details the row above it; normalised text.
+BREAKDOWN_RE = re.compile(r"^其中[:,、]?")
 
 
 @dataclass
@@ -96,7 +98,7 @@ class Column:
 @dataclass
 class Skipped:
     row: int
-    reason: str  # blank | footer | section | total | title
+    reason: str  # blank | footer | section | total | title | breakdown
     text: str = ""
 
 
@@ -112,6 +114,8 @@ class SheetLayout:
     data_rows: list[int] = field(default_factory=list)
     total_rows: list[int] = field(default_factory=list)  # 合计/小计: checked, not stored
     skipped: list[Skipped] = field(default_factory=list)
+    #: 其中 rows read as the catalog indicator or region they name (其中：曹县 is 曹县)
+    breakdowns_read: list[Skipped] = field(default_factory=list)
     period: str = ""  # the period of a sheet with none in its cells
     period_from: str = ""  # title | sheet | file | mapping
     ytd: bool = False
@@ -318,7 +322,7 @@ def detect(
     for i in range(best):
         if any(not _blank(c) for c in cells[i]):
             layout.skipped.append(Skipped(rows[i], "title", titles_text(cells[i])))
-    _classify_rows(layout, frame, header[-1] + 1)
+    _classify_rows(layout, frame, header[-1] + 1, classifier)
     return layout
 
 
@@ -378,8 +382,26 @@ def _row_text(row: np.ndarray) -> str:
     return titles_text(row)[:80]
 
 
-def _classify_rows(layout: SheetLayout, frame: pd.DataFrame, start: int) -> None:
-    """Blank, footer, 合计/小计, section or data, for every row below the header.
+def _named(rest: str, role: str, classifier: Classifier) -> bool:
+    """Whether the text after 其中 names a catalog indicator (or region) by itself."""
+    if not rest:
+        return False
+    if role in ("indicator", "indicator_id"):
+        return bool(classifier.names.candidates(rest)) or rest in classifier.names.ids
+    code = classifier.regions.code(rest)
+    return code is not None and code in classifier.regions.codes
+
+
+def _classify_rows(
+    layout: SheetLayout, frame: pd.DataFrame, start: int, classifier: Classifier
+) -> None:
+    """Blank, footer, 合计/小计, section, breakdown or data, for every row below the header.
+
+    A breakdown row (其中：…, in the indicator or region cell) is a part of the row
+    above it: it is read as the indicator or region it names when that is a catalog one
+    (其中：5G基站数量 under 基站总数; its cell is rewritten without 其中 so the row
+    resolves as such), else skipped and listed (其中：农村地区), never stored as a row of
+    its own nor added into a 合计.
 
     Decided on whole columns (a 100,000-row sheet is not walked row by row): the text
     tests run once per distinct cell, and only the skipped rows are turned into texts.
@@ -412,22 +434,41 @@ def _classify_rows(layout: SheetLayout, frame: pd.DataFrame, start: int) -> None
                 codes
             ]
     total_hit = np.zeros(n, dtype=bool)
+    breakdown_hit = np.zeros(n, dtype=bool)
+    renamed: list[tuple[int, int, str]] = []  # (body row, column, cell without 其中)
     for j in keys:
         codes, texts = _texts_of(body.iloc[:, j])
         total_hit |= np.array([t in TOTAL_WORDS for t in texts] + [False])[codes]
+        parts = [(k, t, m) for k, t in enumerate(texts) if (m := BREAKDOWN_RE.match(t))]
+        if not parts:
+            continue
+        role = layout.columns[j].role
+        flags = np.zeros(len(texts) + 1, dtype=bool)
+        for k, t, m in parts:
+            rest = t[m.end() :]
+            if _named(rest, role, classifier):
+                renamed += [(int(i), j, rest) for i in np.flatnonzero(codes == k)]
+            else:
+                flags[k] = True
+        breakdown_hit |= flags[codes]
     before = np.zeros(n, dtype=bool)  # a footer line above this row
     before[1:] = np.maximum.accumulate(footer_hit)[:-1]
     footer = some & (footer_hit | (before & ~has_value))
     total = some & ~footer & total_hit
-    section = some & ~footer & ~total & section_hit & ~has_value
-    data = some & ~footer & ~total & ~section
+    breakdown = some & ~footer & ~total & breakdown_hit
+    section = some & ~footer & ~total & ~breakdown & section_hit & ~has_value
+    data = some & ~footer & ~total & ~breakdown & ~section
     rows = body.index.to_numpy()
+    for i, j, rest in renamed:
+        if data[i]:
+            layout.breakdowns_read.append(Skipped(int(rows[i]), "breakdown", _text(body.iat[i, j])))
+            frame.iat[start + i, j] = rest
     layout.data_rows.extend(rows[data].tolist())
     layout.total_rows.extend(rows[total].tolist())
     if data.all():
         return
-    reason = np.where(
-        ~some, "blank", np.where(footer, "footer", np.where(total, "total", "section"))
+    reason = np.select(
+        [~some, footer, total, breakdown], ["blank", "footer", "total", "breakdown"], "section"
     )
     skipped = np.flatnonzero(~data)
     cells = body.iloc[skipped].to_numpy(dtype=object)

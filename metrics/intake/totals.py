@@ -53,16 +53,61 @@ def total_rows(frame: pd.DataFrame, layout: SheetLayout) -> pd.DataFrame:
     column = total_column(layout)
     if column is not None and layout.data_rows:
         kept = [c for c in layout.columns if c.role != "wide"]
-        only = replace(layout, columns=[*kept, replace(column, role="wide")])
+        rows = sorted([*layout.data_rows, *layout.total_rows])  # and the grand total
+        only = replace(layout, columns=[*kept, replace(column, role="wide")], data_rows=rows)
         pieces.append(long_table(frame, only))
     if not pieces:
         return pd.DataFrame()
     long = pd.concat(pieces, ignore_index=True)
+    named_total = pd.Series(False, index=long.index)
     for name in ("indicator", "indicator_id", "region", "region_code"):
         cells = long[name].fillna("").astype(str)
-        long[name] = cells.where(~cells.map(normalise).isin(TOTAL_WORDS), "")
+        said = cells.map(normalise).isin(TOTAL_WORDS)
+        if name in ("indicator", "indicator_id"):
+            named_total |= said
+        long[name] = cells.where(~said, "")
+    # A 合计 in the indicator cell totals the rows of the one indicator they all are (else
+    # several indicators: nothing to add up, listed as not checked); a region written
+    # beside it (曹县 | 合计) keeps the total to that region's rows.
+    scope = long["region"].where(named_total, "").astype(str)
+    scope = scope.where(scope != "", long["region_code"].where(named_total, "").astype(str))
+    long["__scope__"] = scope
     long["region"], long["region_code"] = "", ""
+    _one_indicator(frame, layout, long)
     return long
+
+
+def _one_indicator(frame: pd.DataFrame, layout: SheetLayout, long: pd.DataFrame) -> None:
+    """Fill the indicator of total rows whose indicator cell said 合计/小计 (now blank)
+    with the one indicator the rows they total hold, when there is one."""
+    cols = [c for c in layout.columns if c.role in ("indicator", "indicator_id")]
+    if not cols or not layout.data_rows:
+        return
+    blank = (long["indicator"].fillna("").astype(str) == "") & (
+        long["indicator_id"].fillna("").astype(str) == ""
+    )
+    if not blank.any():
+        return
+    data = frame.loc[layout.data_rows]
+    keys = data[cols[0].index].map(lambda c: normalise(c) if c is not None else "")
+    for c in cols[1:]:
+        keys = keys + "|" + data[c.index].map(lambda x: normalise(x) if x is not None else "")
+    rows = np.asarray(layout.data_rows)
+    subtotal = {k.row for k in layout.skipped if k.reason == "total" and "小计" in k.text}
+    bounds = sorted(
+        {k.row for k in layout.skipped if k.reason == "section"} | set(layout.total_rows)
+    )
+    for i in np.flatnonzero(blank.to_numpy()):
+        row = int(long["row"].iloc[i])
+        if row not in layout.total_rows:
+            continue
+        inside = _block(rows, row, bounds) if row in subtotal else np.ones(len(rows), bool)
+        found = set(keys.to_numpy()[inside])
+        if len(found) != 1:
+            continue
+        first = data.iloc[int(np.flatnonzero(inside)[0])]
+        for c in cols:
+            long.iat[i, long.columns.get_loc(c.role)] = first[c.index]
 
 
 def _decimals(values: np.ndarray) -> int:
@@ -112,6 +157,9 @@ def check_totals(
                 p_val.to_numpy()
             )
             rows = parts["__row__"].to_numpy()
+            scope = mine["__scope__"].iloc[i] if "__scope__" in mine else ""
+            if scope:  # 曹县 | 合计: that region's rows only
+                same &= (parts["地区编码"] == scope).to_numpy()
             if row not in layout.total_rows:  # a 合计 column: the regions of its own row
                 same &= rows == row
             elif row in subtotal:
