@@ -30,6 +30,7 @@ from metrics.errors import InvalidInput
 from metrics.exports import observations_sheet, template_sheet, to_csv_bytes, to_xlsx_bytes
 from metrics.i18n import both
 from metrics.importer import ImportFileError
+from metrics.intake import detect_layouts
 from metrics.intake.profiles import load_mapping
 from metrics.progress import COLUMNS, status_label
 
@@ -152,9 +153,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ImportFileError as exc:
         if not args.json:
             raise
-        # A file-level refusal is still one JSON document on stdout.
+        # A file-level refusal is still one JSON document on stdout; a dry run adds each
+        # sheet's header as detected (what the import page's correction form starts from).
+        out = {"file": Path(args.file).name, "written": False, "refused": str(exc)}
+        if args.dry_run:
+            found = detect_layouts(data, Path(args.file).name, db.catalog)
+            out["layout"] = {"sheets": [lay.to_json() for lay in found], "guessed": True}
         json.dump(
-            {"file": Path(args.file).name, "written": False, "refused": str(exc)},
+            out,
             sys.stdout,
             ensure_ascii=False,
             indent=2,

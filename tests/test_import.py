@@ -480,6 +480,28 @@ def test_a_refused_file_prints_json_under_json(tmp_path, small_catalog_path):
     assert out.returncode == 1
     body = json.loads(out.stdout)
     assert body["written"] is False and "统计期" in body["refused"]
+    assert "layout" not in body  # not a dry run: the refusal only
+
+
+def test_a_refused_dry_run_json_lists_the_detected_layout(tmp_path, small_catalog_path):
+    """The same detect_layouts the import page's correction form starts from."""
+    from metrics.catalog import load_catalog
+    from metrics.intake import detect_layouts
+
+    data = _xlsx(("s", [["指标名称", "数值"], ["5G基站数量", 1]]))
+    bad = tmp_path / "报表.xlsx"
+    bad.write_bytes(data)
+    assert run_cli(tmp_path, small_catalog_path, "init").returncode == 0
+    out = run_cli(tmp_path, small_catalog_path, "import", str(bad), "--dry-run", "--json")
+    assert out.returncode == 1
+    body = json.loads(out.stdout)
+    assert body["written"] is False and "统计期" in body["refused"]
+    (sheet,) = body["layout"]["sheets"]
+    assert body["layout"]["guessed"] is True
+    assert sheet["header_rows"] == [1] and sheet["data_rows"] == [2]
+    assert [c["role"] for c in sheet["columns"]] == ["indicator", "value"]
+    same = detect_layouts(data, "报表.xlsx", load_catalog(small_catalog_path))
+    assert [lay.to_json() for lay in same] == body["layout"]["sheets"]
 
 
 def test_dry_run_json_prints_the_layout_and_mapping_applies(tmp_path, small_catalog_path):

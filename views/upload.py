@@ -27,6 +27,7 @@ from metrics.catalog import Catalog
 from metrics.errors import MetricsError
 from metrics.exports import template_sheet, to_csv_bytes, to_xlsx_bytes
 from metrics.i18n import TEXT
+from metrics.intake import detect_layouts
 from metrics.intake.layout import SheetLayout
 from metrics.intake.profiles import Mapping, mapping_from_dict, mapping_of
 from metrics.progress import status_label
@@ -211,7 +212,7 @@ def _preview(name: str, sha: str, data: bytes | None) -> dict[str, Any]:
         return {"busy": exc}
     except MetricsError as exc:
         preview: dict[str, Any] = {"error": exc}
-        layouts = upload_layout.detect_sheets(data, name, db.catalog)
+        layouts = detect_layouts(data, name, db.catalog)
         if layouts:  # the forms start from each sheet's header as detected
             preview["layouts"] = [upload_layout.light(lay) for lay in layouts]
             preview["guessed"] = True

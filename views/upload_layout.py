@@ -104,39 +104,6 @@ def import_mapping(
     return dict(mappings)
 
 
-def detect_sheets(data: bytes, filename: str, catalog: Catalog) -> list[SheetLayout]:
-    """Each visible sheet's layout as detected, before the checks that refuse a whole
-    file (a sheet with no recognisable value column): what its correction form starts
-    from when the file as a whole cannot be read. Same steps as metrics.intake.read_intake,
-    without profiles; [] when even this fails (the page then shows the refusal only)."""
-    from metrics.intake.grid import fill_merged, read_grids, to_frame
-    from metrics.intake.layout import Classifier, detect
-    from metrics.intake.names import IndicatorNames, RegionNames
-    from metrics.periods import find_periods
-
-    try:
-        grids = read_grids(data, filename)
-        names, regions = IndicatorNames(catalog), RegionNames(catalog)
-        found = []
-        for grid in grids:
-            if grid.hidden:
-                continue
-            fill_merged(grid)
-            frame = to_frame(grid)
-            scan = [grid.name] + [
-                " ".join(str(c) for c in r if c not in (None, ""))
-                for r in (grid.head(30) if hasattr(grid, "head") else grid.rows[:30])
-            ]
-            years = {p.end.year for t in scan for p, _ in find_periods(t)}
-            year = next(iter(years)) if len(years) == 1 else None
-            layout = detect(frame, grid.name, Classifier(names, regions, year), grid.merged)
-            if layout is not None and layout.data_rows:
-                found.append(layout)
-        return found
-    except Exception:  # noqa: BLE001 - a best effort for the form; the refusal is shown anyway
-        return []
-
-
 # --- drawing ---------------------------------------------------------------------------------
 
 

@@ -147,11 +147,7 @@ def read_intake(
         if not grid.has_cells():
             skipped.append({"sheet": grid.name, "reason": "empty"})
             continue
-        fill_merged(grid)
-        frame = to_frame(grid)
-        scan = [" ".join(str(c) for c in r if c not in (None, "")) for r in grid.head(30)]
-        years = _years([grid.name, *scan]) or _years([filename])
-        classifier = Classifier(names, regions, next(iter(years)) if len(years) == 1 else None)
+        frame, classifier = _prepared(grid, filename, names, regions)
         given = per_sheet.get(grid.name) if per_sheet is not None else mapping
         chosen = given or (profiles or {}).get("*")
         layout = detect(
@@ -220,6 +216,37 @@ def read_intake(
         scope = [regions.code(c) if c else None for c in long_totals["__scope__"].fillna("")]
         totals["__scope__"] = [c if c in catalog.regions else "" for c in scope]
     return Intake(table, layouts, skipped, int(no_data.sum()), totals)
+
+
+def _prepared(grid, filename: str, names: IndicatorNames, regions: RegionNames):  # type: ignore[no-untyped-def]
+    """A sheet's frame (merged cells filled) and the classifier of its header cells (the
+    one year its name, first rows or file name say, for 一季度 and 9月)."""
+    fill_merged(grid)
+    frame = to_frame(grid)
+    scan = [" ".join(str(c) for c in r if c not in (None, "")) for r in grid.head(30)]
+    years = _years([grid.name, *scan]) or _years([filename])
+    return frame, Classifier(names, regions, next(iter(years)) if len(years) == 1 else None)
+
+
+def detect_layouts(data: bytes, filename: str, catalog: Catalog) -> list[SheetLayout]:
+    """Each visible sheet's layout as detected, before the checks that refuse a whole
+    file (a sheet with no value column, no period): what a correction form starts from
+    when the file as a whole cannot be read. The same steps as `read_intake`, without
+    profiles or mappings; [] when even this fails (the refusal is then all there is)."""
+    try:
+        grids = read_grids(data, filename)
+        names, regions = IndicatorNames(catalog), RegionNames(catalog)
+        found = []
+        for grid in grids:
+            if grid.hidden or not grid.has_cells():
+                continue
+            frame, classifier = _prepared(grid, filename, names, regions)
+            layout = detect(frame, grid.name, classifier, grid.merged)
+            if layout is not None and layout.data_rows:
+                found.append(layout)
+        return found
+    except Exception:  # noqa: BLE001 - a best effort for the form; the refusal is shown anyway
+        return []
 
 
 _CANON = {
