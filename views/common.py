@@ -6,6 +6,7 @@ is seen on the next rerun); a write made here also frees the reads of the old da
 
 from __future__ import annotations
 
+import gc
 import re
 from datetime import date
 
@@ -33,7 +34,13 @@ def get_db() -> Database:
     per write, and by `database_problem` per request) until the dashboard restarts."""
     db = open_database(load_catalog())
     db.on_write(_forget_after_write(db))
+    if not _FROZE_OPEN:  # see views/__init__.py; once per process
+        _FROZE_OPEN.append(True)
+        gc.freeze()
     return db
+
+
+_FROZE_OPEN: list[bool] = []
 
 
 def _forget_after_write(db: Database):  # type: ignore[no-untyped-def]
