@@ -124,7 +124,7 @@ HEAD = ["指标名称", "地区", "统计期", "数值（万个）"]
         ),
         pytest.param(
             [["5G基站数量", "牡丹区", "2024Q3", 0.4], ["基站总数", "牡丹区", "2024Q3", 0.3]],
-            {4: "total_unchecked"},
+            {4: "total_mixed"},
             None,
             id="合计 over two indicators: nothing to add, listed as not checked",
         ),

@@ -215,6 +215,7 @@ def read_intake(
         totals["__raw__"] = long_totals["value"].to_numpy()  # shown as the sheet has it
         scope = [regions.code(c) if c else None for c in long_totals["__scope__"].fillna("")]
         totals["__scope__"] = [c if c in catalog.regions else "" for c in scope]
+        totals["__mixed__"] = long_totals["__mixed__"].fillna(False).astype(bool).to_numpy()
     return Intake(table, layouts, skipped, int(no_data.sum()), totals)
 
 

@@ -27,6 +27,7 @@ from metrics.values import format_value, parse_values
 
 #: What the preview says of a total row once checked.
 EQUAL, MISMATCH, NOT_SUMMED, NOTHING = "total_equal", "total_mismatch", "total_unchecked", "total"
+MIXED = "total_mixed"  # a 合计 over rows of several indicators: nothing to add up
 
 
 def total_column(layout: SheetLayout) -> Column | None:
@@ -74,6 +75,11 @@ def total_rows(frame: pd.DataFrame, layout: SheetLayout) -> pd.DataFrame:
     long["__scope__"] = scope
     long["region"], long["region_code"] = "", ""
     _one_indicator(frame, layout, long)
+    long["__mixed__"] = (
+        named_total
+        & (long["indicator"].fillna("").astype(str) == "")
+        & (long["indicator_id"].fillna("").astype(str) == "")
+    )
     return long
 
 
@@ -131,6 +137,9 @@ def check_totals(
     outcome: dict[tuple[str, int], str] = {}
     summing = {i.id for i in catalog.indicators.values() if i.aggregate == "sum" and i.unit != "%"}
     several = len(layouts) > 1
+    if "__mixed__" in totals:
+        for sheet, row in totals.loc[totals["__mixed__"], ["__sheet__", "__row__"]].to_numpy():
+            outcome[(sheet, int(row))] = MIXED
     for layout in layouts:
         mine = totals[(totals["__sheet__"] == layout.sheet) & totals["__error__"].isna()]
         mine = mine[mine["指标编码"].isin(summing)]
