@@ -1409,6 +1409,42 @@ def test_round_five_spans_rewards_past_years_and_numerals(
     assert [(p.stages[0].op, p.stages[0].value, p.unit, p.stages[0].by.year) for p in qs] == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # the year of the goals a news text reports as issued dates the counts that follow, and
+        # its 年底前; an earlier 到…年底 in it reports where things stood
+        (
+            "今年政府工作报告提出加大5G网络建设力度。到2020年底，全国累计开通5G基站71.8万个。"
+            "目前，各省均已发布2021年5G网络建设目标。例如，江苏建设目标达6万个，湖南将建成5.5万个。"
+            "山东指出，年底前实现县级以上城区全覆盖。",
+            [(">=", 6, "万个", 2021), (">=", 5.5, "万个", 2021), (">=", 100, "%", 2021)],
+        ),
+        (
+            "各市已下达2022年数字政府建设目标：全市新建智慧社区20个，政务服务事项网办率达到90%。",
+            [(">=", 20, "个", 2022), (">=", 90, "%", 2022)],
+        ),
+        # a plan that means to reach its own goals is no report of them: its stages stay
+        (
+            "今年是“十四五”开局之年。到2023年，新建5G基站1万个；到2025年，实现2025年发展目标，"
+            "5G基站累计达到3万个。",
+            [(">=", 1, "万个", 2023), (">=", 3, "万个", 2025)],
+        ),
+        # the long-range outlook is nobody's goals of that year
+        (
+            "今年，全市将对标2035年远景目标。到2025年，全市5G基站达到3万个，到2023年新建1万个。",
+            [(">=", 3, "万个", 2025), (">=", 1, "万个", 2023)],
+        ),
+    ],
+)
+def test_round_six_goals_of_a_year(text: str, targets: list[tuple[str, float, str, int]]) -> None:
+    """Round 6's error classes (docs/extract.md): "已发布2021年…建设目标" dates the counts after it,
+    is the year of 年底前, and makes an earlier year's numbers where things stood."""
+    qs = extract(text).quantities
+    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
+    assert got == targets
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

@@ -149,6 +149,8 @@ class _Extractor:
         floor = self.doc_date.year if self.doc_date else None
         self.goal_year = _goal_year(self.paragraphs, self.doc_year, floor)
         self.this_year = self.doc_year or single_year(self.paragraphs)  # the year of 今年
+        # a news text about one year's goals, naming none later: an earlier year is past
+        self.now_year = None if self.doc_year or self.doc_date else self.this_year
         # "截至2021年1月底，…": a text that reports a past date as where things stand was
         # written after it, so a year before that one is past ("2020年…紧急建成1000个")
         self.as_of_year = None if self.doc_date else self._as_of_year()
@@ -426,6 +428,8 @@ class _Extractor:
         if self.doc_date is not None and by.year < self.doc_date.year:
             return True
         if self.as_of_year is not None and by.year < self.as_of_year:
+            return True
+        if self.now_year is not None and by.year < self.now_year:
             return True
         return source in ("sentence", "paragraph") and mention in self.reported
 

@@ -11,7 +11,15 @@ import re
 from collections import Counter
 from datetime import date
 
-from metrics.extract.lexicon import DateMention, Quantity, find_dates, is_measure, op_before
+from metrics.extract.lexicon import (
+    GOALS_OF_YEAR,
+    DateMention,
+    Quantity,
+    find_dates,
+    goals_issued,
+    is_measure,
+    op_before,
+)
 from metrics.extract.text import MASK, Paragraph, mask_quotes
 
 # "已建成…", "同比增长…": where things stand
@@ -151,12 +159,16 @@ def incentive_terms(sentence: str, clause: str) -> bool:
 
 def single_year(paragraphs: list[Paragraph]) -> int | None:
     """The year of 今年 in a text with no work-points year: the one year it names, when it
-    names only one ("2022年还要新建…。…今年5G基站要新建…")."""
+    names only one ("2022年还要新建…。…今年5G基站要新建…"), or the year whose goals it reports
+    when it names none later ("今年…各省已发布2021年5G网络建设目标…，到2020年底…")."""
     text = "".join(mask_quotes(p.text) for p in paragraphs)
     if "今年" not in text:
         return None
     years = {d.by.year for d in find_dates(text) if not d.in_paren}
-    return years.pop() if len(years) == 1 else None
+    if len(years) == 1:
+        return years.pop()
+    goals = {int(m.group(1)) for m in GOALS_OF_YEAR.finditer(text) if goals_issued(text, m.start())}
+    return goals.pop() if len(goals) == 1 and max(goals) == max(years, default=0) else None
 
 
 def reports_done(sentence: str) -> bool:

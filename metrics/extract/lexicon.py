@@ -90,6 +90,18 @@ _RELATIVE = re.compile(
     r"(?:(?P<m>\d{1,2})月(?P<msuf>底以前|底前|末前|底|末|以前|前)"
     r"|(?P<y>今年年底前|今年年底|今年底前|今年底|今年内|年内|年底以前|年底前|年底|年末前|年末|今年|全年))"
 )
+# a year named as that of the goals that follow: "31省份均已发布2021年5G网络建设目标" (not a
+# 远景目标 or a 目标纲要, the long-range outlook every plan cites)
+GOALS_OF_YEAR = re.compile(r"((?:19|20)\d{2})年[^,。;:!?、年]{0,12}?(?<!远景)目标(?!纲要)")
+_ISSUED = re.compile(r"(?:发布|印发|出台|公布|下达|提出|明确)了?[^,。;:!?]{0,4}$")
+
+
+def goals_issued(masked: str, pos: int) -> bool:
+    """Whether the year at pos names the goals a text reports as issued ("均已发布2021年5G网络
+    建设目标"): the counts that follow are that year's. "实现2025年发展目标" is no such report."""
+    return bool(GOALS_OF_YEAR.match(masked, pos) and _ISSUED.search(masked[max(0, pos - 12) : pos]))
+
+
 _DASHES = "-—–~～至到"  # between the two ends of a range
 _NO_DASHES = str.maketrans("", "", _DASHES)
 
@@ -165,6 +177,7 @@ def find_dates(text: str, doc_year: int | None = None) -> list[DateMention]:
             or m.group("half")
             or m.group("q")
             or after in (",", ":", "")
+            or goals_issued(masked, m.start())
         )
         before = masked[m.start() - 1 : m.start()] if m.start() else ""
         if before and before in _DASHES:
