@@ -9,6 +9,8 @@ decision is kept in `Intake.layouts` for the preview (and `--dry-run --json`).
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -262,13 +264,36 @@ _CANON = {
 }
 
 
+#: 单位：万个 / 计量单位：个 / （单位：万元） in a line above the header (not 填报单位：…).
+_UNIT_LINE_RE = re.compile(r"(?:^|[\s(])(?:计量)?单位:\s*([^\s(),;]{1,4})(?=$|[\s(),;])")
+#: 填报日期：2024年10月9日 is when the form was filled in, not the period of its data.
+_FILLED_ON_RE = re.compile(
+    r"(?:(?:填报|报送|填表|制表|报出|上报)(?:日期|时间)|(?<!\S)日期)\s*[:：]\s*[0-9０-９年月日./\-－]*"
+)
+_NOT_A_UNIT = tuple("局委办院处所司厅站心市县区")
+
+
+def _title_unit(titles: list[str]) -> str:
+    """The unit a sheet's title lines give its values ("" if none, or several)."""
+    found = {
+        m[1]
+        for t in titles
+        for m in _UNIT_LINE_RE.finditer(unicodedata.normalize("NFKC", t))
+        if not m[1].endswith(_NOT_A_UNIT)
+    }
+    return found.pop() if len(found) == 1 else ""
+
+
 def _context(layout: SheetLayout, catalog: Catalog, regions: RegionNames, filename: str) -> None:
     """The period and region a sheet gives in its title, name or file name, when its cells
-    say none."""
+    say none; the unit its 单位：… line gives values whose header and row name none."""
+    if layout.role_of("unit") is None and not layout.unit:
+        layout.unit = _title_unit(layout.titles)
     wide = [c for c in layout.columns if c.role == "wide"]
     needs_period = layout.role_of("period") is None and not (wide and all(c.period for c in wide))
     if needs_period and not layout.period:
-        for source, texts in (("title", [layout.sheet, *layout.titles]), ("file", [filename])):
+        titles = [_FILLED_ON_RE.sub(" ", t) for t in layout.titles]
+        for source, texts in (("title", [layout.sheet, *titles]), ("file", [filename])):
             label, ytd, count = _context_period(texts)
             if count > 1:
                 layout.period_from = "ambiguous:" + source

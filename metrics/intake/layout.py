@@ -121,6 +121,7 @@ class SheetLayout:
     ytd: bool = False
     region: str = ""  # the region of a sheet with no region column
     region_from: str = ""
+    unit: str = ""  # a 单位：万个 line above the header: the unit of values naming none
     fingerprint: str = ""
     profile: bool = False  # a saved profile (keyed by fingerprint) was applied
 
@@ -424,6 +425,7 @@ def _classify_rows(
     has_value = filled[:, values].any(axis=1) if values else np.zeros(n, dtype=bool)
     footer_hit = np.zeros(n, dtype=bool)
     section_hit = np.zeros(n, dtype=bool)
+    first_total = np.zeros(n, dtype=bool)
     for j in range(width):  # the first text of each row, by the column it stands in
         where = np.flatnonzero(some & (first == j))
         if where.size:
@@ -433,6 +435,8 @@ def _classify_rows(
             section_hit[where] = np.array([bool(_SECTION_RE.match(t)) for t in texts] + [False])[
                 codes
             ]
+            if j not in values:  # 合计 in a 序号 column, the region cell left blank
+                first_total[where] = np.array([t in TOTAL_WORDS for t in texts] + [False])[codes]
     total_hit = np.zeros(n, dtype=bool)
     breakdown_hit = np.zeros(n, dtype=bool)
     renamed: list[tuple[int, int, str]] = []  # (body row, column, cell without 其中)
@@ -454,7 +458,7 @@ def _classify_rows(
     before = np.zeros(n, dtype=bool)  # a footer line above this row
     before[1:] = np.maximum.accumulate(footer_hit)[:-1]
     footer = some & (footer_hit | (before & ~has_value))
-    total = some & ~footer & total_hit
+    total = some & ~footer & (total_hit | first_total)
     breakdown = some & ~footer & ~total & breakdown_hit
     section = some & ~footer & ~total & ~breakdown & section_hit & ~has_value
     data = some & ~footer & ~total & ~breakdown & ~section

@@ -73,8 +73,9 @@ def long_table(frame: pd.DataFrame, layout: SheetLayout) -> pd.DataFrame:
         if col.indicator:
             piece["indicator_id"] = pd.Series(col.indicator, index=data.index, dtype=object)
             piece["indicator"] = blank
-        if col.unit and base["unit"] is None:
-            piece["unit"] = pd.Series(col.unit, index=data.index, dtype=object)
+        if (col.unit or layout.unit) and base["unit"] is None:
+            unit = col.unit or layout.unit
+            piece["unit"] = pd.Series(unit, index=data.index, dtype=object)
         piece["value"] = values
         piece["row"] = pd.Series(data.index, index=data.index)
         piece["sheet"] = layout.sheet
