@@ -180,3 +180,19 @@ def test_a_title_naming_two_quarters_is_refused(small_catalog):
     ]
     with pytest.raises(ImportFileError, match="多个统计期.*统计期"):
         check_report(wps(("5G", rows, [], False)), "r.xlsx", small_catalog)
+
+
+def test_the_county_sheet_writes_its_two_counties_and_nothing_else(db):
+    from sqlalchemy import select
+
+    from db.models import Observation
+    from db.writes import import_file
+
+    data = wps(("5G基站", counties(False), ["A1:E1", "A2:C2"], False))
+    report = import_file(db, data, "工信局报表.xlsx")
+    assert report.written and report.inserted == 2, report.errors
+    with db.read() as conn:
+        rows = set(conn.execute(select(Observation.region_code, Observation.value)).all())
+    assert rows == {(MUDAN, 0.4), (CAO, 0.3)}  # no 菏泽市 row from the 合计
+    again = import_file(db, data, "工信局报表.xlsx")
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
