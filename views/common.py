@@ -32,10 +32,13 @@ def get_db() -> Database:
     It is not reopened when its SQLite file is replaced under it (a restore by mv): the
     old file's -wal would be applied to the new one. db refuses every write then (checked
     per write, and by `database_problem` per request) until the dashboard restarts."""
+    first = not _FROZE_OPEN  # see views/__init__.py: once per process, before the catalog
+    if first:  # is parsed (the libraries and modules now loaded) and once it is loaded
+        _FROZE_OPEN.append(True)
+        gc.freeze()
     db = open_database(load_catalog())
     db.on_write(_forget_after_write(db))
-    if not _FROZE_OPEN:  # see views/__init__.py; once per process
-        _FROZE_OPEN.append(True)
+    if first:
         gc.freeze()
     return db
 
