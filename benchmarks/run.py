@@ -468,6 +468,7 @@ def measure_postgres(syn: Synthetic, base_url: str, import_only: bool = False) -
     try:
         log("PostgreSQL floor: pandas.read_csv + COPY into a bare table")
         raw = measure_pg_raw_limit(syn, base_url, schema)
+        load_floor = round(os.getloadavg()[0], 2)
         open_db(syn, url).engine.dispose()  # the schema made before the clock starts
         log(f"PostgreSQL floor {raw:.2f}s; import (own process)")
         child = measure_import_process(syn, url, import_only)
@@ -478,6 +479,9 @@ def measure_postgres(syn: Synthetic, base_url: str, import_only: bool = False) -
             "pg_import_ratio": import_s / raw,
             "pg_reimport_s": child.get("reimport_s"),
             "pg_import_peak_rss_mb": child["import_peak_rss_mb"],
+            # the machine's load as each ended (a shared machine slows one more than the other)
+            "pg_load_avg_1m_after_floor": load_floor,
+            "pg_load_avg_1m_after_import": round(os.getloadavg()[0], 2),
         }
         if import_only:
             return result
@@ -528,6 +532,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         log("raw limit: pandas.read_csv + one executemany into a bare table")
         out["raw_limit_s"] = measure_raw_limit(syn, work)
+        out["load_avg_1m_after_floor"] = round(os.getloadavg()[0], 2)
         gc.collect()
         if not args.import_only:
             log(f"raw limit {out['raw_limit_s']:.2f}s; the same with the rows in key order")
@@ -539,6 +544,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         log(f"floor {out['raw_limit_s']:.2f}s; import (+ re-import) in its own process")
         out.update(measure_import_process(syn, url, args.import_only))
         out["import_ratio"] = out["import_s"] / out["raw_limit_s"]
+        out["load_avg_1m_after_import"] = round(os.getloadavg()[0], 2)
         if "raw_key_order_s" in out:
             out["import_ratio_key_order"] = out["import_s"] / out["raw_key_order_s"]
         log(f"import {out['import_s']:.2f}s")
