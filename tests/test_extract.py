@@ -1445,6 +1445,65 @@ def test_round_six_goals_of_a_year(text: str, targets: list[tuple[str, float, st
     assert got == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # Tbps is a unit of bandwidth
+        (
+            "到2025年，全省互联网出口带宽达到30Tbps，数据中心机架达到5万个。",
+            [(">=", 30, "Tbps", 2025), (">=", 5, "万个", 2025)],
+        ),
+        # a PUE reached is a ceiling; 降到…以下 stays one
+        (
+            "到2024年，全市新建数据中心PUE值达到1.25，数据中心上架率达到70%。",
+            [("<=", 1.25, "", 2024), (">=", 70, "%", 2024)],
+        ),
+        ("到2024年，大型数据中心电能利用效率降到1.3以下。", [("<=", 1.3, "", 2024)]),
+        # a headline and its article, 将建成 and 建成并开通: one target
+        (
+            "到2025年将建成5G基站2万个\n本报讯 《规划》提出，到2025年，信息通信业收入达到100亿元，"
+            "建成并开通5G基站2万个。",
+            [(">=", 2, "万个", 2025), (">=", 100, "亿元", 2025)],
+        ),
+        # 五个方面36项重点任务: the plan's parts
+        (
+            "《方案》从基础设施、数字经济、数字治理等五个方面36项重点任务入手，到2023年建成智慧社区50个。",
+            [(">=", 50, "个", 2023)],
+        ),
+        # a distance in a measure's name; a length built is a target
+        (
+            "到2022年，公交站点300米覆盖率达到90%，新建公交场站6座。",
+            [(">=", 90, "%", 2022), (">=", 6, "座", 2022)],
+        ),
+        ("到2022年，建成城市绿道500公里。", [(">=", 500, "公里", 2022)]),
+        # a news text reporting a yearly document's issue: its year dates the counts
+        (
+            "3月1日,《2024年某市国民经济和社会发展计划》正式发布。计划提出，新建5G基站3000个，"
+            "建成充电桩2000个。",
+            [(">=", 3000, "个", 2024), (">=", 2000, "个", 2024)],
+        ),
+        (
+            "记者获悉，五部门联合印发《2023年数字乡村发展工作要点》。农业生产信息化率达到27%。",
+            [(">=", 27, "%", 2023)],
+        ),
+        # a document cited as the basis is no report of its issue
+        (
+            "根据《2021年全省数字政府工作要点》，到2025年全市新建5G基站1万个。",
+            [(">=", 1, "万个", 2025)],
+        ),
+    ],
+)
+def test_round_seven_units_ceilings_parts_and_issued_years(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 7's error classes (docs/extract.md): Tbps, a PUE 达到 as a ceiling, 建成并开通 in a
+    repeat, 方面N项重点任务, 300米覆盖率, and the year of a yearly document a news text reports
+    as issued (《2024年…发展计划》正式发布)."""
+    qs = extract(text).quantities
+    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
+    assert got == targets
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

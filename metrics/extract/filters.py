@@ -79,7 +79,10 @@ _PLAN_PART = re.compile(
     r"|^(?:方面的?)?(?:重点|主要)任务"
     r"|^方面(?:重点|着力|发力|入手|着手|推进|展开|部署|提出|明确|作出)"
     r"|^(?:方面)?(?:部署|提出|明确|作出)了?[^,;。]{0,12}?(?:任务|举措|措施|指标|目标)"
+    r"|^方面的?[0-9一二三四五六七八九十百]+(?:项|条|个)(?:重点|主要)?(?:任务|举措|措施)"
 )
+# a distance that belongs to the measure's name: "公共交通站点500米覆盖率达到95%"
+_NAMED_DISTANCE = re.compile(r"^(?:覆盖率|服务半径|半径|范围内|覆盖范围)")
 
 
 # the plan's parts counted in a parenthetical: "六大重点任务(27项)", "主要指标(12个)"
@@ -100,6 +103,8 @@ def describes(head: str, q: Quantity, after: str, later: bool = False) -> bool:
     if q.value is None or q.rule != "number":
         return False
     if _PLAN_PART.match(after):
+        return True
+    if q.unit in ("米", "公里", "千米") and _NAMED_DISTANCE.match(after):
         return True
     if head.endswith("等") and _ACTORS.match(q.unit + after):
         return True
@@ -236,7 +241,15 @@ def looks_back(
 # 改革工作要点" (a quoted name inside the title is part of it)
 _DOC_YEAR = re.compile(
     r"((?:19|20)\d{2})年度?[^,。;:!?《》()]{0,24}?"
-    r"(?:工作要点|工作计划|工作安排|重点工作|工作任务|行动计划|实施计划|工作方案)"
+    r"(?:工作要点|工作计划|工作安排|重点工作|工作任务|行动计划|实施计划|工作方案|社会发展计划)"
+)
+# a news text that reports a yearly document's issue: "《2022年…国民经济和社会发展计划》正式发布",
+# "联合印发《2023年数字乡村发展工作要点》"
+_ISSUED_DOC = re.compile(
+    r"(?:印发|发布|出台)了?《" + _DOC_YEAR.pattern + r"》"
+    r"|《"
+    + _DOC_YEAR.pattern.replace("((?:19|20)", "(?P<y2>(?:19|20)")
+    + r"》(?:正式)?(?:印发|发布|出台)"
 )
 # the goals of a one-year document open with its year: "2022年是“一网通办”改革的用户体验年。"
 _YEAR_IS = re.compile(r"((?:19|20)\d{2})年是[^,。;!?]{0,30}?年[,。;]")
@@ -252,6 +265,10 @@ def _doc_year(paragraphs: list[Paragraph]) -> int | None:
         m = _DOC_YEAR.search(mask_quotes(para.text).replace(MASK, "·"))
         if m:
             return int(m.group(1))
+    for para in paragraphs[:3]:
+        m = _ISSUED_DOC.search(para.text)
+        if m:
+            return int(m.group(1) or m.group("y2"))
     for para in paragraphs:
         if any("目标" in t for t in para.titles):
             m = _YEAR_IS.match(mask_quotes(para.text).replace(MASK, "·"))

@@ -254,7 +254,21 @@ _MEASURE_UNITS = [
     "年",
     "米",
 ]
-_ASCII_UNITS = ["Gbps", "Mbps", "EFLOPS", "PFLOPS", "EB", "PB", "TB", "GB", "MW", "GW", "kW", "P"]
+_ASCII_UNITS = [
+    "Tbps",
+    "Gbps",
+    "Mbps",
+    "EFLOPS",
+    "PFLOPS",
+    "EB",
+    "PB",
+    "TB",
+    "GB",
+    "MW",
+    "GW",
+    "kW",
+    "P",
+]
 _UNIT_RE = re.compile(
     "|".join(
         re.escape(u)
@@ -467,6 +481,10 @@ def _op_after(text: str, end: int) -> tuple[str, str, int]:
     return "", "", end
 
 
+# measures of which less is better, so 达到 states a ceiling: "PUE值达到1.3", "电能利用效率达1.25"
+_CEILING = re.compile(r"(?:PUE|电能利用效率)值?(?:要|应|须|平均)?$")
+
+
 def op_before(text: str) -> tuple[str, str]:
     """The comparison word closest before a number, within its clause.
 
@@ -476,12 +494,15 @@ def op_before(text: str) -> tuple[str, str]:
     text = text.replace(MASK, "")
     for word, op in _OP_ADJACENT:
         if text.endswith(word):
-            return op, word
+            ceiling = word == "达" and _CEILING.search(text[: -len(word)])
+            return ("<=" if ceiling else op), word
     best: tuple[int, int, str, str] | None = None
     for word, op in _OP_BEFORE:
         i = text.rfind(word)
         if i >= 0 and (best is None or (i + len(word), len(word)) > best[:2]):
             best = (i + len(word), len(word), word, op)
+    if best and best[2] in ("达到", "达") and _CEILING.search(text[: best[0] - len(best[2])]):
+        return "<=", best[2]  # "PUE值达到1.3": a PUE is a ceiling
     return (best[3], best[2]) if best else ("", "")
 
 

@@ -51,7 +51,9 @@ _MEASURE_END = re.compile(r"(?:数量|总数|数|率|比例|比重|占比|规模
 
 
 # the making verb before what is made: "加快形成200家核心企业" and "培育…的核心企业200家以上"
-_MAKING = re.compile(r"^(?:加快|积极|大力)?(?:形成|培育|打造|建成|建设|新建|新增|引进|发展)")
+_MAKING = re.compile(
+    r"^(?:将|要)?(?:加快|积极|大力)?(?:建成并开通|建成开通|形成|培育|打造|建成|建设|新建|新增|引进|发展)"
+)
 
 
 def _measure(name: str) -> str:
