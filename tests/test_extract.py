@@ -1491,14 +1491,20 @@ def test_round_six_goals_of_a_year(text: str, targets: list[tuple[str, float, st
             "根据《2021年全省数字政府工作要点》，到2025年全市新建5G基站1万个。",
             [(">=", 1, "万个", 2025)],
         ),
+        # two measures of one value are two targets; two subjects of one measure stay one
+        (
+            "到2022年，公交车进场率和空调公交车比例达到100%。",
+            [(">=", 100, "%", 2022), (">=", 100, "%", 2022)],
+        ),
+        ("到2022年，城镇和农村宽带覆盖率达到90%。", [(">=", 90, "%", 2022)]),
     ],
 )
 def test_round_seven_units_ceilings_parts_and_issued_years(
     text: str, targets: list[tuple[str, float, str, int]]
 ) -> None:
     """Round 7's error classes (docs/extract.md): Tbps, a PUE 达到 as a ceiling, 建成并开通 in a
-    repeat, 方面N项重点任务, 300米覆盖率, and the year of a yearly document a news text reports
-    as issued (《2024年…发展计划》正式发布)."""
+    repeat, 方面N项重点任务, 300米覆盖率, the year of a yearly document a news text reports as
+    issued (《2024年…发展计划》正式发布), and A率和B比例达到100% as two targets."""
     qs = extract(text).quantities
     got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
     assert got == targets

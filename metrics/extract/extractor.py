@@ -555,14 +555,14 @@ class _Extractor:
         self.proposals.append(proposal)
         if q.unit == "%" and masked[q.start - 1 : q.start] == "双":
             self.double(proposal, q)
+        elif q.unit == "%" and _TWO_MEASURES.fullmatch(proposal.name):
+            self.double(proposal, q, "extract.note_shared")  # "进场率和空调公交车比例达到100%"
 
-    def double(self, proposal: Proposal, q: Quantity) -> None:
+    def double(self, proposal: Proposal, q: Quantity, key: str = "extract.note_double") -> None:
         """ "A和B覆盖率实现双100%": one target per subject, both named as written."""
         proposal.name = re.sub(r"(?:实现|达到|达)?双(?:的比例)?$", "", proposal.name)
         subjects = "；".join(re.split(r"和|与|及|、", proposal.name, maxsplit=1))
-        proposal.notes.append(
-            ("extract.note_double", {"value": f"{plain_number(q.value)}%", "subjects": subjects})
-        )
+        proposal.notes.append((key, {"value": f"{plain_number(q.value)}%", "subjects": subjects}))
         twin = copy.deepcopy(proposal)
         twin.start += 1  # its own place in the text order, so it is not a repeat of the first
         self.proposals.append(twin)
@@ -724,6 +724,10 @@ def _clause_start(masked: str, s0: int, pos: int) -> int:
     return cut + 1 if cut >= 0 else s0
 
 
+# two measures of one value: "公共汽电车进场率和空调公交车比例达到100%"
+_TWO_MEASURES = re.compile(
+    r"[^和与及]{2,}(?:率|比例|占比|比重)(?:和|与|及)[^和与及]{2,}(?:率|比例|占比|比重)"
+)
 _PREDICATE = re.compile(r"实现|完成|具备|接入|开展|提交|建成|使用|应用|上线|纳入|配备|建立")
 # what a plan makes: "打造100个以上的标杆" sets a count, it is not a scope like "3万平方米以上的建筑"
 _MAKE = re.compile(r"(?:打造|形成|培育|建成|建设|新建|新增|创建|推出|遴选|认定|引进|研制|制定)$")
