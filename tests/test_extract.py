@@ -1497,6 +1497,9 @@ def test_round_six_goals_of_a_year(text: str, targets: list[tuple[str, float, st
             [(">=", 100, "%", 2022), (">=", 100, "%", 2022)],
         ),
         ("到2022年，城镇和农村宽带覆盖率达到90%。", [(">=", 90, "%", 2022)]),
+        # 百余 is more than a hundred; 千家万户 is still no count
+        ("到2022年，布设百余公里公交专用道。", [(">=", 100, "公里", 2022)]),
+        ("到2022年，建成千家万户信息服务站300个。", [(">=", 300, "个", 2022)]),
     ],
 )
 def test_round_seven_units_ceilings_parts_and_issued_years(
@@ -1504,7 +1507,7 @@ def test_round_seven_units_ceilings_parts_and_issued_years(
 ) -> None:
     """Round 7's error classes (docs/extract.md): Tbps, a PUE 达到 as a ceiling, 建成并开通 in a
     repeat, 方面N项重点任务, 300米覆盖率, the year of a yearly document a news text reports as
-    issued (《2024年…发展计划》正式发布), and A率和B比例达到100% as two targets."""
+    issued (《2024年…发展计划》正式发布), A率和B比例达到100% as two targets, and 百余公里."""
     qs = extract(text).quantities
     got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
     assert got == targets

@@ -74,7 +74,7 @@ GROUP_FLOORS = {
     4: (1.00, 1.00),
     5: (1.00, 1.00),
     6: (0.95, 1.00),
-    7: (0.92, 1.00),
+    7: (0.94, 1.00),
 }
 ALL_FLOORS = (0.98, 1.00)  # (recall, precision)
 # held-out rounds whose recall is measured below the goal (a known failure, not hidden)

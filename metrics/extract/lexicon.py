@@ -369,6 +369,9 @@ def _read_unit(text: str, pos: int) -> tuple[str, str, int] | None:
     return None
 
 
+_ROUND = {"十": 10.0, "百": 100.0, "千": 1000.0}  # 十余, 百余, 千余: more than ten, a hundred…
+
+
 def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
     """Numbers with units in masked[lo:hi] that could be targets (dates and names are masked)."""
     found: list[Quantity] = []
@@ -393,7 +396,9 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
                     token = cut
                     break
             pos = start + len(token)
-        value = parse_number(token)
+        more = chinese and token in _ROUND and masked[pos : pos + 1] == "余"  # "百余公里"
+        value = _ROUND[token] if more else parse_number(token)
+        pos += more
         if value is None:
             continue
         if before and (before.isascii() and before.isalpha() or before in "+×第."):
@@ -457,6 +462,8 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
             continue  # durations (三年行动) and the article 一 (一个平台, 一批)
         full_unit = f"{mag}{_UNIT_ALIASES.get(unit, unit)}"
         op, op_word, end = _op_after(masked, end)
+        if more and not op:
+            op, op_word = ">=", "余"  # more than a hundred
         found.append(
             Quantity(
                 start,
