@@ -4,7 +4,7 @@ detection, wide to long, units, names) against today's plain template import
 
     python benchmarks/intake.py [--rows 100000] [--repeat 3]
 
-Prints seconds (best of --repeat) for: the template CSV read the plain way, the same
+Prints seconds (best of --repeat, wall and CPU, the three run in turns) for: the template CSV read the plain way, the same
 CSV through the mapping step, and the same values as a report-shaped wide sheet (a
 title line, quarters as columns) through the mapping step.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -28,13 +29,18 @@ from metrics.importer import check_file  # noqa: E402
 from metrics.intake import check_report  # noqa: E402
 
 
-def _best(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
-    times = []
+def _best(fns: dict, repeat: int) -> dict[str, tuple[float, float]]:  # type: ignore[type-arg]
+    """Best wall and best CPU seconds of each function, run in turns (plain, mapped, wide,
+    plain, …) so a change of load from other processes falls on all of them alike."""
+    wall = {k: [] for k in fns}
+    cpu = {k: [] for k in fns}
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for key, fn in fns.items():
+            start, start_cpu = time.perf_counter(), time.process_time()
+            fn()
+            wall[key].append(time.perf_counter() - start)
+            cpu[key].append(time.process_time() - start_cpu)
+    return {k: (min(wall[k]), min(cpu[k])) for k in fns}
 
 
 def _wide(csv: bytes) -> bytes:
@@ -58,10 +64,16 @@ def main() -> None:
         catalog = load_catalog(synth.catalog_path)
         csv = synth.csv_path.read_bytes()
         wide = _wide(csv)
-        plain = _best(lambda: check_file(csv, "q.csv", catalog), args.repeat)
-        mapped = _best(lambda: check_report(csv, "q.csv", catalog), args.repeat)
         checked, _ = check_report(wide, "wide.csv", catalog)
-        wide_s = _best(lambda: check_report(wide, "wide.csv", catalog), args.repeat)
+        best = _best(
+            {
+                "plain": lambda: check_file(csv, "q.csv", catalog),
+                "mapped": lambda: check_report(csv, "q.csv", catalog),
+                "wide": lambda: check_report(wide, "wide.csv", catalog),
+            },
+            args.repeat,
+        )
+        (plain, plain_cpu), (mapped, mapped_cpu), (wide_s, wide_cpu) = best.values()
         result = {
             "rows": synth.rows,
             "wide_values": len(checked.rows) + len(checked.errors),
@@ -70,6 +82,10 @@ def main() -> None:
             "mapping_step_wide_s": round(wide_s, 3),
             "ratio_template": round(mapped / plain, 2),
             "ratio_wide": round(wide_s / plain, 2),
+            # CPU seconds of this process: less moved by other sessions on a shared machine
+            "ratio_template_cpu": round(mapped_cpu / plain_cpu, 2),
+            "ratio_wide_cpu": round(wide_cpu / plain_cpu, 2),
+            "load_average": round(os.getloadavg()[0], 2),
         }
     print(json.dumps(result, indent=2))
 
