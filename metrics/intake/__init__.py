@@ -20,7 +20,7 @@ from metrics.catalog import Catalog
 from metrics.i18n import both
 from metrics.importer import CheckedRows, ImportFileError, _lookup, check_table
 from metrics.intake.grid import fill_merged, read_grids, to_frame
-from metrics.intake.layout import Classifier, SheetLayout, detect
+from metrics.intake.layout import Classifier, SheetLayout, _blank_cells, detect, is_template
 from metrics.intake.names import IndicatorNames, RegionNames, normalise
 from metrics.intake.profiles import Mapping, apply_mapping
 from metrics.intake.reshape import long_table
@@ -138,7 +138,7 @@ def read_intake(
         raise ImportFileError(
             both("intake.no_such_sheet", sheet=sheet, sheets="、".join(g.name for g in grids))
         )
-    layouts, frames, skipped, total_frames = [], [], [], []
+    layouts, frames, skipped, total_frames, blank_regions = [], [], [], [], []
     for grid in grids:
         if sheet is not None and grid.name != sheet:
             skipped.append({"sheet": grid.name, "reason": "not_chosen"})
@@ -179,6 +179,7 @@ def read_intake(
         _context(layout, catalog, regions, filename)
         layouts.append(layout)
         frames.append(long_table(frame, layout))
+        blank_regions.append(_blank_regions(frames[-1], layout))
         total_frames.append(total_rows(frame, layout))
     if not layouts and any(s["reason"] == "no_rows" for s in skipped):
         raise ImportFileError(both("import.no_rows"))
@@ -194,8 +195,11 @@ def read_intake(
     # a "not reported" mark skips a row naming a known indicator and region; a row that
     # names nothing known is still reported (it may be a typo, not an empty cell)
     no_data &= table["__error__"].isna().to_numpy()
+    blank_region = np.concatenate(blank_regions)
     if no_data.any():
         table = table[~no_data.to_numpy()].reset_index(drop=True)
+        blank_region = blank_region[~no_data.to_numpy()]
+    _refuse_blank_regions(table, blank_region, catalog, layouts)
     headers: dict[str, str] = {}
     for lay in layouts:
         for col in lay.columns:
@@ -219,6 +223,34 @@ def read_intake(
         totals["__scope__"] = [c if c in catalog.regions else "" for c in scope]
         totals["__mixed__"] = long_totals["__mixed__"].fillna(False).astype(bool).to_numpy()
     return Intake(table, layouts, skipped, int(no_data.sum()), totals)
+
+
+def _blank_regions(long: pd.DataFrame, layout: SheetLayout) -> np.ndarray:
+    """The long rows of a report-shaped sheet with a region column whose region cells are
+    blank (after merged cells were filled down; 合计/小计/其中 rows are no data rows)."""
+    if is_template(layout) or not (layout.role_of("region") or layout.role_of("region_code")):
+        return np.zeros(len(long), dtype=bool)
+    return _blank_cells(long["region"]) & _blank_cells(long["region_code"])
+
+
+def _refuse_blank_regions(
+    table: pd.DataFrame, blank: np.ndarray, catalog: Catalog, layouts: list[SheetLayout]
+) -> None:
+    """A blank region cell in a county report is a county name forgotten or a row
+    continuing the one above, not the city's figure (as a blank 地区 is in the template):
+    the row is refused, saying to fill in the region or write 全市 for the city's own."""
+    flag = blank & table["__error__"].isna().to_numpy()
+    if not flag.any():
+        return
+    named = any(lay.role_of("region") for lay in layouts)
+    ind = table["指标编码"].to_numpy(dtype=object)[flag]
+    said = {}
+    for i in dict.fromkeys(ind):
+        code = catalog.region_of(catalog.indicators[i])
+        said[i] = both("intake.region_blank", city=catalog.regions[code].name)
+    table.loc[flag, "__error__"] = [said[i] for i in ind]
+    table.loc[flag, "__error_column__"] = "地区" if named else "地区编码"
+    table.loc[flag, "__error_value__"] = ""
 
 
 def _prepared(grid, filename: str, names: IndicatorNames, regions: RegionNames):  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from metrics.importer import COLUMNS, EXPORT_HEADERS
 from metrics.intake.names import TOTAL_WORDS, IndicatorNames, RegionNames, normalise
 from metrics.periods import column_cells, factorize_cells, relative_period
 
@@ -134,6 +135,29 @@ class SheetLayout:
 
     def role_of(self, role: str) -> Column | None:
         return next((c for c in self.columns if c.role == role), None)
+
+
+#: The headers of the tool's own template (what `template` and `export` write, and the
+#: plain import's aliases), normalised.
+TEMPLATE_HEADERS = frozenset(
+    normalise(h)
+    for h in (*EXPORT_HEADERS.values(), *(a for v in COLUMNS.values() for a in v))
+    + ("region_code", "region_name", "unit")
+)
+
+
+def is_template(layout: SheetLayout) -> bool:
+    """Whether a sheet is the tool's own long template (or one like it): one value per
+    row, one header row, on row 1, every header one the template writes (指标编码, 地区,
+    统计期, 数值, 单位, 备注 … or their English names). There a blank 地区 is the plan's own
+    region; in any other (report-shaped) sheet with a region column a data row whose
+    region cell is blank is refused. Decided from the sheet alone, never from a saved
+    profile, so a sheet reads the same whether or not its profile was applied."""
+    return (
+        layout.shape == "long"
+        and layout.header_rows == [1]
+        and all(normalise(c.header) in TEMPLATE_HEADERS for c in layout.columns if c.header)
+    )
 
 
 def _text(cell: object) -> str:
