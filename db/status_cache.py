@@ -19,6 +19,7 @@ between), so a key never holds a frame of another state.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -55,6 +56,10 @@ INCREMENTAL_ALWAYS = 8
 # Frames for other as-of dates are kept this long (a leader looking at last year's state).
 KEEP_OTHER_DATES = timedelta(days=7)
 _OBJECT_COLUMNS = b"metrics.object_columns"
+# The frame's home rows (each target at its own region: the overview's rows, under 1 % of a
+# province's frame) as a Parquet file of their own, base64 in the file's metadata: read
+# alone without decoding the whole frame, and invisible to a reader that reads the rows.
+_HOME_ROWS = b"metrics.home_rows"
 
 Compute = Callable[[list[str] | None], pd.DataFrame]
 
@@ -140,26 +145,41 @@ def catalog_digest(catalog: Catalog) -> str:
 # --- the frame as bytes ----------------------------------------------------------------------
 
 
-def to_bytes(frame: pd.DataFrame) -> bytes:
+def to_bytes(frame: pd.DataFrame, home: bool = True) -> bytes:
+    """The frame as one Parquet file; with its home rows (home_rows) also stored apart in
+    the file's metadata when `home` and it has any (from_bytes(..., home_only=True))."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     objects = [c for c in frame.columns if frame[c].dtype == object]
     meta = {**(table.schema.metadata or {}), _OBJECT_COLUMNS: json.dumps(objects).encode()}
+    if home and "home" in frame.columns and len(frame):
+        meta[_HOME_ROWS] = base64.b64encode(to_bytes(home_rows(frame), home=False))
     buf = io.BytesIO()
     pq.write_table(table.replace_schema_metadata(meta), buf, compression="zstd")
     return buf.getvalue()
 
 
-def from_bytes(data: bytes) -> pd.DataFrame:
-    """The frame as it was stored, dtypes included (texts with None stay objects).
+def home_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every target at its own region (the `home` rows), numbered from 0."""
+    return frame[frame["home"].astype(bool)].reset_index(drop=True)
+
+
+def from_bytes(data: bytes, home_only: bool = False) -> pd.DataFrame:
+    """The frame as it was stored, dtypes included (texts with None stay objects); only its
+    home rows (home_rows of it, the same frame) when `home_only`: read from their own copy
+    when the payload has one, else from the whole frame.
 
     Read as one Parquet file, not through `pq.read_table`: that goes through pyarrow's
     dataset layer, whose first use in a process costs about 50 ms of a page's first render."""
-    table = pq.ParquetFile(io.BytesIO(data)).read()
+    file = pq.ParquetFile(io.BytesIO(data))
+    meta = file.schema_arrow.metadata or {}
+    if home_only and _HOME_ROWS in meta:
+        return from_bytes(base64.b64decode(meta[_HOME_ROWS]))
+    table = file.read()
     frame = table.to_pandas()
-    for col in json.loads((table.schema.metadata or {}).get(_OBJECT_COLUMNS, b"[]")):
+    for col in json.loads(meta.get(_OBJECT_COLUMNS, b"[]")):
         values = frame[col].astype(object)
         frame[col] = values.where(values.notna(), None)
-    return frame
+    return home_rows(frame) if home_only else frame
 
 
 # --- short writes ----------------------------------------------------------------------------
@@ -191,7 +211,7 @@ def short_write(db: Database, wait_ms: int = 200) -> Iterator[Connection]:
 # A few frames per process, so a big screen polling the API does not decode Parquet on
 # every request. Keyed by the full key, so it can never serve another state.
 _MEMO: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
-_MEMO_SIZE = 4
+_MEMO_SIZE = 6  # home rows (stored_home) take slots too; they are small
 
 
 def _memo_put(key: tuple, frame: pd.DataFrame) -> None:
@@ -270,6 +290,17 @@ class Stats:
 STATS = Stats()
 
 
+def _key(conn: Connection, db: Database, as_of: date, reviewed: bool):  # type: ignore[no-untyped-def]
+    """(memo key, stored digest, version, review mark) of the current state."""
+    version = read_version(conn)
+    mark = review_mark(conn) if reviewed else None
+    digest = catalog_digest(db.catalog)
+    if mark is not None:
+        digest = reviewed_digest(digest, mark)
+    # the database too: two databases in one process can be at the same version
+    return (db.url or str(db.engine.url), digest, as_of, version), digest, version, mark
+
+
 def cached_status(
     db: Database, as_of: date, compute: Compute, reviewed: bool = False
 ) -> pd.DataFrame:
@@ -279,13 +310,7 @@ def cached_status(
     reviewed: the frame also depends on review decisions (only approved values count), so
     the last decision is part of its key: a decision made in any process is seen at once."""
     with db.read() as conn:
-        version = read_version(conn)
-        mark = review_mark(conn) if reviewed else None
-        digest = catalog_digest(db.catalog)
-        if mark is not None:
-            digest = reviewed_digest(digest, mark)
-        # the database too: two databases in one process can be at the same version
-        key = (db.url or str(db.engine.url), digest, as_of, version)
+        key, digest, version, mark = _key(conn, db, as_of, reviewed)
         if key in _MEMO:
             STATS.memo += 1
             _MEMO.move_to_end(key)
@@ -323,6 +348,31 @@ def cached_status(
     if unchanged:  # the rows read were this version's: keep the frame under its key
         _memo_put(key, frame)
         _store(db, digest, as_of, version, frame)
+    return frame
+
+
+def stored_home(db: Database, as_of: date, reviewed: bool = False) -> pd.DataFrame | None:
+    """home_rows of the status frame cached_status would give (same key), when this process
+    or the shared table holds that frame: from the stored payload only its home rows are
+    decoded (a page of every target at its own region needs no county row). None when the
+    frame is not kept: the caller gets it from db.queries.status (computed and stored)."""
+    with db.read() as conn:
+        key, digest, version, _ = _key(conn, db, as_of, reviewed)
+        if key in _MEMO:
+            STATS.memo += 1
+            _MEMO.move_to_end(key)
+            return home_rows(_MEMO[key])
+        home_key = (*key, "home")
+        if home_key in _MEMO:
+            STATS.memo += 1
+            _MEMO.move_to_end(home_key)
+            return _MEMO[home_key]
+        payload = _stored(conn, digest, as_of, version)
+    if payload is None:
+        return None
+    STATS.stored += 1
+    frame = from_bytes(payload, home_only=True)
+    _memo_put(home_key, frame)
     return frame
 
 

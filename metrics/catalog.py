@@ -8,9 +8,10 @@ sentence saying what to change.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -312,12 +313,104 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
-def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
-    """Parse once: the node tree (with line numbers) and the data built from it."""
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+# Scalars built by the loader's own constructors; any other tag (merge keys, !!binary,
+# !!set, an unknown tag) leaves the document to PyYAML's constructor.
+_SCALARS = frozenset(
+    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")
+)
+# Deeper documents are left to PyYAML's constructor and the eager locator, so that a
+# nesting too deep for the locator is refused as before.
+_FAST_DEPTH = 100
+
+
+class _Unusual(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the locator would find without walking: nodes visited (aliases expanded, as
+    _Locator counts them) and whether a mapping repeats a key."""
+
+    nodes: int
+    duplicate: bool
+
+
+def _build(loader: Any, root: yaml.Node) -> tuple[Any, _Shape]:
+    """The data PyYAML's safe constructor builds from the node tree (same values, an
+    aliased node is one object), for the plain tags a catalog uses, in one pass that also
+    counts the nodes and notices repeated keys; _Unusual for anything else."""
+    constructors = loader.yaml_constructors
+    memo: dict[int, tuple[Any, int]] = {}
+    busy: set[int] = set()
+    duplicate = False
+
+    def scalar(node: yaml.Node) -> Any:
+        if type(node) is not yaml.ScalarNode or node.tag not in _SCALARS:
+            raise _Unusual
+        return node.value if node.tag == _STR else constructors[node.tag](loader, node)
+
+    def build(node: yaml.Node, depth: int) -> tuple[Any, int]:
+        nonlocal duplicate
+        kept = memo.get(id(node))
+        if kept is not None:
+            return kept
+        if depth > _FAST_DEPTH or id(node) in busy:
+            raise _Unusual
+        kind = type(node)
+        if kind is yaml.ScalarNode:
+            out = (scalar(node), 1)
+        elif kind is yaml.MappingNode and node.tag == _MAP:
+            busy.add(id(node))
+            mapping: dict[Any, Any] = {}
+            names: set[str] = set()
+            count = 1
+            for key_node, value_node in node.value:
+                key = scalar(key_node)
+                name = str(key_node.value)
+                if name in names:
+                    duplicate = True
+                names.add(name)
+                value, n = build(value_node, depth + 1)
+                mapping[key] = value
+                count += n
+            busy.discard(id(node))
+            out = (mapping, count)
+        elif kind is yaml.SequenceNode and node.tag == _SEQ:
+            busy.add(id(node))
+            items: list[Any] = []
+            count = 1
+            for item in node.value:
+                value, n = build(item, depth + 1)
+                items.append(value)
+                count += n
+            busy.discard(id(node))
+            out = (items, count)
+        else:
+            raise _Unusual
+        memo[id(node)] = out
+        return out
+
+    data, nodes = build(root, 0)
+    return data, _Shape(nodes, duplicate)
+
+
+def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any, _Shape | None]:
+    """Parse once: the node tree (with line numbers), the data built from it, and its shape
+    (None when PyYAML's constructor built it: the locator must then walk the tree)."""
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
-        return root, (loader.construct_document(root) if root is not None else None)
+        if root is None:
+            return None, None, _Shape(0, False)
+        try:
+            data, shape = _build(loader, root)
+        except Exception:  # anything unusual, or an error PyYAML's constructor must raise
+            return root, loader.construct_document(root), None
+        return root, data, shape
     finally:
         loader.dispose()
 
@@ -376,6 +469,33 @@ class _Locator:
         return self.lines.get(path, 1)
 
 
+class _LazyLocator:
+    """A _Locator walked on the first line asked for: a catalog without problems needs none.
+    Only for a tree whose shape says the walk finds no problem and stays within MAX_NODES."""
+
+    def __init__(self, root: yaml.Node | None, file: str):
+        self._root = root
+        self._file = file
+        self._walked: _Locator | None = None
+
+    def line(self, path: Path_) -> int:
+        if self._walked is None:
+            self._walked = _Locator(self._root, [], self._file)
+        return self._walked.line(path)
+
+
+def _locator(
+    root: yaml.Node | None, shape: _Shape | None, problems: list[Problem], file: str
+) -> _Locator | _LazyLocator:
+    """The locator of a parsed file: walked now when the walk has problems to report
+    (repeated keys) or its shape is not known; raises _TooLarge as the walk would."""
+    if shape is None or shape.duplicate:
+        return _Locator(root, problems, file)
+    if shape.nodes > MAX_NODES:
+        raise _TooLarge
+    return _LazyLocator(root, file)
+
+
 def _dotted(path: Path_) -> str:
     out = ""
     for part in path:
@@ -431,10 +551,24 @@ def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
 
 
 def parse_catalog(text: str, file: str = "config.yaml", path: Path | None = None) -> Catalog:
-    """Check catalog text; the work of load_catalog, usable on text not yet saved."""
+    """Check catalog text; the work of load_catalog, usable on text not yet saved.
+
+    The cyclic garbage collector is paused meanwhile: the parse makes some hundred thousand
+    objects and no garbage cycles (the loader is disposed), and every collection they would
+    set off walks all of them again (a quarter of the parse of a 676-indicator catalog)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_catalog(text, file, path)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _parse_catalog(text: str, file: str, path: Path | None) -> Catalog:
     problems: list[Problem] = []
     try:
-        root, data = _parse_yaml(text)
+        root, data, shape = _parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
@@ -445,7 +579,7 @@ def parse_catalog(text: str, file: str = "config.yaml", path: Path | None = None
     except RecursionError:
         raise CatalogError([Problem(file, 1, "-", both("catalog.too_deep"))]) from None
     try:
-        loc = _Locator(root, problems, file)
+        loc = _locator(root, shape, problems, file)
     except (_TooLarge, RecursionError):
         raise CatalogError(
             [Problem(file, 1, "-", both("catalog.too_large", n=MAX_NODES))]
@@ -489,7 +623,7 @@ def parse_catalog(text: str, file: str = "config.yaml", path: Path | None = None
 
     # regions: flatten the tree, remember parents
     regions: dict[str, RegionInfo] = {}
-    region_lines: dict[str, int] = {}
+    region_paths: dict[str, Path_] = {}  # the first of each code, for a duplicate's line
 
     def add_region(raw: Any, p: Path_, parent: str | None) -> None:
         region = validate(Region, raw, p)
@@ -502,11 +636,11 @@ def parse_catalog(text: str, file: str = "config.yaml", path: Path | None = None
                 p + ("code",),
                 "catalog.duplicate_id",
                 value=region.code,
-                line=region_lines[region.code],
+                line=loc.line(region_paths[region.code]),
             )
         else:
             regions[region.code] = RegionInfo(region.code, region.name, region.name_en, parent)
-            region_lines[region.code] = loc.line(p + ("code",))
+            region_paths[region.code] = p + ("code",)
         for i, child in enumerate(raw.get("children") or []):
             add_region(child, p + ("children", i), region.code)
 
@@ -514,7 +648,7 @@ def parse_catalog(text: str, file: str = "config.yaml", path: Path | None = None
         add_region(raw, ("regions", i), None)
 
     plans: dict[str, Plan] = {}
-    plan_lines: dict[str, int] = {}
+    plan_paths: dict[str, Path_] = {}
     invalid_plans: set[str] = set()  # their own problems are named; no "unknown plan" after
     for i, raw in enumerate(items("plans")):
         p: Path_ = ("plans", i)
@@ -526,15 +660,16 @@ def parse_catalog(text: str, file: str = "config.yaml", path: Path | None = None
         if not ID_RE.match(plan.id):
             problem(p + ("id",), "catalog.bad_id", value=plan.id)
         if plan.id in plans:
-            problem(p + ("id",), "catalog.duplicate_id", value=plan.id, line=plan_lines[plan.id])
+            line = loc.line(plan_paths[plan.id])
+            problem(p + ("id",), "catalog.duplicate_id", value=plan.id, line=line)
             continue
         if plan.region not in regions:
             problem(p + ("region",), "catalog.unknown_region", value=plan.region)
         plans[plan.id] = plan
-        plan_lines[plan.id] = loc.line(p + ("id",))
+        plan_paths[plan.id] = p + ("id",)
 
     indicators: dict[str, Indicator] = {}
-    indicator_lines: dict[str, int] = {}
+    indicator_paths: dict[str, Path_] = {}
     for i, raw in enumerate(items("indicators")):
         p = ("indicators", i)
         ind = validate(Indicator, raw, p)
@@ -543,10 +678,11 @@ def parse_catalog(text: str, file: str = "config.yaml", path: Path | None = None
         before = len(problems)
         _check_indicator(ind, p, plans, regions, problem, invalid_plans)
         if ind.id in indicators:
-            problem(p + ("id",), "catalog.duplicate_id", value=ind.id, line=indicator_lines[ind.id])
+            line = loc.line(indicator_paths[ind.id])
+            problem(p + ("id",), "catalog.duplicate_id", value=ind.id, line=line)
         elif len(problems) == before:
             indicators[ind.id] = ind
-            indicator_lines[ind.id] = loc.line(p + ("id",))
+            indicator_paths[ind.id] = p + ("id",)
 
     if problems:
         raise CatalogError(sorted(problems, key=lambda pr: pr.line))
@@ -554,8 +690,12 @@ def parse_catalog(text: str, file: str = "config.yaml", path: Path | None = None
 
 
 def _include(
-    data: dict[str, Any], path: Path, file: str, loc: _Locator, problems: list[Problem]
-) -> list[tuple[str, int, int, str, _Locator]]:
+    data: dict[str, Any],
+    path: Path,
+    file: str,
+    loc: _Locator | _LazyLocator,
+    problems: list[Problem],
+) -> list[tuple[str, int, int, str, _Locator | _LazyLocator]]:
     """Append the plans and indicators of each `include:` file (relative to the catalog's
     folder) to data; return (section, first index, count, file, locator) for each part."""
     names = data.get("include") or []
@@ -563,33 +703,35 @@ def _include(
         message = both("catalog.section_list", section="include")
         problems.append(Problem(file, loc.line(("include",)), "include", message))
         return []
-    parts: list[tuple[str, int, int, str, _Locator]] = []
+    parts: list[tuple[str, int, int, str, _Locator | _LazyLocator]] = []
     for i, name in enumerate(names):
         inc = path.parent / str(name)
-        here = Problem(file, loc.line(("include", i)), f"include[{i}]", "")
+
+        def here(message: str, i: int = i) -> Problem:
+            return Problem(file, loc.line(("include", i)), f"include[{i}]", message)
+
         try:
-            root, inc_data = _parse_yaml(inc.read_text(encoding="utf-8"))
+            root, inc_data, shape = _parse_yaml(inc.read_text(encoding="utf-8"))
         except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError):
-            problems.append(replace(here, message=both("catalog.include_missing", path=str(inc))))
+            problems.append(here(both("catalog.include_missing", path=str(inc))))
             continue
         except yaml.YAMLError as exc:
             detail = getattr(exc, "problem", None) or str(exc)
-            message = both("catalog.yaml_syntax", detail=f"{inc}: {detail}")
-            problems.append(replace(here, message=message))
+            problems.append(here(both("catalog.yaml_syntax", detail=f"{inc}: {detail}")))
             continue
         if not isinstance(inc_data, dict) or set(inc_data) - {"plans", "indicators"}:
-            problems.append(replace(here, message=both("catalog.include_keys", path=str(inc))))
+            problems.append(here(both("catalog.include_keys", path=str(inc))))
             continue
         try:
-            inc_loc = _Locator(root, problems, str(inc))
+            inc_loc = _locator(root, shape, problems, str(inc))
         except (_TooLarge, RecursionError):
-            problems.append(replace(here, message=both("catalog.too_large", n=MAX_NODES)))
+            problems.append(here(both("catalog.too_large", n=MAX_NODES)))
             continue
         for section in ("plans", "indicators"):
             extra = inc_data.get(section) or []
             if not isinstance(extra, list):
                 message = both("catalog.section_list", section=section)
-                problems.append(replace(here, message=message))
+                problems.append(here(message))
                 continue
             mine = data.get(section) or []
             if not isinstance(mine, list):

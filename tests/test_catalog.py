@@ -253,3 +253,43 @@ def test_counts_of_enterprises_are_whole_enterprises():
     assert cloud.unit == "家" and cloud.targets[0].value == 2000
     assert parse_value("1800", cloud.unit) == 1800
     assert parse_value("1.8千家", cloud.unit) == 1800
+
+
+YAML_SHAPES = [
+    "a: 1\nb: [x, 2.5, true, null, 2024-01-31, 2023-02-30]\nc: {d: '3', e: ~}\n",
+    "x: &a [1, {k: v}]\ny: *a\n",  # an alias is the same object
+    "base: &b {k: 1}\nother:\n  <<: *b\n  j: 2\n",  # merge keys: PyYAML's constructor
+    "1: a\ntrue: b\n2024-01-01: c\nnull: d\n",
+    "a: !!binary aGVsbG8=\nb: !!set {x, y}\n",
+    "a: 1\na: 2\n",
+    "a: &x\n  b: *x\n",  # recursive
+    "a: " + "[" * 150 + "]" * 150 + "\n",  # deeper than the one-pass build goes
+]
+
+
+@pytest.mark.parametrize("text", YAML_SHAPES)
+def test_the_one_pass_build_gives_what_pyyaml_builds(text):
+    """metrics.catalog builds the data in one pass over the node tree (counting nodes and
+    noticing repeated keys, so the line locator is walked only when a problem needs a
+    line); anything it does not handle is left to PyYAML's constructor. Either way the data
+    is PyYAML's."""
+    from metrics.catalog import _Loader, _parse_yaml
+
+    root, data, _ = _parse_yaml(text)
+    expected = yaml.load(text, Loader=_Loader)  # noqa: S506 (the safe loader)
+    assert repr(data) == repr(expected)
+    if isinstance(data, dict) and "y" in data:
+        assert data["x"] is data["y"]
+
+
+def test_a_repeated_key_and_an_alias_bomb_are_named_as_before():
+    text = SMALL_CATALOG + "plans: []\n"  # the second plans: wins, as in PyYAML
+    problems = _problems(text)
+    assert any(
+        "appears twice" in p and p.startswith(f"bad.yaml:{len(SMALL_CATALOG.splitlines()) + 1}:")
+        for p in problems
+    ), problems
+    bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        bomb += f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
+    assert any("500" in p and "bad.yaml:1:" in p for p in _problems(bomb)), _problems(bomb)

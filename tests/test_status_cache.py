@@ -133,6 +133,30 @@ def test_the_frame_survives_parquet_with_its_dtypes(db):
     pd.testing.assert_frame_equal(back, frame)
 
 
+def test_the_home_rows_are_read_alone_and_equal_the_whole_frames(db):
+    """The overview reads only each target at its own region (status_cache.stored_home):
+    the same rows and dtypes as the whole frame filtered, from this process's memo, from
+    the stored payload's own copy, and from a payload stored without one (before it)."""
+    assert import_file(db, FIRST.encode(), "a.csv").written
+    assert status_cache.stored_home(db, AS_OF) is None  # not computed yet: the caller does
+    frame = queries.status(db, AS_OF)
+    home = status_cache.home_rows(frame)
+    assert 0 < len(home) < len(frame)
+    pd.testing.assert_frame_equal(status_cache.stored_home(db, AS_OF), home)  # memo
+    status_cache.clear_memo()  # another process: the stored payload's copy
+    pd.testing.assert_frame_equal(status_cache.stored_home(db, AS_OF), home)
+    pd.testing.assert_frame_equal(status_cache.stored_home(db, AS_OF), home)  # its memo
+    payload = status_cache.to_bytes(frame)
+    pd.testing.assert_frame_equal(status_cache.from_bytes(payload), frame)  # rows unchanged
+    older = status_cache.to_bytes(frame, home=False)
+    pd.testing.assert_frame_equal(status_cache.from_bytes(older, home_only=True), home)
+    empty = frame.iloc[:0]
+    pd.testing.assert_frame_equal(
+        status_cache.from_bytes(status_cache.to_bytes(empty), home_only=True),
+        status_cache.home_rows(status_cache.from_bytes(status_cache.to_bytes(empty))),
+    )
+
+
 def test_the_reports_owed_are_worked_out_once_per_date_and_compared_with_the_data(db, monkeypatch):
     """db.queries.overdue_unreported: metrics.schedule.owed runs once per (catalog, date)
     in any process; the stored rows are still compared with what is stored now."""

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from db import queries
+from db import queries, status_cache
 from db import reviews as reviews_db
 from db.connect import open_database
 from db.engine import Database
@@ -106,6 +106,15 @@ def _status(as_of: date, version: tuple[int, int, int]) -> pd.DataFrame:
 def status(as_of: date) -> pd.DataFrame:
     """Every target's status (metrics.progress.evaluate), cached until the data changes."""
     return _status(as_of, data_version())
+
+
+def home_status(as_of: date) -> pd.DataFrame:
+    """Every target at its own region only (the `home` rows of status, numbered from 0):
+    read alone from the kept frame (db.status_cache.stored_home), else status's frame."""
+    db = get_db()
+    reviewed = db.catalog.settings.chart_values == "approved"  # as db.queries.status keys it
+    part = status_cache.stored_home(db, as_of, reviewed)
+    return part if part is not None else status_cache.home_rows(status(as_of))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -1,7 +1,7 @@
 """总览 / Overview: where every target stands, what is late, and who is responsible.
 
 For leaders, read-only. The page only filters, formats and draws: statuses come from
-views.common.status (metrics.progress.evaluate, cached), roll-ups from
+views.common.home_status (metrics.progress.evaluate, kept), roll-ups from
 metrics.progress.rollup, figures from views.charts, downloads from metrics.exports
 (formulas neutralised). Filters live in the URL so a view can be shared as a link.
 """
@@ -25,11 +25,11 @@ from views.common import (
     demo_banner,
     download_html,
     get_db,
+    home_status,
     lang,
     lang_key,
     plain,
     screen_mode,
-    status,
     tr,
     unreported,
 )
@@ -286,8 +286,7 @@ def _catalogued(digest: str, lng: str) -> Catalogued:
 def _home(digest: str, as_of: date, version: tuple, lng: str) -> pd.DataFrame:
     """Every target at its own region, with the catalog's columns (the rows every section
     starts from). `version` keys it to the stored data (views.common.data_version)."""
-    every = status(as_of)
-    return every[every["home"].astype(bool)].merge(_catalogued(digest, lng).cat, on="indicator")
+    return home_status(as_of).merge(_catalogued(digest, lng).cat, on="indicator")
 
 
 @dataclass(frozen=True)
