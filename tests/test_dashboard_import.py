@@ -304,3 +304,92 @@ def test_sheet_corrections_apply_to_their_own_sheet(mappings, chosen, expected):
         assert got.columns == expected and got.sheet == chosen
     else:
         assert {k: m.columns for k, m in got.items()} == expected
+
+
+# --- issue 13 follow-ups: the sheet's unit, 其中 rows read, a blank region refused ------------
+
+COMMUNITIES = "全市建设智慧社区数量"  # 个, sums over counties, 市大数据局
+IN_WAN = report(
+    [
+        ["菏泽市智慧社区建设情况统计表（2023年第四季度）"],
+        ["填报单位：菏泽市大数据局", None, "单位：万个"],
+        ["县区", "指标名称", "数值"],
+        ["全市", COMMUNITIES, 0.007],
+        ["其中：牡丹区", COMMUNITIES, 0.004],
+        ["其中：曹县", COMMUNITIES, 0.003],
+    ]
+)
+
+
+def _rows_read(at) -> pd.DataFrame:
+    """The table of 其中 rows read as a catalog region or indicator (row, text only)."""
+    found = [d.value for d in at.dataframe if len(d.value.columns) == 2]
+    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("lang", "unit", "read", "columns"),
+    [
+        (
+            "zh",
+            "标题或表头上方的“单位：…”行写明单位为 **万个**：表头未写单位的数值按 万个 读取",
+            "按“其中：…”所写的目录指标或地区读取的行（2 行），各作为该指标或地区的数写入：",
+            ["行号", "内容"],
+        ),
+        (
+            "en",
+            "The title or a “单位：…” line above the header gives the unit **万个**: values "
+            "whose header names no unit are read in 万个 and converted",
+            "Rows read as the catalog indicator or region their “其中：…” names (2 rows)",
+            ["Row", "Text"],
+        ),
+    ],
+)
+def test_the_preview_shows_the_sheets_unit_and_the_breakdown_rows_read(
+    database,  # noqa: F811
+    lang,
+    unit,
+    read,
+    columns,
+):
+    at = upload(app(UPLOAD, lang=lang), "社区.xlsx", IN_WAN)
+    assert not at.exception and not at.error, _texts(at)
+    text = _texts(at)
+    assert unit in text and read in text
+    rows = _rows_read(at)
+    assert list(rows.columns) == columns
+    assert rows.values.tolist() == [[5, "其中：牡丹区"], [6, "其中：曹县"]]
+    head = at.session_state["upload.preview"]["head"]
+    assert sorted(zip(head.region, head.new, strict=True)) == [
+        ("371700", 70.0),  # 0.007 万个 is 70 个: converted before it is shown
+        ("371702", 40.0),
+        ("371721", 30.0),
+    ]
+    at.button(key="upload.write").click()
+    at.run()
+    got = sorted((r.region_code, float(r.value)) for r in stored(database).itertuples())
+    assert got == [("371700", 70.0), ("371702", 40.0), ("371721", 30.0)]
+
+
+def test_a_sheet_without_unit_or_breakdowns_says_neither(database):  # noqa: F811
+    at = upload(app(UPLOAD), "共享报表.xlsx", QUARTERLY)
+    text = _texts(at)
+    assert "写明单位为" not in text and "按“其中：…”所写" not in text
+
+
+def test_a_blank_county_cell_is_a_problem_row_with_the_fix(database):  # noqa: F811
+    data = report(
+        [
+            ["菏泽市智慧社区建设情况统计表（2023年第四季度）"],
+            ["县区", "指标名称", "数值（个）"],
+            ["牡丹区", COMMUNITIES, 40],
+            [None, COMMUNITIES, 30],
+        ]
+    )
+    at = upload(app(UPLOAD), "社区.xlsx", data)
+    assert _metrics(at)["新增"] == "1" and _metrics(at)["问题行"] == "1"
+    problems = at.session_state["upload.preview"]["errors"]
+    assert [(e["row"], e["column"], e["value"]) for e in problems] == [(4, "县区", "")]
+    assert "请在该行填写县区名称；如是全市的数，请填写“全市”或“菏泽市”" in problems[0]["message"]
+    assert at.button(key="upload.write").disabled

@@ -544,7 +544,7 @@ def _sheet_choice() -> None:
     """A workbook of several sheets: read them all (the default) or one."""
     ss = st.session_state
     preview = ss.get(_key("preview")) or {}
-    names = [lay.sheet for lay, _, _ in preview.get("layouts", [])]
+    names = [lay.sheet for lay, *_ in preview.get("layouts", [])]
     names += [s["sheet"] for s in preview.get("skipped_sheets", []) if s["reason"] == "not_chosen"]
     chosen = ss.get(_key("sheet")) or ""
     if chosen and chosen not in names:

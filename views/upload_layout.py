@@ -23,7 +23,8 @@ from metrics.errors import InvalidInput
 from metrics.exports import to_csv_bytes
 from metrics.i18n import TEXT
 from metrics.importer import ERROR_COLUMNS
-from metrics.intake.layout import SheetLayout
+from metrics.intake.layout import SheetLayout, Skipped
+from metrics.intake.layout import is_template as template_shaped
 from metrics.intake.profiles import ROLES, Mapping, mapping_from_dict
 from metrics.values import format_value
 from views.common import in_lang, lang, plain, tr
@@ -63,17 +64,25 @@ def region_name(catalog: Catalog, code: str) -> str:
 
 
 def is_template(layout: SheetLayout) -> bool:
-    """The tool's own template (or a long sheet like it): nothing to confirm or save."""
-    return layout.shape == "long" and layout.header_rows == [1] and not layout.profile
+    """The tool's own template (or a long sheet like it, as `metrics.intake` decides it):
+    nothing to confirm or save."""
+    return template_shaped(layout) and not layout.profile
 
 
-def light(layout: SheetLayout, cap: int = LIST_CAP) -> tuple[SheetLayout, int, int]:
+def light(layout: SheetLayout, cap: int = LIST_CAP) -> tuple[SheetLayout, int, int, int]:
     """A copy of a layout small enough to keep in the session (a 200,000-row sheet's
-    data_rows is a list of 200,000 numbers): (copy, data rows, skipped rows)."""
+    data_rows is a list of 200,000 numbers): (copy, data rows, skipped rows, 其中 rows
+    read as a catalog indicator or region)."""
     return (
-        replace(layout, data_rows=[], skipped=list(layout.skipped[:cap])),
+        replace(
+            layout,
+            data_rows=[],
+            skipped=list(layout.skipped[:cap]),
+            breakdowns_read=list(layout.breakdowns_read[:cap]),
+        ),
         len(layout.data_rows),
         len(layout.skipped),
+        len(layout.breakdowns_read),
     )
 
 
@@ -117,15 +126,17 @@ def layout_section(
     """What was read from the file, before anything is written: per sheet its header
     row, columns → fields, shape, period, region, skipped rows; sheets skipped; and a
     form per sheet to correct it. `correct(sheet, layout)` is the forms' callback."""
-    layouts: list[tuple[SheetLayout, int, int]] = preview["layouts"]
-    template = all(is_template(lay) for lay, _, _ in layouts) and not corrected
+    layouts: list[tuple[SheetLayout, int, int, int]] = preview["layouts"]
+    template = all(is_template(lay) for lay, *_ in layouts) and not corrected
     with st.expander(tr("upload.layout_title"), expanded=not template):
-        for i, (lay, rows, skipped) in enumerate(layouts):
+        for i, (lay, rows, skipped, read_as) in enumerate(layouts):
             if lay.profile:
                 st.info(
                     tr("upload.profile_applied", sheet=plain(lay.sheet)), icon=":material/bookmark:"
                 )
             st.markdown(_sheet_sentence(lay, rows, catalog, bool(preview.get("guessed"))))
+            if lay.unit:  # a title or 单位：… line: 4000 is read as 个 and converted
+                st.caption(md("upload.layout_unit", unit=lay.unit))
             st.dataframe(
                 pd.DataFrame(
                     {
@@ -159,6 +170,8 @@ def layout_section(
                     hide_index=True,
                     width="stretch",
                 )
+            if read_as:
+                _listed_rows(tr("upload.breakdowns_read", n=read_as), lay.breakdowns_read, read_as)
             correction_form(tag, i, lay, correct, corrected.get(lay.sheet), len(layouts) > 1)
         for gone in preview.get("skipped_sheets", []):
             st.caption(
@@ -170,6 +183,23 @@ def layout_section(
             )
         if preview.get("no_data"):
             st.caption(tr("upload.no_data", n=preview["no_data"]))
+
+
+def _listed_rows(caption: str, rows: list[Skipped], total: int) -> None:
+    """Rows of the sheet named by their row number and text (the first LIST_CAP)."""
+    st.caption(caption)
+    if total > len(rows):
+        st.caption(tr("upload.list_cut", shown=len(rows), total=total))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                tr("upload.col.row"): [k.row for k in rows],
+                tr("upload.col.text"): [k.text for k in rows],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def _sheet_sentence(lay: SheetLayout, rows: int, catalog: Catalog, guessed: bool) -> str:
