@@ -38,7 +38,7 @@ from sqlalchemy import Connection, and_, delete, func, select
 from sqlalchemy import exc as sa_exc
 
 from db import audit
-from db.engine import BUSY_TIMEOUT_MS, Database
+from db.engine import Database
 from db.models import AuditEntry, Import, Observation, Revision, StatusCache
 from metrics.catalog import Catalog
 
@@ -192,7 +192,8 @@ def short_write(db: Database, wait_ms: int = 200) -> Iterator[Connection]:
     a failure is logged, not raised. Nothing here is data: a skipped cache row or stamp is
     written by the next caller."""
     with db.engine.connect() as conn:
-        if db.is_sqlite:
+        if db.is_sqlite:  # the pooled connection's own timeout is given back afterwards
+            before = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
             conn.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
             conn.commit()  # the PRAGMA autobegan; the write gets its own transaction
         try:
@@ -202,7 +203,7 @@ def short_write(db: Database, wait_ms: int = 200) -> Iterator[Connection]:
             log.info("best-effort write skipped: %s", error)
         finally:
             if db.is_sqlite:
-                conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={before}")
                 conn.commit()
 
 
