@@ -318,34 +318,25 @@ def test_each_group_keeps_its_measured_figures(scores: list[FileScore], group: i
     assert precision >= precision_floor, (f"precision {precision:.1%}", details(files))
 
 
-@pytest.mark.parametrize(
-    "group",
-    [
-        pytest.param(g, marks=pytest.mark.xfail(reason=BELOW_GOAL[g], strict=True))
-        if g in BELOW_GOAL
+def _held_out(below_goal: dict[int, str]) -> list:
+    """The held-out rounds, those below a goal as strict xfails (they pass once it is met)."""
+    return [
+        pytest.param(g, marks=pytest.mark.xfail(reason=below_goal[g], strict=True))
+        if g in below_goal
         else g
         for g in GROUPS
         if g
-    ],
-    ids=lambda g: GROUPS[g],
-)
+    ]
+
+
+@pytest.mark.parametrize("group", _held_out(BELOW_GOAL), ids=lambda g: GROUPS[g])
 def test_held_out_recall_meets_the_goal(scores: list[FileScore], group: int) -> None:
     """Every held-out round: ≥90% of its targets proposed right (the issue's recall goal)."""
     recall, _ = _rates([s for s in scores if s.holdout == group])
     assert recall >= RECALL_FLOOR, GROUPS[group]
 
 
-@pytest.mark.parametrize(
-    "group",
-    [
-        pytest.param(g, marks=pytest.mark.xfail(reason=BELOW_PRECISION_GOAL[g], strict=True))
-        if g in BELOW_PRECISION_GOAL
-        else g
-        for g in GROUPS
-        if g
-    ],
-    ids=lambda g: GROUPS[g],
-)
+@pytest.mark.parametrize("group", _held_out(BELOW_PRECISION_GOAL), ids=lambda g: GROUPS[g])
 def test_held_out_precision_meets_the_goal(scores: list[FileScore], group: int) -> None:
     """Every held-out round: fewer than one proposal in five wrong (the issue's precision goal)."""
     _, precision = _rates([s for s in scores if s.holdout == group])

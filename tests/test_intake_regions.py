@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.catalog import load_catalog
 from metrics.intake import check_report
 from metrics.intake.layout import is_template
 from metrics.intake.profiles import mapping_of
 from tests.test_intake import CAO, CITY, MUDAN, SHARE_NAME, stored, xlsx
-from tests.test_intake_rows import TOTAL_ALL
+from tests.test_intake_rows import catalog_with_total
 
 TITLE = ["2024年第三季度5G基站建设情况统计表"]
 ST = "5G基站数量"
@@ -24,16 +23,7 @@ FIX = "请填写“全市”或“菏泽市”"
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory):
-    """The small catalog and a 基站总数 indicator (其中：5G基站数量 is one of its parts)."""
-    from tests.conftest import SMALL_CATALOG
-
-    text = SMALL_CATALOG.replace(
-        "  - id: heze-2023-digital-gov.platform-launch",
-        TOTAL_ALL + "  - id: heze-2023-digital-gov.platform-launch",
-    )
-    path = tmp_path_factory.mktemp("regions") / "config.yaml"
-    path.write_text(text, encoding="utf-8")
-    return load_catalog(path)
+    return catalog_with_total(tmp_path_factory.mktemp("regions"))
 
 
 def errors(checked) -> list[tuple[int, str, str]]:

@@ -4,6 +4,8 @@ column. None of them may be stored as a row of its own or added into a total uns
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from metrics.catalog import load_catalog
@@ -26,8 +28,7 @@ TOTAL_ALL = """  - id: heze-2023-digital-gov.all-stations
 """
 
 
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
+def catalog_with_total(folder: Path):
     """The small catalog and a 基站总数 indicator (5G基站数量 is one of its parts)."""
     from tests.conftest import SMALL_CATALOG
 
@@ -35,9 +36,14 @@ def catalog(tmp_path_factory):
         "  - id: heze-2023-digital-gov.platform-launch",
         TOTAL_ALL + "  - id: heze-2023-digital-gov.platform-launch",
     )
-    path = tmp_path_factory.mktemp("rows") / "config.yaml"
+    path = folder / "config.yaml"
     path.write_text(text, encoding="utf-8")
     return load_catalog(path)
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    return catalog_with_total(tmp_path_factory.mktemp("rows"))
 
 
 def reasons(intake) -> dict[int, str]:
