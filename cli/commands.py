@@ -28,7 +28,7 @@ from metrics.catalog import Catalog, load_catalog
 from metrics.demo import demo_frame
 from metrics.errors import InvalidInput
 from metrics.exports import observations_sheet, template_sheet, to_csv_bytes, to_xlsx_bytes
-from metrics.i18n import both
+from metrics.i18n import both, when
 from metrics.importer import ImportFileError
 from metrics.intake import detect_layouts
 from metrics.intake.profiles import load_mapping
@@ -419,8 +419,8 @@ def cmd_token(args: argparse.Namespace) -> int:
         print(both("token.revoked", name=args.name))
     else:
         for _, r in tokens.list_tokens(db).iterrows():
-            state = "active" if pd.isna(r.revoked_at) else f"revoked {r.revoked_at:%Y-%m-%d %H:%M}"
-            used = "—" if pd.isna(r.last_used_at) else f"{r.last_used_at:%Y-%m-%d %H:%M}"
+            state = "active" if pd.isna(r.revoked_at) else f"revoked {when(r.revoked_at)}"
+            used = when(r.last_used_at)
             regions = "、".join(r.regions) or "*"
             print(f"{r['name']}\t{r.prefix}…\t{state}\t{r.rate_per_minute}/min\t{regions}\t{used}")
     return 0

@@ -13,8 +13,12 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LANGS = ("zh", "en")
 LOCALE_DIR = Path(__file__).with_name("locale")
@@ -74,3 +78,26 @@ def t(key: str, lang: str = "zh", /, **kwargs: object) -> str:
 def both(key: str, /, **kwargs: object) -> str:
     """The sentence in Chinese then English, for output read by either."""
     return f"{t(key, 'zh', **kwargs)} / {t(key, 'en', **kwargs)}"
+
+
+#: Times are stored in UTC; the readers are in China and read them in Beijing time.
+DISPLAY_TZ = "Asia/Shanghai"
+
+
+def local_times(values: pd.Series) -> pd.Series:
+    """Stored (UTC) times as Beijing-time text, 2024-10-08 16:05; — where there is none
+    (pages and commands show times this way)."""
+    import pandas as pd
+
+    stamps = pd.to_datetime(values, errors="coerce")
+    if stamps.dt.tz is None:
+        stamps = stamps.dt.tz_localize("UTC")
+    text = stamps.dt.tz_convert(DISPLAY_TZ).dt.strftime("%Y-%m-%d %H:%M")
+    return text.where(stamps.notna(), "—")
+
+
+def when(value: object) -> str:
+    """One stored time as local_times shows it."""
+    import pandas as pd
+
+    return str(local_times(pd.Series([value])).iloc[0])

@@ -298,6 +298,14 @@ def test_token_cli_add_list_revoke(tmp_path, small_catalog_path):
     assert again.returncode == 1 and "already exists" in again.stderr
     gone = run_cli(tmp_path, small_catalog_path, "token", "revoke", "screen")
     assert gone.returncode == 0 and "revoked" in gone.stdout
+    # Times are shown in Beijing time, as on every page (they are stored in UTC).
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    shown = {f"revoked {(now - timedelta(minutes=m)):%Y-%m-%d %H:%M}" for m in (0, 1, 2)}
+    listed = run_cli(tmp_path, small_catalog_path, "token", "list").stdout
+    assert any(s in listed for s in shown), listed
 
 
 def _free_port() -> int:

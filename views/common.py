@@ -20,7 +20,7 @@ from db.connect import open_database
 from db.engine import Database
 from db.permissions import LOCAL_OPERATOR, Actor, write_problem
 from metrics.catalog import load_catalog
-from metrics.i18n import t
+from metrics.i18n import local_times, t, when  # noqa: F401  (pages take them from here)
 
 LANG_KEY = "lang"
 
@@ -167,24 +167,6 @@ ZWJ = "\u200d"
 _SHORTCODE = re.compile(r":(?=[\w+/-]*[A-Za-z_+/-][\w+/-]*[:\[{]|100:|1234:)", re.ASCII)
 _AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
 _MARKDOWN_CHARS = "\\`*_[]<>$~|&!#{}"
-
-
-#: Times are stored in UTC; the readers are in China and read them in Beijing time.
-DISPLAY_TZ = "Asia/Shanghai"
-
-
-def local_times(values: pd.Series) -> pd.Series:
-    """Stored (UTC) times as Beijing-time text, 2024-10-08 16:05; — where there is none."""
-    stamps = pd.to_datetime(values, errors="coerce")
-    if stamps.dt.tz is None:
-        stamps = stamps.dt.tz_localize("UTC")
-    text = stamps.dt.tz_convert(DISPLAY_TZ).dt.strftime("%Y-%m-%d %H:%M")
-    return text.where(stamps.notna(), "—")
-
-
-def when(value: object) -> str:
-    """One stored time as local_times shows it."""
-    return str(local_times(pd.Series([value])).iloc[0])
 
 
 def plain(text: object) -> str:
