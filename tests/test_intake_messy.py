@@ -196,3 +196,56 @@ def test_the_county_sheet_writes_its_two_counties_and_nothing_else(db):
     assert rows == {(MUDAN, 0.4), (CAO, 0.3)}  # no 菏泽市 row from the 合计
     again = import_file(db, data, "工信局报表.xlsx")
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+
+
+def xls(*sheets) -> bytes:
+    """The same as wps(), saved as .xls (BIFF8), as older offices still send."""
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    for name, rows, merges, hidden in sheets:
+        ws = book.add_sheet(name)
+        merged = {}
+        for m in merges:  # "A1:E1" -> rows and columns, 0-based
+            first, last = (openpyxl.utils.cell.coordinate_to_tuple(c) for c in m.split(":"))
+            merged[(first[0] - 1, first[1] - 1)] = (last[0] - 1, last[1] - 1)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if (r, c) in merged:
+                    r2, c2 = merged[(r, c)]
+                    ws.write_merge(r, r2, c, c2, value)
+                elif value is not None and not any(
+                    r0 <= r <= r2 and c0 <= c <= c2 and (r, c) != (r0, c0)
+                    for (r0, c0), (r2, c2) in merged.items()
+                ):
+                    ws.write(r, c, value)
+        if hidden:
+            ws.visibility = 1
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_county_sheet_as_xls_reads_the_same(small_catalog):
+    """The .xls a bureau's older Excel saves: the same rows, skipped rows and sheets."""
+    sheets = (
+        ("5G基站", counties(True), ["A1:E1", "A2:C2", "A9:B9"], False),
+        ("Sheet2", [["县区", "5G基站数量"], ["牡丹区", 9]], [], True),
+        ("填表说明", [["填表说明"], ["1.请按县区填报，单位为个。"]], [], False),
+    )
+    as_xlsx = check_report(wps(*sheets), "工信局报表.xlsx", small_catalog)
+    checked, intake = check_report(xls(*sheets), "工信局报表.xls", small_catalog)
+    assert checked.errors.empty, checked.error_list()
+    assert (
+        stored(checked)
+        == stored(as_xlsx[0])
+        == [
+            ("base-stations", MUDAN, "2024Q3", 0.4),
+            ("base-stations", CAO, "2024Q3", 0.3),
+        ]
+    )
+    (lay,) = intake.layouts
+    assert (lay.period, lay.unit) == ("2024Q3", "个")
+    assert [(k.row, k.reason) for k in lay.skipped] == [
+        (k.row, k.reason) for k in as_xlsx[1].layouts[0].skipped
+    ]
+    assert intake.skipped_sheets == as_xlsx[1].skipped_sheets
