@@ -249,3 +249,16 @@ def test_the_county_sheet_as_xls_reads_the_same(small_catalog):
         (k.row, k.reason) for k in as_xlsx[1].layouts[0].skipped
     ]
     assert intake.skipped_sheets == as_xlsx[1].skipped_sheets
+
+
+def test_an_indicator_column_named_unlike_the_catalog_is_refused_with_its_name(small_catalog):
+    """5G基站数 heads the values (the catalog says 5G基站数量): no column is read as the
+    values, and the refusal names the header and the catalog name to use."""
+    rows = [
+        [name if name != "5G基站数量" else "5G基站数" for name in row] for row in counties(True)
+    ]
+    with pytest.raises(ImportFileError) as refused:
+        check_report(wps(("5G基站", rows, ["A1:E1"], False)), "报表.xlsx", small_catalog)
+    message = str(refused.value)
+    assert "没有数值列" in message and "has no value column" in message
+    assert "表头“5G基站数”不是目录中的指标名" in message and "rename it to: 5G基站数量" in message

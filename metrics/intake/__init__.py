@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalog import Catalog
-from metrics.i18n import both
+from metrics.i18n import both, t
 from metrics.importer import CheckedRows, ImportFileError, _lookup, check_table
 from metrics.intake.grid import fill_merged, read_grids, to_frame
 from metrics.intake.layout import Classifier, SheetLayout, _blank_cells, detect, is_template
@@ -187,7 +187,7 @@ def read_intake(
         shown = "、".join(f"{s['sheet']}" for s in skipped) or filename
         raise ImportFileError(both("intake.no_table", sheets=shown))
     for lay in layouts:
-        _require_context(lay)
+        _require_context(lay, names)
     long = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     raw_value = long["value"]
     no_data = _no_data(raw_value)
@@ -347,12 +347,24 @@ def _context(layout: SheetLayout, catalog: Catalog, regions: RegionNames, filena
                 break
 
 
-def _require_context(layout: SheetLayout) -> None:
+def _require_context(layout: SheetLayout, names: IndicatorNames) -> None:
     wide = [c for c in layout.columns if c.role == "wide"]
     if layout.shape == "wide-mixed":
         raise ImportFileError(both("intake.mixed_columns", sheet=layout.sheet))
     if layout.shape == "long" and layout.role_of("value") is None:
-        raise ImportFileError(both("intake.no_value_column", sheet=layout.sheet))
+        # A header that is nearly a catalog name is most likely an indicator column whose
+        # name differs from the catalog's: say which name it should carry.
+        near = [
+            {"header": c.header, "hint": hint}
+            for c in layout.columns
+            if c.role == "unknown" and c.header and (hint := names.suggest(c.header))
+        ][:3]
+        said = {
+            lang: [t("intake.no_value_column", lang, sheet=layout.sheet)]
+            + [t("intake.header_near_indicator", lang, **n) for n in near]
+            for lang in ("zh", "en")
+        }
+        raise ImportFileError(f"{'；'.join(said['zh'])} / {'; '.join(said['en'])}")
     has_indicator = (
         layout.role_of("indicator")
         or layout.role_of("indicator_id")
