@@ -363,6 +363,10 @@ def test_analyst_enters_a_value_imports_a_file_and_sees_the_status_change(
         # the overview (same session) counts the new statuses
         nav(page, "总览")
         expect(page.locator("h1").first).to_have_text("总览")
+        # the import page's tiles may still be on screen until the overview draws its own
+        expect(
+            page.locator("[data-testid=stMetricLabel]").filter(has_text="目标总数")
+        ).to_be_visible()
         after = {k: as_int(v) for k, v in metrics(page).items()}
         assert after["暂无数据"] == before["暂无数据"] - 2, (before, after)
         assert after["已完成"] == before["已完成"] + 2, (before, after)  # SHARE and INTEGRATED
