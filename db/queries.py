@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Date, DateTime, Float, String, and_, func, or
 from db.engine import Database
 from db.models import AuditEntry, Import, Indicator, Observation, Revision
 from db.reviews import KEY, REV
-from db.status_cache import cached_owed, cached_status, review_mark
+from db.status_cache import cached_owed, cached_status, home_rows, review_mark, stored_home
 from metrics.demo import DEMO_SOURCE
 from metrics.progress import evaluate
 from metrics.schedule import owed
@@ -365,9 +365,8 @@ def status(db: Database, as_of: date | None = None) -> pd.DataFrame:
     every process (db.status_cache); a write to few indicators re-evaluates only those."""
 
     day = as_of or date.today()
-    if db.catalog.settings.chart_values == "approved":
-        # Only reviewed-and-approved values (db/cycle.py): the review decisions are part of
-        # the frame's key, so an approval made in any process shows at once.
+    if _reviewed(db):
+
         def approved(indicator_ids: list[str] | None) -> pd.DataFrame:
             return evaluate(db.catalog, approved_observations(db, indicator_ids), day)
 
@@ -377,6 +376,21 @@ def status(db: Database, as_of: date | None = None) -> pd.DataFrame:
         return evaluate(db.catalog, observations(db, indicator_ids), day)
 
     return cached_status(db, day, compute)
+
+
+def _reviewed(db: Database) -> bool:
+    """Statuses count only reviewed-and-approved values (db/cycle.py): the review decisions
+    are then part of the frame's key, so an approval made in any process shows at once."""
+    return db.catalog.settings.chart_values == "approved"
+
+
+def home_status(db: Database, as_of: date | None = None) -> pd.DataFrame:
+    """status's rows of every target at its own region (the `home` rows, numbered from 0),
+    what the overview starts from: decoded alone from the kept frame when it is stored,
+    else taken from status (which computes and stores the frame)."""
+    day = as_of or date.today()
+    part = stored_home(db, day, _reviewed(db))
+    return part if part is not None else home_rows(status(db, day))
 
 
 def approved_observations(db: Database, indicator_ids: list[str] | None = None) -> pd.DataFrame:

@@ -297,6 +297,31 @@ def test_a_review_through_one_database_object_shows_in_the_others_status_at_once
         b.engine.dispose()
 
 
+def test_the_overviews_home_rows_follow_the_review_as_status_does(db_url, approved_catalog_path):
+    """db.queries.home_status with chart_values: approved reads the approved frame another
+    process stored (the review decisions are in its key), never computing it again, and
+    equals status's home rows before and after an approval."""
+    db = open_database(load_catalog(approved_catalog_path), db_url)
+    try:
+        assert enter_value(db, ANALYST, *Q3, "40").written
+
+        def share(frame: pd.DataFrame) -> str:
+            return str(frame[frame.indicator == SHARE].status.iloc[0])
+
+        assert share(queries.home_status(db, AFTER_Q3)) == "no_data"  # not approved yet
+        cycle.approve(db, REVIEWER, [Q3])
+        whole = queries.status(db, AFTER_Q3)  # computed and stored by "another process"
+        status_cache.clear_memo()
+        computed, stored = status_cache.STATS.full, status_cache.STATS.stored
+        home = queries.home_status(db, AFTER_Q3)
+        assert status_cache.STATS.stored == stored + 1 and status_cache.STATS.full == computed
+        assert [k[-1] for k in status_cache._MEMO] == ["home"]  # only its home rows decoded
+        pd.testing.assert_frame_equal(home, status_cache.home_rows(whole))
+        assert share(home) != "no_data"
+    finally:
+        db.engine.dispose()
+
+
 def test_only_one_frame_per_date_is_kept_across_review_decisions(db_url, approved_catalog_path):
     db = open_database(load_catalog(approved_catalog_path), db_url)
     try:

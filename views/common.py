@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from db import queries, status_cache
+from db import queries
 from db import reviews as reviews_db
 from db.connect import open_database
 from db.engine import Database
@@ -109,12 +109,9 @@ def status(as_of: date) -> pd.DataFrame:
 
 
 def home_status(as_of: date) -> pd.DataFrame:
-    """Every target at its own region only (the `home` rows of status, numbered from 0):
-    read alone from the kept frame (db.status_cache.stored_home), else status's frame."""
-    db = get_db()
-    reviewed = db.catalog.settings.chart_values == "approved"  # as db.queries.status keys it
-    part = status_cache.stored_home(db, as_of, reviewed)
-    return part if part is not None else status_cache.home_rows(status(as_of))
+    """Every target at its own region only (db.queries.home_status); the overview keeps
+    what it draws from it per data version."""
+    return queries.home_status(get_db(), as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
