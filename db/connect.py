@@ -5,15 +5,10 @@ circle."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from pathlib import Path
-
 from db import status_cache
-from db import sync as sync_module
 from db.engine import Database, database_url, make_engine
 from db.migrations import LATEST, migrate
-from db.sync import sync_catalog_in
+from db.sync import sync_catalog_in, sync_digest
 from metrics.catalog import Catalog
 
 
@@ -27,21 +22,10 @@ def open_database(catalog: Catalog, url: str | None = None, sync: bool = True) -
     db = Database(make_engine(url), catalog, url)
     migrate(db)
     if sync:
-        digest = sync_digest(db)
+        digest = sync_digest(db, LATEST)
         if not status_cache.synced_already(db, digest):
             with db.write() as conn:
                 sync_catalog_in(conn, db)
                 sync_id = status_cache.last_sync_id(conn)
             status_cache.mark_synced(db, digest, sync_id)
     return db
-
-
-def sync_digest(db: Database) -> str:
-    """What a sync writes, as one digest: the rows db.sync makes of the catalog, the schema
-    version and db/sync.py itself (a changed sync rule is a changed digest)."""
-    text = json.dumps(sync_module._rows(db), sort_keys=True, ensure_ascii=False, default=str)
-    source = Path(sync_module.__file__).read_bytes()
-    h = hashlib.sha256(text.encode("utf-8"))
-    h.update(f"\nschema {LATEST}\n".encode())
-    h.update(source)
-    return h.hexdigest()

@@ -6,7 +6,10 @@ indicator removed from the catalog is marked retired and keeps its observations.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
@@ -75,6 +78,17 @@ def _rows(db: Database) -> tuple[list[dict], list[dict], list[dict], dict[str, l
             for i, s in enumerate(ind.targets)
         ]
     return regions, plans, indicators, stages
+
+
+def sync_digest(db: Database, schema_version: int) -> str:
+    """What a sync would write, as one digest: the rows made of the catalog, the schema
+    version and this module's source (a changed sync rule is a changed digest). Equal
+    digests mean a sync would change nothing (db.connect skips it then)."""
+    text = json.dumps(_rows(db), sort_keys=True, ensure_ascii=False, default=str)
+    h = hashlib.sha256(text.encode("utf-8"))
+    h.update(f"\nschema {schema_version}\n".encode())
+    h.update(Path(__file__).read_bytes())
+    return h.hexdigest()
 
 
 def _upsert(conn: Connection, table: Any, key: str, rows: list[dict]) -> tuple[set, set, set]:
