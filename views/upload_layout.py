@@ -154,22 +154,7 @@ def layout_section(
                 width="stretch",
             )
             if skipped:
-                st.caption(tr("upload.skipped_rows", n=skipped))
-                if skipped > len(lay.skipped):
-                    st.caption(tr("upload.list_cut", shown=len(lay.skipped), total=skipped))
-                st.dataframe(
-                    pd.DataFrame(
-                        {
-                            tr("upload.col.row"): [k.row for k in lay.skipped],
-                            tr("upload.col.reason"): [
-                                word(f"upload.skip.{k.reason}", k.reason) for k in lay.skipped
-                            ],
-                            tr("upload.col.text"): [k.text for k in lay.skipped],
-                        }
-                    ),
-                    hide_index=True,
-                    width="stretch",
-                )
+                _listed_rows(tr("upload.skipped_rows", n=skipped), lay.skipped, skipped, True)
             if read_as:
                 _listed_rows(tr("upload.breakdowns_read", n=read_as), lay.breakdowns_read, read_as)
             correction_form(tag, i, lay, correct, corrected.get(lay.sheet), len(layouts) > 1)
@@ -185,21 +170,17 @@ def layout_section(
             st.caption(tr("upload.no_data", n=preview["no_data"]))
 
 
-def _listed_rows(caption: str, rows: list[Skipped], total: int) -> None:
-    """Rows of the sheet named by their row number and text (the first LIST_CAP)."""
+def _listed_rows(caption: str, rows: list[Skipped], total: int, reasons: bool = False) -> None:
+    """Rows of the sheet by their row number (and why, for skipped ones) and text: the
+    first LIST_CAP of `total`, and a line saying the list is cut."""
     st.caption(caption)
     if total > len(rows):
         st.caption(tr("upload.list_cut", shown=len(rows), total=total))
-    st.dataframe(
-        pd.DataFrame(
-            {
-                tr("upload.col.row"): [k.row for k in rows],
-                tr("upload.col.text"): [k.text for k in rows],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    table = {tr("upload.col.row"): [k.row for k in rows]}
+    if reasons:
+        table[tr("upload.col.reason")] = [word(f"upload.skip.{k.reason}", k.reason) for k in rows]
+    table[tr("upload.col.text")] = [k.text for k in rows]
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
 
 
 def _sheet_sentence(lay: SheetLayout, rows: int, catalog: Catalog, guessed: bool) -> str:
