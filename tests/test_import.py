@@ -504,6 +504,31 @@ def test_a_refused_dry_run_json_lists_the_detected_layout(tmp_path, small_catalo
     assert [lay.to_json() for lay in same] == body["layout"]["sheets"]
 
 
+@pytest.mark.parametrize("broken", ["unreadable", "a bug"])
+def test_layout_detection_that_fails_gives_no_form_and_a_bug_is_logged(
+    small_catalog_path, monkeypatch, caplog, broken
+):
+    """detect_layouts is a best effort for the correction form: an unreadable file gives
+    none (its refusal says why); an unexpected error gives none too, but is logged."""
+    import metrics.intake as intake
+    from metrics.catalog import load_catalog
+
+    catalog = load_catalog(small_catalog_path)
+    if broken == "unreadable":
+        assert intake.detect_layouts(b"PK\x03\x04 not a workbook", "坏.xlsx", catalog) == []
+        assert "layout detection failed" not in caplog.text
+        return
+
+    def fails(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("detector bug")
+
+    monkeypatch.setattr(intake, "detect", fails)
+    data = _xlsx(("s", [["指标名称", "数值"], ["5G基站数量", 1]]))
+    with caplog.at_level("WARNING", logger="metrics.intake"):
+        assert intake.detect_layouts(data, "报表.xlsx", catalog) == []
+    assert "layout detection failed for 报表.xlsx" in caplog.text and "detector bug" in caplog.text
+
+
 def test_dry_run_json_prints_the_layout_and_mapping_applies(tmp_path, small_catalog_path):
     report_file = tmp_path / "q3.xlsx"
     report_file.write_bytes(

@@ -9,6 +9,7 @@ decision is kept in `Intake.layouts` for the preview (and `--dry-run --json`).
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalog import Catalog
+from metrics.errors import MetricsError
 from metrics.i18n import both, t
 from metrics.importer import CheckedRows, ImportFileError, _lookup, check_table
 from metrics.intake.grid import fill_merged, read_grids, to_frame
@@ -27,6 +29,8 @@ from metrics.intake.reshape import long_table
 from metrics.intake.resolve import TABLE, resolve  # noqa: F401 (TABLE: the long table's columns)
 from metrics.intake.totals import check_totals, total_rows
 from metrics.periods import find_periods
+
+log = logging.getLogger(__name__)
 
 #: Cells meaning "not reported": skipped and counted, not an error.
 NO_DATA = frozenset(
@@ -280,7 +284,10 @@ def detect_layouts(data: bytes, filename: str, catalog: Catalog) -> list[SheetLa
             if layout is not None and layout.data_rows:
                 found.append(layout)
         return found
+    except MetricsError:  # unreadable as a whole: the refusal already says why
+        return []
     except Exception:  # noqa: BLE001 - a best effort for the form; the refusal is shown anyway
+        log.warning("layout detection failed for %s", filename, exc_info=True)
         return []
 
 
