@@ -1513,6 +1513,80 @@ def test_round_seven_units_ceilings_parts_and_issued_years(
     assert got == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # an ASCII comma groups thousands; a full-width one between digits is left alone
+        (
+            "到2025年,全市5G基站数量达到1,200个,数据中心机架数达到12,000架,新增100个。",
+            [(">=", 1200, "个", 2025), (">=", 12000, "架", 2025), (">=", 100, "个", 2025)],
+        ),
+        # a quarter or a half of the work points' year
+        (
+            "2025年数字济南建设工作要点\n第二季度完成5G基站建设3000个，上半年政务服务事项网上可办率"
+            "达到95%，一季度末前新增100个，下半年新增200个。",
+            [
+                (">=", 3000, "个", 2025),
+                (">=", 95, "%", 2025),
+                (">=", 100, "个", 2025),
+                (">=", 200, "个", 2025),
+            ],
+        ),
+        # units: cloud cores, standard racks, milliseconds, months
+        (
+            "到2024年，政务云计算资源达到3万核，数据中心达到5万标准机架，网络时延低于10ms，"
+            "审批时限压缩至3个月以内。构建一核两翼格局。",
+            [
+                (">=", 3, "万核", 2024),
+                (">=", 5, "万标准机架", 2024),
+                ("<=", 10, "ms", 2024),
+                ("<=", 3, "个月", 2024),
+            ],
+        ),
+        # a five-year plan's period is the horizon of a text that states no year
+        (
+            "江苏信息通信业“十四五”规划发布\n提出江苏将建成超过25.5万个5G基站，5G用户普及率达到70%。",
+            [(">=", 25.5, "万个", 2025), (">=", 70, "%", 2025)],
+        ),
+        # …unless the text only cites it as its basis
+        ("根据《全省“十四五”数字经济发展规划》，全市新建5G基站3000个。", []),
+        # how many of the plan's indicators are of a kind; the three sectors; a meeting's number;
+        # the batches the work is done in
+        (
+            "到2025年,《规划》提出21个定量指标,其中有13个是基础设施方面的指标,新建5G基站1万个。",
+            [(">=", 1, "万个", 2025)],
+        ),
+        ("到2022年，推进三次产业数字化转型，建成智慧园区10个。", [(">=", 10, "个", 2022)]),
+        ("落实省委十二届十一次全会要求，到2028年建成算力中心5个。", [(">=", 5, "个", 2028)]),
+        ("2019年到2021年，分三批开展试点，建成智慧社区30个。", [(">=", 30, "个", 2021)]),
+        # all of them reach a grade: a share of 100%; a clause with a figure keeps its figure
+        ("到2022年，所有市达到省新型智慧城市建设地方标准三星级以上。", [(">=", 100, "%", 2022)]),
+        ("到2022年，所有行政村光纤通达率达到98%。", [(">=", 98, "%", 2022)]),
+        # a teaser cut mid-sentence, then the article stating it in full: one target
+        (
+            "某省加快推进智慧城市建设根据省政府印发的意见,到2020年,筛选确定3个市主城区开展新\n"
+            "根据省政府印发的意见,到2020年,筛选确定3个市主城区开展新型智慧城市建设试点。",
+            [(">=", 3, "个", 2020)],
+        ),
+    ],
+)
+def test_round_eight_separators_periods_and_plan_counts(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 8's error classes (docs/extract.md) and the wordings found before it: 1,200, a
+    quarter of the work points' year, 万核/标准机架/ms, a “十四五” plan's horizon, counts of the
+    plan's indicators, 三次产业, 十一次全会, 分三批, 所有…达到 and a cut teaser."""
+    qs = extract(text).quantities
+    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
+    assert got == targets
+
+
+def test_quarters_of_the_work_points_year_end_with_their_quarter() -> None:
+    text = "2025年数字济南建设工作要点\n第二季度完成5G基站建设3000个，一季度末前新增100个。"
+    got = [s.by for p in extract(text).quantities for s in p.stages]
+    assert got == [date(2025, 6, 30), date(2025, 3, 31)]
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

@@ -62,6 +62,7 @@ from metrics.extract.naming import (
     similar,
 )
 from metrics.extract.proposals import Proposal, StageDraft, same_target
+from metrics.extract.tables import Table, find_tables
 from metrics.extract.text import (
     MASK,
     RESPONSIBLE_HINT,
@@ -143,7 +144,15 @@ class _Extractor:
 
     def __init__(self, original: str):
         self.original = original
-        self.paragraphs = split_paragraphs(original)
+        # an indicator table is read by its columns (`tables`); the prose reader sees blanks
+        # there, so a row's cells are not read again as one sentence of numbers
+        self.tables = find_tables(original)
+        prose = list(original)
+        for t in self.tables:
+            for k in range(t.start, t.end):
+                if prose[k] not in "\r\n":
+                    prose[k] = " "
+        self.paragraphs = split_paragraphs("".join(prose))
         self.doc_year = _doc_year(self.paragraphs)
         self.doc_date = _doc_date(self.paragraphs)
         floor = self.doc_date.year if self.doc_date else None
@@ -220,21 +229,66 @@ class _Extractor:
             if any(t.startswith(_PRINCIPLE_SECTIONS) for t in para.titles):
                 continue
             self.paragraph(index, para)
+        for table in self.tables:
+            self.table(table)
         self.merge_stages()
         self.drop_repeats()
         self.attach_baselines()
         self.proposals.sort(key=lambda p: (p.para, p.start))
         for p in self.proposals:
             p.name = p.name or p.heading
-            p.domain = p.domain or guess_domain(p.name, p.heading, self.paragraphs[p.para].titles)
+            titles = self.paragraphs[p.para].titles if self.paragraphs else []
+            p.domain = p.domain or guess_domain(p.name, p.heading, titles)
             if not p.responsible:
                 p.notes.append(("extract.note_no_unit", {}))
         return self.proposals
 
+    def table(self, table: Table) -> None:
+        """One proposal per row of an indicator table, a stage per target year."""
+        at = max(
+            (i for i, p in enumerate(self.paragraphs) if p.offs and p.offs[0] < table.start),
+            default=0,
+        )
+        para = self.paragraphs[at] if self.paragraphs else None
+        if para is not None and any(w in t for t in para.titles for w in _STATUS_SECTIONS):
+            return  # a table of where things stand (发展基础)
+        rows: dict[int, list] = {}
+        for t in table.targets:
+            rows.setdefault(t.row_start, []).append(t)
+        for row_start, cells in rows.items():
+            first = cells[0]
+            notes: list[tuple[str, dict[str, Any]]] = [("extract.note_table", {})]
+            if any(c.op_source == "floor" for c in cells):
+                notes.append(("extract.note_floor", {}))
+            if any(c.op_source == "baseline" for c in cells):
+                notes.append(("extract.note_table_ceiling", {}))
+            proposal = Proposal(
+                kind="quantity",
+                name=clean_name(first.name) or first.name,
+                unit=first.unit,
+                stages=[StageDraft(c.op, c.by, c.value) for c in cells],
+                para=at,
+                start=10**6 + row_start,  # after the prose of the paragraph before the table
+                end=10**6 + first.row_end,
+                quote_start=10**6 + row_start,
+                clause=para.clause if para else "",
+                heading=para.heading if para else "",
+                notes=notes,
+                quote=re.sub(r"\s+", "", self.original[row_start : first.row_end]),
+                deadline_source="table",
+                baseline=first.baseline,
+            )
+            if first.baseline:
+                value, as_of = first.baseline
+                proposal.notes.append(
+                    ("extract.note_baseline", {"value": plain_number(value), "date": as_of})
+                )
+            self.proposals.append(proposal)
+
     def attach_baselines(self) -> None:
         """A present value stated for the same measure before the first deadline is its baseline."""
         for p in self.proposals:
-            if p.kind != "quantity" or len(p.name) <= 2:
+            if p.kind != "quantity" or len(p.name) <= 2 or p.baseline is not None:
                 continue
             found = [
                 (as_of, value)
@@ -373,7 +427,12 @@ class _Extractor:
                 kept.append(q)
             # "所有三级公立医院…实现…": all of them, 100%
             for m in re.finditer(r"所有(?!权|制|者)", clause):
-                if not numberless_ok or not _PREDICATE.search(clause, m.end()):
+                if not numberless_ok:
+                    continue
+                # "所有市达到…三星级以上": all of them reach a grade (a share of 100%), when
+                # the clause states no figure of its own
+                reach = not kept and _REACH.search(clause, m.end())
+                if not _PREDICATE.search(clause, m.end()) and not reach:
                     continue
                 kept.append(
                     Quantity(
@@ -728,6 +787,7 @@ def _clause_start(masked: str, s0: int, pos: int) -> int:
 _TWO_MEASURES = re.compile(
     r"[^和与及]{2,}(?:率|比例|占比|比重)(?:和|与|及)[^和与及]{2,}(?:率|比例|占比|比重)"
 )
+_REACH = re.compile(r"达到|符合")
 _PREDICATE = re.compile(r"实现|完成|具备|接入|开展|提交|建成|使用|应用|上线|纳入|配备|建立")
 # what a plan makes: "打造100个以上的标杆" sets a count, it is not a scope like "3万平方米以上的建筑"
 _MAKE = re.compile(r"(?:打造|形成|培育|建成|建设|新建|新增|创建|推出|遴选|认定|引进|研制|制定)$")

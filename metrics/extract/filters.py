@@ -81,6 +81,9 @@ _PLAN_PART = re.compile(
     r"|^(?:方面)?(?:部署|提出|明确|作出)了?[^,;。]{0,12}?(?:任务|举措|措施|指标|目标)"
     r"|^方面的?[0-9一二三四五六七八九十百]+(?:项|条|个)(?:重点|主要)?(?:任务|举措|措施)"
 )
+_PART_KIND = re.compile(
+    r"^(?:是|为|属于)[^,;。]{0,20}(?:指标|任务|举措|措施|工程|行动)(?:$|[,;。])"
+)
 # a distance that belongs to the measure's name: "公共交通站点500米覆盖率达到95%"
 _NAMED_DISTANCE = re.compile(r"^(?:覆盖率|服务半径|半径|范围内|覆盖范围)")
 
@@ -102,8 +105,10 @@ def describes(head: str, q: Quantity, after: str, later: bool = False) -> bool:
     head = head.replace(MASK, "")
     if q.value is None or q.rule != "number":
         return False
-    if _PLAN_PART.match(after):
-        return True
+    if _PLAN_PART.match(after) or _PART_KIND.match(after):
+        return True  # "其中有13个是基础设施方面的指标": how many of the plan's indicators
+    if head.endswith("分") and q.unit in ("批", "类", "步"):
+        return True  # "分三批开展试点": how the work is staged, not what it makes
     if q.unit in ("米", "公里", "千米") and _NAMED_DISTANCE.match(after):
         return True
     if head.endswith("等") and _ACTORS.match(q.unit + after):
@@ -315,7 +320,22 @@ def title_span(paragraphs: list[Paragraph]) -> int | None:
         m = _TITLE_SPAN.search(para.text)
         if m:
             return int(m.group(1))
+    # "江苏信息通信业“十四五”规划发布": a five-year plan ends in its period's last year, unless
+    # the text only cites it as its basis ("根据《…“十四五”规划》"); "2023年是“十四五”规划
+    # 承上启下之年" names no plan of its own
+    for para in paragraphs[:5]:
+        for m in _FIVE_YEAR_PLAN.finditer(para.text):
+            if not _BASIS.search(para.text[max(0, m.start() - 16) : m.start()]):
+                return 2010 + 5 * "一二三四五六".index(m.group(1))
     return None
+
+
+# a five-year plan the text is about: its name ends the title or is reported as issued
+_FIVE_YEAR_PLAN = re.compile(
+    r"十([一二三四五六])五\W?[^,。;:!?《》]{0,24}?(?:规划|纲要)》?(?:\([^()]*\))?"
+    r"(?:正式)?(?:发布|印发|出台|出炉|解读|$)"
+)
+_BASIS = re.compile(r"根据|按照|依据|贯彻|落实|对照|衔接|对标")
 
 
 def _goal_year(

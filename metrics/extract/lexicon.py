@@ -88,6 +88,7 @@ _RELATIVE = re.compile(
     r"(?<![\d年月零〇一二两三四五六七八九十百每])"
     r"(?P<pre>力争到|力争在|到|至|于|在)?"
     r"(?:(?P<m>\d{1,2})月(?P<msuf>底以前|底前|末前|底|末|以前|前)"
+    r"|(?:今年)?(?P<half>上半年|下半年)|(?:今年)?第?(?P<q>[一二三四1-4])季度(?:末|底)?(?:以前|前)?"
     r"|(?P<y>今年年底前|今年年底|今年底前|今年底|今年内|年内|年底以前|年底前|年底|年末前|年末|今年|全年))"
 )
 # a year named as that of the goals that follow: "31省份均已发布2021年5G网络建设目标" (not a
@@ -152,6 +153,11 @@ def find_dates(text: str, doc_year: int | None = None) -> list[DateMention]:
     if doc_year:
         for m in _RELATIVE.finditer(masked):
             month = int(m.group("m")) if m.group("m") else 12
+            if m.group("half") == "上半年":
+                month = 6
+            elif m.group("q"):
+                q = m.group("q")
+                month = 3 * ("一二三四".find(q) + 1 if q in "一二三四" else int(q))
             if not 1 <= month <= 12:
                 continue
             in_paren = any(p.start < m.start() < p.end for p in parens)
@@ -209,6 +215,15 @@ _COUNT_UNITS = [
     "条",
     "台",
     "架",  # racks and cabinets: "机柜数达到10万架"
+    "标准机架",
+    "核",  # cloud cores: "政务云计算资源达到3万核" (一核 is never read: see find_quantities)
+    "笔",
+    "宗",
+    "篇",
+    "册",
+    "盏",
+    "艘",
+    "头",
     "套",
     "部",
     "处",
@@ -247,6 +262,8 @@ _MEASURE_UNITS = [
     "元",
     "小时",
     "分钟",
+    "毫秒",
+    "个月",
     "个工作日",
     "工作日",
     "天",
@@ -267,6 +284,7 @@ _ASCII_UNITS = [
     "MW",
     "GW",
     "kW",
+    "ms",
     "P",
 ]
 _UNIT_RE = re.compile(
@@ -347,7 +365,7 @@ class Quantity:
 _COUNTED_NOUN = re.compile(r"(?:5G|4G)?(?:基站|站点)")
 
 
-def _read_unit(text: str, pos: int) -> tuple[str, str, int] | None:
+def read_unit(text: str, pos: int) -> tuple[str, str, int] | None:
     """(magnitude, unit, end) right after a number, e.g. "万" + "个"."""
     mag = ""
     for m in _MAGNITUDES:
@@ -369,6 +387,7 @@ def _read_unit(text: str, pos: int) -> tuple[str, str, int] | None:
     return None
 
 
+_NAMED_TIMES = re.compile(r"产业|全会|全体会议|会议|党代会|代表大会|常委会|常务会议")
 _ROUND = {"十": 10.0, "百": 100.0, "千": 1000.0}  # 十余, 百余, 千余: more than ten, a hundred…
 
 
@@ -413,14 +432,14 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
             found.append(Quantity(start, pos + 1, value, None, None, "个", ">=", "", token + "大"))
             continue
         low = high = None
-        unit_read = _read_unit(masked, pos)
+        unit_read = read_unit(masked, pos)
         # a range: 8-10家, 2—3个, 3至5项
         dash_at = pos
         if unit_read and masked[unit_read[2] : unit_read[2] + 1] in tuple(_DASHES):
             dash_at = unit_read[2]  # 8家-10家
         if masked[dash_at : dash_at + 1] and masked[dash_at] in _DASHES:
             m2 = _NUM_TOKEN.match(masked, dash_at + 1)
-            if m2 and (r := _read_unit(masked, m2.end())):
+            if m2 and (r := read_unit(masked, m2.end())):
                 second = parse_number(m2.group(0))
                 if second is not None and second >= value:
                     low, high = value, second
@@ -460,6 +479,8 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
             continue  # "2+2+3": a name
         if unit == "年" or (chinese and value == 1 and low is None):
             continue  # durations (三年行动) and the article 一 (一个平台, 一批)
+        if unit == "次" and _NAMED_TIMES.match(masked, end):
+            continue  # 三次产业 (the three sectors), 十二届十一次全会 (a meeting's number)
         full_unit = f"{mag}{_UNIT_ALIASES.get(unit, unit)}"
         op, op_word, end = _op_after(masked, end)
         if more and not op:

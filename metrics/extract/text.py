@@ -40,10 +40,23 @@ class Paragraph:
     level: int = 0  # the heading level this paragraph opens (0: none)
 
 
+_THOUSANDS = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?!\d)")
+
+
 def _clean_line(line: str, base: int) -> list[tuple[str, int]]:
     """NFKC each character; drop markdown markers and spaces between CJK characters."""
     chars: list[tuple[str, int]] = []
+    # an ASCII comma grouping thousands (`1,200个`) goes; a full-width ， between digits is
+    # left alone, since after NFKC it cannot be told from a list's comma
+    separators = {
+        m.start() + k
+        for m in _THOUSANDS.finditer(line)
+        for k, c in enumerate(m.group())
+        if c == ","
+    }
     for i, ch in enumerate(line):
+        if i in separators:
+            continue
         for n in unicodedata.normalize("NFKC", ch):
             chars.append((n, base + i))
     text = "".join(c for c, _ in chars)
@@ -156,7 +169,10 @@ def split_paragraphs(original: str) -> list[Paragraph]:
         if raw and not alone and not standalone:
             prev = "".join(c for c, _ in raw[-1])
             ends = _ends_paragraph(prev) or _is_heading_only(prev)
-            if not ends and not _heading_at(text):
+            # a teaser cut mid-sentence and the article that states it again in full
+            # ("…筛选确定3个市主城区和10个县城开展新" / "根据…，到2020年，…"): two statements
+            teaser = len(text) >= 12 and text[:12] in prev
+            if not ends and not teaser and not _heading_at(text):
                 raw[-1].extend(chars)
                 continue
         alone = standalone or not raw

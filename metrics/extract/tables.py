@@ -1,0 +1,236 @@
+"""Indicator tables: the 主要指标 table most plans carry beside their prose.
+
+Pasted from Word or a web page, a table arrives as lines of cells split by `|`, tabs or runs
+of spaces, under a header naming the indicator column and one or more years:
+
+    | 序号 | 指标 | 单位 | 2020年 | 2025年 | 属性 |
+    | 1 | 5G基站数量 | 万个 | 1.2 | 3.5 | 预期性 |
+
+The earliest year column is the baseline when there are two or more (unless its header says
+目标); each later one is a target. A row whose cells do not line up with the header is left
+to the prose reader rather than guessed: a value read from the wrong column would be a wrong
+target stated with confidence.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from metrics.extract.lexicon import read_unit
+
+_SPLIT = re.compile(r"\s*\|\s*|\t|[ \u3000]{2,}")
+_LOOSE_SPLIT = re.compile(r"[ \u3000\t]+")
+_NAME_HEADER = re.compile(r"^(?:主要|具体|核心)?指标(?:名称|内容|项目?)?$|^名称$")
+_UNIT_HEADER = re.compile(r"^(?:计量)?单位$")
+_YEAR_HEADER = re.compile(
+    r"^(?P<y>(?:19|20)\d{2})年?(?:年?底|年?末)?(?:的)?(?P<kind>目标值?|预期值?|基期值?|现状值?|基数|值|数值)?"
+    r"(?:\((?P<paren>[^)]*)\))?$"
+)
+_NUMBER_ROW = re.compile(r"^\d{1,3}\.?$")
+_VALUE = re.compile(
+    r"^(?P<pre>≥|≤|>=|<=|>|<|不低于|不少于|大于|超过|小于|低于|不高于|不超过|约)?"
+    r"[\[〔【(]?(?P<v>\d+(?:\.\d+)?)[\]〕】)]?"
+    r"(?P<unit>[^\d\s]*?)"
+    r"(?P<suf>以上|以下|以内|左右)?$"
+)
+_UNIT_IN_NAME = re.compile(r"\((?P<u>[^()]{1,8})\)$")
+_EMPTY = {"", "-", "—", "——", "/", "--", "无", "…"}
+_OPS = {
+    "≥": ">=",
+    ">=": ">=",
+    ">": ">=",
+    "不低于": ">=",
+    "不少于": ">=",
+    "大于": ">=",
+    "超过": ">=",
+    "以上": ">=",
+    "≤": "<=",
+    "<=": "<=",
+    "<": "<=",
+    "小于": "<=",
+    "低于": "<=",
+    "不高于": "<=",
+    "不超过": "<=",
+    "以下": "<=",
+    "以内": "<=",
+    "约": "==",
+    "左右": "==",
+}
+_CEILING_NAME = re.compile(r"PUE|电能利用效率|时限|时长|时间|能耗|成本|次数")
+
+
+@dataclass
+class TableTarget:
+    """One target cell of an indicator table, with the row it came from."""
+
+    name: str
+    unit: str
+    op: str
+    by: date
+    value: float
+    row_start: int  # offsets of the row's line in the original text
+    row_end: int
+    op_source: str  # "cell" (≥ 95, 95以上), "baseline" (below the base year: a ceiling), "floor"
+    baseline: tuple[float, date] | None = None
+
+
+@dataclass
+class Table:
+    start: int  # the header line's offset in the original text
+    end: int  # the end of its last row
+    targets: list[TableTarget]
+
+
+def _cells(line: str, loose: bool) -> list[str]:
+    text = unicodedata.normalize("NFKC", line).strip()
+    if "|" in text:
+        cells = _SPLIT.split(text.strip("|"))
+    else:
+        cells = (_LOOSE_SPLIT if loose else _SPLIT).split(text)
+    return [c.strip() for c in cells]
+
+
+def _header(cells: list[str]) -> tuple[int, int | None, list[tuple[int, int, bool]]] | None:
+    """(name column, unit column, [(column, year, is_base)]) of an indicator table's header."""
+    name_col = next((i for i, c in enumerate(cells) if _NAME_HEADER.match(c)), None)
+    if name_col is None:
+        return None
+    years = []
+    for i, c in enumerate(cells):
+        m = _YEAR_HEADER.match(c)
+        if m:
+            kind = (m.group("kind") or "") + (m.group("paren") or "")
+            base = bool(re.search(r"基期|现状|基数|实际", kind))
+            years.append((i, int(m.group("y")), base, "目标" in kind or "预期" in kind))
+    if not years:
+        return None
+    if len(years) >= 2 and not any(b for _, _, b, _ in years):
+        first = min(years, key=lambda t: t[1])
+        if not first[3]:  # "2020年 | 2025年": the first is where the plan starts from
+            years = [(i, y, (i, y) == (first[0], first[1]), g) for i, y, _, g in years]
+    unit_col = next((i for i, c in enumerate(cells) if _UNIT_HEADER.match(c)), None)
+    return name_col, unit_col, [(i, y, b) for i, y, b, _ in years]
+
+
+def _value(cell: str) -> tuple[float, str, str] | None:
+    """(value, unit written in the cell, op word) of a cell such as 95, ≥95%, 3.5万个, [5]."""
+    text = cell.replace(" ", "")
+    if text in ("全覆盖", "100%覆盖"):
+        return 100.0, "%", ""
+    m = _VALUE.match(text)
+    if not m:
+        return None
+    unit = m.group("unit")
+    if unit:  # only a unit the lexicon knows: "5G基站数量" is a name, not 5 of something
+        read = read_unit(unit, 0)
+        if read is None or read[2] != len(unit):
+            return None
+        unit = read[0] + read[1]
+    return float(m.group("v")), unit, m.group("pre") or m.group("suf") or ""
+
+
+def _lines(text: str) -> list[tuple[int, int, str]]:
+    out, pos = [], 0
+    for line in text.splitlines(keepends=True):
+        out.append((pos, pos + len(line.rstrip("\r\n")), line.rstrip("\r\n")))
+        pos += len(line)
+    return out
+
+
+def find_tables(text: str) -> list[Table]:
+    """The indicator tables of a text, each with the targets its rows state."""
+    tables: list[Table] = []
+    lines = _lines(text)
+    i = 0
+    while i < len(lines):
+        start, _, line = lines[i]
+        found = None
+        for loose in (False, True):
+            cells = _cells(line, loose)
+            if len(cells) >= 3 and (head := _header(cells)):
+                found = (loose, len(cells), head)
+                break
+        if found is None:
+            i += 1
+            continue
+        loose, width, (name_col, unit_col, years) = found
+        targets: list[TableTarget] = []
+        end = lines[i][1]
+        j = i + 1
+        while j < len(lines):
+            r0, r1, row_line = lines[j]
+            if not row_line.strip():
+                j += 1
+                if j < len(lines) and not lines[j][2].strip():
+                    break  # two blank lines end the table
+                continue
+            cells = _cells(row_line, loose)
+            if len(cells) < 3:
+                break  # back to prose
+            row = _row(cells, width, name_col, unit_col, years, r0, r1)
+            if row is None and not any(_value(c) for c in cells):
+                break
+            targets.extend(row or [])
+            end = r1
+            j += 1
+        tables.append(Table(start, end, targets))
+        i = j
+    return tables
+
+
+def _row(
+    cells: list[str],
+    width: int,
+    name_col: int,
+    unit_col: int | None,
+    years: list[tuple[int, int, bool]],
+    r0: int,
+    r1: int,
+) -> list[TableTarget] | None:
+    """The targets of one row; None when its cells cannot be lined up with the header."""
+    if len(cells) == width + 1 and _NUMBER_ROW.match(cells[0]):
+        cells = cells[1:]  # a row number under no 序号 header
+    if len(cells) > width:
+        return None
+    shift = width - len(cells)  # merged category cells on the left: line up from the right
+    if shift and name_col - shift < 0:
+        return None
+
+    def cell(col: int | None) -> str:
+        if col is None or col - shift < 0:
+            return ""
+        return cells[col - shift]
+
+    name = cell(name_col)
+    if not name or _value(name) or _NUMBER_ROW.match(name):
+        return None
+    unit = cell(unit_col).strip("()") if unit_col is not None else ""
+    if not unit and (m := _UNIT_IN_NAME.search(unicodedata.normalize("NFKC", name))):
+        unit = m.group("u")
+        name = name[: m.start()]
+    base: tuple[float, date] | None = None
+    out: list[TableTarget] = []
+    for col, year, is_base in sorted(years, key=lambda t: t[1]):
+        raw = cell(col)
+        if raw in _EMPTY:
+            continue
+        read = _value(raw)
+        if read is None:
+            continue
+        value, cell_unit, word = read
+        by = date(year, 12, 31)
+        if is_base:
+            base = (value, by)
+            continue
+        op = _OPS.get(word, "")
+        source = "cell" if op else "floor"
+        if not op:
+            if (base and value < base[0]) or _CEILING_NAME.search(name):
+                op, source = "<=", "baseline" if base and value < base[0] else "name"
+            else:
+                op = ">="
+        out.append(TableTarget(name, unit or cell_unit, op, by, value, r0, r1, source, base))
+    return out
