@@ -1581,6 +1581,58 @@ def test_round_eight_separators_periods_and_plan_counts(
     assert got == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # 今年 and 年内 are the year of the page's date, day first or year first
+        (
+            "某市打造数字卫生\n08.04.2015  03:40\n据悉，年内全市居民健康卡发卡量不低于100万张。",
+            [(">=", 100, "万张", 2015)],
+        ),
+        (
+            "来源:北京日报 2019-06-13 10:34:56\n今年将实现全国260个地级以上城市交通一卡通互联互通。",
+            [(">=", 260, "个", 2019)],
+        ),
+        # …but never the horizon of a news page's undated numbers
+        ("来源:北京日报 2019-06-13 10:34:56\n全市建成5G基站3000个。", []),
+        # class hours; a part with its own figure in brackets, named by what it counts
+        ("到2020年，编程教育累计不少于36课时。", [(">=", 36, "课时", 2020)]),
+        (
+            "今年推出民生实事：2019年新增通客车建制村5000个(贫困地区不低于3000个)。",
+            [(">=", 5000, "个", 2019), (">=", 3000, "个", 2019)],
+        ),
+        ("(中新网3.18 张猛)到2021年，新建5G基站1万个。", [(">=", 1, "万个", 2021)]),
+        # the count of the items listed next; the plan's measures
+        (
+            "来源:北京日报 2019-06-13\n交通运输部今年推出6件民生实事,分别是:新增通客车建制村5000个。",
+            [(">=", 5000, "个", 2019)],
+        ),
+        (
+            "到2027年，方案部署4大行动,并细化为15项具体措施,打造100个典型场景。",
+            [(">=", 100, "个", 2027)],
+        ),
+        # where things stand: 据统计, a 其中 part of a present value, a count done (实现了)
+        (
+            "方案提出，到2027年普及率达90%。据统计,2024年底普及率达84.9%。",
+            [(">=", 90, "%", 2027)],
+        ),
+        (
+            "到2019年底，目前已经实现245个城市互联互通,其中15个城市实现了移动支付应用。",
+            [],
+        ),
+    ],
+)
+def test_round_nine_page_years_bracketed_parts_and_present_values(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 9's error classes (docs/extract.md): 今年 of a page's date (08.04.2015 too), 课时,
+    a bracketed part with its own figure, 分别是 after a count, 具体措施, 据统计 and 其中 parts of
+    present values."""
+    qs = extract(text).quantities
+    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
+    assert got == targets
+
+
 def test_quarters_of_the_work_points_year_end_with_their_quarter() -> None:
     text = "2025年数字济南建设工作要点\n第二季度完成5G基站建设3000个，一季度末前新增100个。"
     got = [s.by for p in extract(text).quantities for s in p.stages]

@@ -10,7 +10,7 @@ A proposal is right when value (or low/high), unit, op and deadline equal a labe
 each stage of a multi-stage proposal counts as one proposed target, and each label
 and each proposed target is matched at most once. Files marked `holdout: N` were not read
 while the rules were tuned before round N (`true` is round 1): each round's figures are
-reported apart; the rules were tuned on rounds 1–8 after each was scored unseen (so no round is
+reported apart; the rules were tuned on rounds 1–9 after each was scored unseen (so no round is
 unseen now: each round's unseen figures are in docs/extract.md).
 
 Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`; add
@@ -56,7 +56,9 @@ FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
 # tests/test_extract.py::test_round_six_*); 7: the seventh round (67–75), scored unseen after
 # round 6's tuning at 75.4% / 91.5%, then tuned on (its classes fixed,
 # tests/test_extract.py::test_round_seven_*); 8: the eighth round (76–85), scored unseen after
-# round 7's tuning at 62.5% / 71.4%, then tuned on (tests/test_extract.py::test_round_eight_*).
+# round 7's tuning at 62.5% / 71.4%, then tuned on (tests/test_extract.py::test_round_eight_*);
+# 9: the ninth round (86–95), scored unseen after round 8's tuning at 75.0% / 81.8%, then tuned
+# on (tests/test_extract.py::test_round_nine_*).
 GROUPS = {
     0: "tuned on",
     1: "held out, round 1 (since tuned on)",
@@ -67,6 +69,7 @@ GROUPS = {
     6: "held out, round 6 (since tuned on)",
     7: "held out, round 7 (since tuned on)",
     8: "held out, round 8 (since tuned on)",
+    9: "held out, round 9 (since tuned on)",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -78,6 +81,7 @@ GROUP_FLOORS = {
     6: (0.95, 1.00),
     7: (0.94, 1.00),
     8: (0.90, 0.90),
+    9: (0.97, 0.92),
 }
 ALL_FLOORS = (0.97, 0.98)  # (recall, precision)
 # held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden)

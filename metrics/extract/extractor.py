@@ -49,6 +49,7 @@ from metrics.extract.lexicon import (
     is_measure,
     op_before,
     plain_number,
+    sub_target_paren,
     time_limit,
 )
 from metrics.extract.naming import (
@@ -157,7 +158,14 @@ class _Extractor:
         self.doc_date = _doc_date(self.paragraphs)
         floor = self.doc_date.year if self.doc_date else None
         self.goal_year = _goal_year(self.paragraphs, self.doc_year, floor)
-        self.this_year = self.doc_year or single_year(self.paragraphs)  # the year of 今年
+        # the year of 今年: the work points', the one year the text names, or the page's date
+        # ("来源:北京日报 2019-06-13 … 今年将实现…"); the page's year dates only those words,
+        # never the horizon, so a news page's undated achievements stay undated
+        self.this_year = (
+            self.doc_year
+            or single_year(self.paragraphs)
+            or (self.doc_date.year if self.doc_date else None)
+        )
         # a news text about one year's goals, naming none later: an earlier year is past
         self.now_year = None if self.doc_year or self.doc_date else self.this_year
         # "截至2021年1月底，…": a text that reports a past date as where things stand was
@@ -318,6 +326,8 @@ class _Extractor:
         for p in parens:
             if count_paren(text, p) and not counts_plan_part(quotes_masked[: p.start]):
                 continue  # "一批“免申即享”服务(27项)": the count of the item before it
+            if sub_target_paren(p):
+                continue  # "建制村5000个(贫困地区不低于3000个)": a part with its own figure
             for k in range(p.start + 1, p.end - 1):
                 scan[k] = MASK
         for d in mentions:
@@ -373,6 +383,7 @@ class _Extractor:
         numberless_ok = sentence_dated or dated_before or not para_has_dates
         subject = ""  # the measure an earlier clause names, for a clause that only changes it
         bare = ""  # the text of the clause before, when it held no number ("…普及率，将从11%…")
+        status_before = False  # the clause before held where things stand
         for c0, c1 in clauses(masked, s0, s1):
             clause = masked[c0:c1]
             if c1 < len(masked) and masked[c1] == ":" and len(clause) <= 12:
@@ -393,6 +404,8 @@ class _Extractor:
                     continue  # "40个以上收入超10亿元的企业": the amount says which firms
                 if benchmark(clause, q.start - c0):
                     continue
+                if _LISTED_NEXT.match(masked, c1) and not is_measure(q.unit) and q.value <= 20:
+                    continue  # "推出6件民生实事,分别是:…": the count of the items listed next
                 if incentive_terms(masked[s0:s1], clause):
                     continue  # "一次性奖励200万元", "由市、区各承担50%": a reward's terms  # "高于每万人15.7个的全国平均水平": the reference, not a target
                 if DONE_AFTER.match(masked[q.end : c1]) or (
@@ -459,6 +472,7 @@ class _Extractor:
                 q.status = (
                     q.status
                     or status
+                    or (status_before and clause.startswith("其中"))
                     or bool(STATUS_WORDS.search(masked[c0 : q.start]))
                     or looks_back(text, q.start, dates, self.goal_year, self.doc_year)
                     or self.describes_present(masked, text, dates, s0, q.start)
@@ -466,6 +480,8 @@ class _Extractor:
             kept.sort(key=lambda q: q.start)
             kept = [q for i, q in enumerate(kept) if not qualifies_next(masked, q, kept[i + 1 :])]
             out.extend(((c0, c1), q) for q in kept)
+            # "目前已经实现245个…,其中15个…": a part of where things stand stands there too
+            status_before = any(q.status for q in kept) or (status_before and not kept)
         return out
 
     def describes_present(
@@ -582,6 +598,10 @@ class _Extractor:
         name = indicator_name(para, q, seg0, seg1, dates, tail)
         if q.subject:
             name = q.subject
+        opened = para.text.rfind("(", c0, q.start)
+        if opened > para.text.rfind(")", c0, q.start):
+            # a part stated in brackets ("(贫困地区不低于3000个)"): named by what it counts
+            name = _SUB_WORDS.sub("", para.text[opened + 1 : q.start]) or name
         if q.status:
             self.standing += 1
             if source == "sentence" and q.value is not None:
@@ -787,6 +807,8 @@ def _clause_start(masked: str, s0: int, pos: int) -> int:
 _TWO_MEASURES = re.compile(
     r"[^和与及]{2,}(?:率|比例|占比|比重)(?:和|与|及)[^和与及]{2,}(?:率|比例|占比|比重)"
 )
+_LISTED_NEXT = re.compile(r"[,:]?(?:分别是|分别为|包括|主要有|具体是|即)")
+_SUB_WORDS = re.compile(r"^其中|不低于$|不少于$|超过$|达到$|达$")
 _REACH = re.compile(r"达到|符合")
 _PREDICATE = re.compile(r"实现|完成|具备|接入|开展|提交|建成|使用|应用|上线|纳入|配备|建立")
 # what a plan makes: "打造100个以上的标杆" sets a count, it is not a scope like "3万平方米以上的建筑"

@@ -23,11 +23,11 @@ from metrics.extract.lexicon import (
 from metrics.extract.text import MASK, Paragraph, mask_quotes
 
 # "已建成…", "同比增长…": where things stand
-STATUS_WORDS = re.compile(r"已|同比|比上年|较上年")
+STATUS_WORDS = re.compile(r"已|同比|比上年|较上年|据统计")
 # a sentence about difficulties: its numbers illustrate them ("面临…问题，如…投资就达30万元")
 PROBLEM = re.compile(r"面临|困难|短板|瓶颈|不足之处")
 # a count that reports what is already so: "全省16个市地均已展开…"
-DONE_AFTER = re.compile(r"^[^,;:]{0,8}?(?:均已|已经|已)")
+DONE_AFTER = re.compile(r"^[^,;:]{0,8}?(?:均已|已经|已)|^[^,;:]{0,12}?(?:实现|完成|建成|开通)了")
 
 
 def qualifies_previous(masked: str, q: Quantity, before: list[Quantity]) -> bool:
@@ -76,7 +76,7 @@ _COUNT_WORDS = ("个", "项", "类", "种", "条", "张", "方面", "部", "家"
 _PLAN_PART = re.compile(
     r"^(?:方面的?)?(?:重点|重大|主要|专项|保障|总体?|关键|核心|标志性|支撑)?"
     r"(?:行动(?!计划)|工程(?!师)|措施|举措|主线|抓手|目标)"
-    r"|^(?:方面的?)?(?:重点|主要)任务"
+    r"|^(?:方面的?)?(?:重点|主要|具体)(?:任务|措施|举措)"
     r"|^方面(?:重点|着力|发力|入手|着手|推进|展开|部署|提出|明确|作出)"
     r"|^(?:方面)?(?:部署|提出|明确|作出)了?[^,;。]{0,12}?(?:任务|举措|措施|指标|目标)"
     r"|^方面的?[0-9一二三四五六七八九十百]+(?:项|条|个)(?:重点|主要)?(?:任务|举措|措施)"
@@ -190,6 +190,7 @@ def reports_done(sentence: str) -> bool:
 # a sentence that says it describes the present: "《规划》梳理我国数字经济发展现状指出，2020年，…"
 STATUS_SENTENCE = re.compile(
     r"发展现状|现状|发展基础|工作基础|现实基础|取得(?:的|了)?(?:显著|明显|积极)?成效|主要成效|回顾"
+    r"|据统计|统计显示|数据显示"
 )
 
 
@@ -303,7 +304,17 @@ def _doc_date(paragraphs: list[Paragraph]) -> date | None:
                 return date(int(y), int(mo), int(d))
             except ValueError:
                 continue
+        for m in _DAY_FIRST.finditer(para.text):  # "08.04.2015  03:40": day, month, year
+            d, mo, y = (int(g) for g in m.groups())
+            for day, month in ((d, mo), (mo, d)):
+                try:
+                    return date(y, month, day)
+                except ValueError:
+                    continue
     return None
+
+
+_DAY_FIRST = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.((?:19|20)\d{2})(?![\d.])")
 
 
 # a plan's span in its title: "…实施方案(2021-2023)", "《…规划(2021—2025年)》"

@@ -265,6 +265,8 @@ _MEASURE_UNITS = [
     "毫秒",
     "个月",
     "个工作日",
+    "课时",
+    "学时",
     "工作日",
     "天",
     "秒",
@@ -579,6 +581,23 @@ def is_measure(unit: str) -> bool:
 # a parenthetical that holds only a count with a classifier, right after the thing counted:
 # "打造一批“免申即享”服务(27项)", "一批“一件事”(9个)"; not a share, a measure or a date
 _PAREN_COUNT = re.compile(r"(?:\d+|[" + _CN_NUM_CHARS + r"]+)(?P<unit>[^\d()]{1,2})")
+
+
+# a part of the target before it, with its own figure: "新增通客车建制村5000个(贫困地区不低于
+# 3000个)", "(其中高铁470公里)"; one number, no list
+_SUB_TARGET = re.compile(
+    r"(?:其中[^\d,;:、()]{1,12}?(?:不低于|不少于|超过|达到|达)?"
+    r"|[^\d,;:、()]{1,12}?(?:不低于|不少于|超过|达到|达))"
+    r"\d+(?:\.\d+)?(?:万|亿)?[^\d,;:、()]{1,3}?(?:以上)?"
+)
+
+
+def sub_target_paren(p: Paren) -> bool:
+    """Whether the parenthetical p states one part of the target before it, to be read."""
+    if not _SUB_TARGET.fullmatch(p.inner):
+        return False
+    number = list(re.finditer(r"\d+(?:\.\d+)?", p.inner))[-1]
+    return read_unit(p.inner, number.end()) is not None
 
 
 def count_paren(text: str, p: Paren) -> bool:
