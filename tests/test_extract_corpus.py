@@ -315,6 +315,13 @@ def test_recall_and_precision_on_real_plans(scores: list[FileScore]) -> None:
     assert precision >= max(PRECISION_FLOOR, ALL_FLOORS[1]), f"precision {precision:.1%}"
 
 
+def test_the_documented_table_is_the_measured_one(scores: list[FileScore]) -> None:
+    """docs/extract.md shows the figures this run measures (regenerate with --write)."""
+    doc = DOC.read_text(encoding="utf-8")
+    shown = doc.split(TABLE_START, 1)[1].split(TABLE_END, 1)[0].strip()
+    assert shown == table(scores).strip(), "run: python tests/test_extract_corpus.py --write"
+
+
 @pytest.mark.parametrize("group", list(GROUPS), ids=lambda g: GROUPS[g])
 def test_each_group_keeps_its_measured_figures(scores: list[FileScore], group: int) -> None:
     """Tuned files and each held-out round on their own, at the figures measured."""
