@@ -1633,6 +1633,18 @@ def test_round_nine_page_years_bracketed_parts_and_present_values(
     assert got == targets
 
 
+def test_a_title_span_the_goals_reach_is_the_horizon() -> None:
+    """A plan for 2025—2027 whose goals are staged 2026 then 2027: its undated figures are
+    for 2027, the plan's end, not for the first stage."""
+    text = (
+        "某市推进城市全域数字化转型实施方案（2025—2027年）\n一、工作目标\n"
+        "到2026年底，接入城市感知终端10万个以上；到2027年底，数据资源共享率达到95%。\n"
+        "力争新增上云企业不少于3000家。"
+    )
+    got = [(s.value, s.by.year) for p in extract(text).quantities for s in p.stages]
+    assert got == [(10, 2026), (95, 2027), (3000, 2027)]
+
+
 def test_quarters_of_the_work_points_year_end_with_their_quarter() -> None:
     text = "2025年数字济南建设工作要点\n第二季度完成5G基站建设3000个，一季度末前新增100个。"
     got = [s.by for p in extract(text).quantities for s in p.stages]

@@ -369,6 +369,9 @@ def _goal_year(
         for para in paragraphs
     ]
     goals = [dates for para, dates in stated if any("目标" in t for t in para.titles)]
+    span = title_span(paragraphs)
+    if span and any(d.by.year == span for dates in goals for d in dates):
+        return span  # "方案(2025—2027年)": 到2026年底…；到2027年底… ends with the plan
     for strong_only in (True, False):
         for d in (d for dates in goals for d in dates):
             if d.strong or not strong_only:
