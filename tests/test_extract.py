@@ -1633,6 +1633,39 @@ def test_round_nine_page_years_bracketed_parts_and_present_values(
     assert got == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # a bandwidth in G; 5G and 10G-PON stay names
+        (
+            "到2027年，郑州国家级互联网骨干直联点带宽达到6000G，新建5G基站1万个，"
+            "建成10G-PON端口5万个。",
+            [(">=", 6000, "G", 2027), (">=", 1, "万个", 2027), (">=", 5, "万个", 2027)],
+        ),
+        # a headline and its article ending in one long noun: one target
+        (
+            "【某报】广东明确未来三年数字经济发展“施工图” 打造3个万亿级数字产业集群\n"
+            "根据《方案》,广东预期到2027年,将打造3个具有国际竞争力的万亿级数字产业集群。",
+            [(">=", 3, "个", 2027)],
+        ),
+        # a shared tail shorter than half the name is no repeat
+        (
+            "到2025年，建成面向全省中小企业的工业互联网公共服务平台3个。"
+            "到2025年，建成服务重点行业龙头企业的工业互联网平台3个。",
+            [(">=", 3, "个", 2025), (">=", 3, "个", 2025)],
+        ),
+    ],
+)
+def test_round_ten_bandwidth_and_headline_repeats(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 10's error classes (docs/extract.md): 6000G of bandwidth, and a headline repeated
+    by its article under a longer name."""
+    qs = extract(text).quantities
+    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
+    assert got == targets
+
+
 def test_a_title_span_the_goals_reach_is_the_horizon() -> None:
     """A plan for 2025—2027 whose goals are staged 2026 then 2027: its undated figures are
     for 2027, the plan's end, not for the first stage."""

@@ -10,7 +10,7 @@ A proposal is right when value (or low/high), unit, op and deadline equal a labe
 each stage of a multi-stage proposal counts as one proposed target, and each label
 and each proposed target is matched at most once. Files marked `holdout: N` were not read
 while the rules were tuned before round N (`true` is round 1): each round's figures are
-reported apart; the rules were tuned on rounds 1–9 after each was scored unseen (so no round is
+reported apart; the rules were tuned on rounds 1–10 after each was scored unseen (so no round is
 unseen now: each round's unseen figures are in docs/extract.md).
 
 Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`; add
@@ -58,7 +58,8 @@ FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
 # tests/test_extract.py::test_round_seven_*); 8: the eighth round (76–85), scored unseen after
 # round 7's tuning at 62.5% / 71.4%, then tuned on (tests/test_extract.py::test_round_eight_*);
 # 9: the ninth round (86–95), scored unseen after round 8's tuning at 75.0% / 81.8%, then tuned
-# on (tests/test_extract.py::test_round_nine_*).
+# on (tests/test_extract.py::test_round_nine_*); 10: the tenth round (96–105), scored unseen after
+# round 9's tuning at 96.9% / 93.9% (both goals met), then tuned on (test_round_ten_*).
 GROUPS = {
     0: "tuned on",
     1: "held out, round 1 (since tuned on)",
@@ -70,6 +71,7 @@ GROUPS = {
     7: "held out, round 7 (since tuned on)",
     8: "held out, round 8 (since tuned on)",
     9: "held out, round 9 (since tuned on)",
+    10: "held out, round 10 (since tuned on)",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -82,6 +84,7 @@ GROUP_FLOORS = {
     7: (0.94, 1.00),
     8: (0.90, 0.90),
     9: (0.97, 0.92),
+    10: (1.00, 0.96),
 }
 ALL_FLOORS = (0.97, 0.98)  # (recall, precision)
 # held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden)
@@ -218,7 +221,8 @@ def score_file(txt: Path) -> FileScore:
 
 
 def corpus_files() -> list[Path]:
-    return sorted(CORPUS.glob("*.txt"))
+    """In the order of their numbers (96 before 100)."""
+    return sorted(CORPUS.glob("*.txt"), key=lambda p: (int(p.name.split("_", 1)[0]), p.name))
 
 
 def score_corpus() -> list[FileScore]:

@@ -389,6 +389,7 @@ def read_unit(text: str, pos: int) -> tuple[str, str, int] | None:
     return None
 
 
+_BANDWIDTH_G = re.compile(r"G(?![A-Za-z0-9\-])")
 _NAMED_TIMES = re.compile(r"产业|全会|全体会议|会议|党代会|代表大会|常委会|常务会议")
 _ROUND = {"十": 10.0, "百": 100.0, "千": 1000.0}  # 十余, 百余, 千余: more than ten, a hundred…
 
@@ -446,6 +447,8 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
                 if second is not None and second >= value:
                     low, high = value, second
                     unit_read, pos = r, m2.end()
+        if unit_read is None and _BANDWIDTH_G.match(masked, pos) and "带宽" in masked[lo:start]:
+            unit_read = ("", "G", pos + 1)  # "互联网骨干直联点带宽达到6000G": gigabits
         if (
             unit_read is None
             and masked[pos : pos + 1].isascii()
