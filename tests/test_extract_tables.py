@@ -62,6 +62,11 @@ def test_tables_as_pasted(table: str) -> None:
     assert rows(GOALS + table) == [("5G基站数量", "万个", [(">=", 3.5, 2025)])]
 
 
+def test_a_cell_with_thousands_separators() -> None:
+    table = "| 指标 | 单位 | 2024年 | 2027年 |\n| 5G基站数量 | 个 | 1,200 | 2，500 |\n"
+    assert rows(GOALS + table) == [("5G基站数量", "个", [(">=", 2500, 2027)])]
+
+
 def test_each_later_year_is_a_stage() -> None:
     table = (
         "| 指标 | 单位 | 2020年 | 2023年 | 2025年 |\n| 电子证照应用率 | % | 40 | 70 | 95以上 |\n"

@@ -63,7 +63,7 @@ from metrics.extract.naming import (
     similar,
 )
 from metrics.extract.proposals import Proposal, StageDraft, same_target
-from metrics.extract.tables import Table, find_tables
+from metrics.extract.tables import Table, TableTarget, find_tables
 from metrics.extract.text import (
     MASK,
     RESPONSIBLE_HINT,
@@ -260,7 +260,7 @@ class _Extractor:
         para = self.paragraphs[at] if self.paragraphs else None
         if para is not None and any(w in t for t in para.titles for w in _STATUS_SECTIONS):
             return  # a table of where things stand (发展基础)
-        rows: dict[int, list] = {}
+        rows: dict[int, list[TableTarget]] = {}
         for t in table.targets:
             rows.setdefault(t.row_start, []).append(t)
         for row_start, cells in rows.items():
@@ -404,7 +404,11 @@ class _Extractor:
                     continue  # "40个以上收入超10亿元的企业": the amount says which firms
                 if benchmark(clause, q.start - c0):
                     continue
-                if _LISTED_NEXT.match(masked, c1) and not is_measure(q.unit) and q.value <= 20:
+                if (
+                    _LISTED_NEXT.match(masked, c1)
+                    and not is_measure(q.unit)
+                    and (q.value or 99) <= 20
+                ):
                     continue  # "推出6件民生实事,分别是:…": the count of the items listed next
                 if incentive_terms(masked[s0:s1], clause):
                     continue  # "一次性奖励200万元", "由市、区各承担50%": a reward's terms  # "高于每万人15.7个的全国平均水平": the reference, not a target

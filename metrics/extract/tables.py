@@ -117,7 +117,8 @@ def _header(cells: list[str]) -> tuple[int, int | None, list[tuple[int, int, boo
 
 def _value(cell: str) -> tuple[float, str, str] | None:
     """(value, unit written in the cell, op word) of a cell such as 95, ≥95%, 3.5万个, [5]."""
-    text = cell.replace(" ", "")
+    # inside a cell a comma between digit groups can only group thousands: "2,500", "2，500"
+    text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", cell.replace(" ", ""))
     if text in ("全覆盖", "100%覆盖"):
         return 100.0, "%", ""
     m = _VALUE.match(text)
