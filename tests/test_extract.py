@@ -1666,6 +1666,44 @@ def test_round_ten_bandwidth_and_headline_repeats(
     assert got == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # the months so far this year report where things stand
+        (
+            "1至5月建成5G基站380个\n今年1至5月,全区完成新基建投资57.9亿元。到2021年将建设5G基站1000个。",
+            [(">=", 1000, "个", 2021)],
+        ),
+        # one of N; the plan's 重点工作; all the listed items counted, 等 or not
+        (
+            "到2025年,贵州入选8个国家算力枢纽节点之一,建成数据中心机架80万架。",
+            [(">=", 80, "万架", 2025)],
+        ),
+        (
+            "2025年行动方案提出,今年纵深推进54项重点工作,建成5G基站1万个。",
+            [(">=", 1, "万个", 2025)],
+        ),
+        (
+            "到2025年,全面推进经济调节、市场监督、公共服务、社会治理、生态保护和政府运行等六个方面"
+            "的数字化转型,建成应用场景100个。",
+            [(">=", 100, "个", 2025)],
+        ),
+        # fewer items listed than counted: the count is a target
+        ("到2025年,建成智慧教育、智慧医疗等六大应用场景。", [(">=", 6, "个", 2025)]),
+        # full coverage and what comes with it
+        ("到2021年,力争实现5G网络全覆盖并组网投用。", [(">=", 100, "%", 2021)]),
+    ],
+)
+def test_round_eleven_months_so_far_one_of_and_listed_counts(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 11's error classes (docs/extract.md): 1至5月 as the months so far, N个…之一,
+    重点工作, 等六个方面 after six items, and 全覆盖并…."""
+    qs = extract(text).quantities
+    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
+    assert got == targets
+
+
 def test_a_title_span_the_goals_reach_is_the_horizon() -> None:
     """A plan for 2025—2027 whose goals are staged 2026 then 2027: its undated figures are
     for 2027, the plan's end, not for the first stage."""

@@ -10,7 +10,7 @@ A proposal is right when value (or low/high), unit, op and deadline equal a labe
 each stage of a multi-stage proposal counts as one proposed target, and each label
 and each proposed target is matched at most once. Files marked `holdout: N` were not read
 while the rules were tuned before round N (`true` is round 1): each round's figures are
-reported apart; the rules were tuned on rounds 1–10 after each was scored unseen (so no round is
+reported apart; the rules were tuned on rounds 1–11 after each was scored unseen (so no round is
 unseen now: each round's unseen figures are in docs/extract.md).
 
 Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`; add
@@ -59,7 +59,9 @@ FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
 # round 7's tuning at 62.5% / 71.4%, then tuned on (tests/test_extract.py::test_round_eight_*);
 # 9: the ninth round (86–95), scored unseen after round 8's tuning at 75.0% / 81.8%, then tuned
 # on (tests/test_extract.py::test_round_nine_*); 10: the tenth round (96–105), scored unseen after
-# round 9's tuning at 96.9% / 93.9% (both goals met), then tuned on (test_round_ten_*).
+# round 9's tuning at 96.9% / 93.9% (both goals met), then tuned on (test_round_ten_*); 11: the
+# eleventh round (106–115), scored unseen after round 10's tuning at 86.4% / 67.9%, then tuned on
+# (test_round_eleven_*).
 GROUPS = {
     0: "tuned on",
     1: "held out, round 1 (since tuned on)",
@@ -72,6 +74,7 @@ GROUPS = {
     8: "held out, round 8 (since tuned on)",
     9: "held out, round 9 (since tuned on)",
     10: "held out, round 10 (since tuned on)",
+    11: "held out, round 11 (since tuned on)",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -85,6 +88,7 @@ GROUP_FLOORS = {
     8: (0.90, 0.90),
     9: (0.97, 0.92),
     10: (1.00, 0.96),
+    11: (0.90, 0.90),
 }
 ALL_FLOORS = (0.97, 0.98)  # (recall, precision)
 # held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden)

@@ -465,7 +465,7 @@ class _Extractor:
                         rule="all",
                     )
                 )
-            m = re.search(r"全覆盖$", clause)
+            m = re.search(r"全覆盖(?:并[^,;。]{1,8})?$", clause)  # "…全覆盖并组网投用"
             if m and numberless_ok and not any(v in clause for v in CONTEXT_VERBS):
                 kept.append(
                     Quantity(

@@ -76,11 +76,12 @@ _COUNT_WORDS = ("个", "项", "类", "种", "条", "张", "方面", "部", "家"
 _PLAN_PART = re.compile(
     r"^(?:方面的?)?(?:重点|重大|主要|专项|保障|总体?|关键|核心|标志性|支撑)?"
     r"(?:行动(?!计划)|工程(?!师)|措施|举措|主线|抓手|目标)"
-    r"|^(?:方面的?)?(?:重点|主要|具体)(?:任务|措施|举措)"
+    r"|^(?:方面的?)?(?:重点|主要|具体)(?:任务|措施|举措|工作)"
     r"|^方面(?:重点|着力|发力|入手|着手|推进|展开|部署|提出|明确|作出)"
     r"|^(?:方面)?(?:部署|提出|明确|作出)了?[^,;。]{0,12}?(?:任务|举措|措施|指标|目标)"
     r"|^方面的?[0-9一二三四五六七八九十百]+(?:项|条|个)(?:重点|主要)?(?:任务|举措|措施)"
 )
+_ONE_OF = re.compile(r"^[^,;。]{0,20}?之一")
 _PART_KIND = re.compile(
     r"^(?:是|为|属于)[^,;。]{0,20}(?:指标|任务|举措|措施|工程|行动)(?:$|[,;。])"
 )
@@ -105,6 +106,8 @@ def describes(head: str, q: Quantity, after: str, later: bool = False) -> bool:
     head = head.replace(MASK, "")
     if q.value is None or q.rule != "number":
         return False
+    if _ONE_OF.match(after):
+        return True  # "入选8个国家算力枢纽节点之一": one of them, not how many to make
     if _PLAN_PART.match(after) or _PART_KIND.match(after):
         return True  # "其中有13个是基础设施方面的指标": how many of the plan's indicators
     if head.endswith("分") and q.unit in ("批", "类", "步"):
@@ -124,9 +127,12 @@ def describes(head: str, q: Quantity, after: str, later: bool = False) -> bool:
     small_count = q.value.is_integer() and 2 <= q.value <= 10
     if not small_count or not (q.numeral.endswith("大") or q.unit in _COUNT_WORDS):
         return False
-    if head.endswith("等") or op_before(head)[0]:
-        return False  # "A、B等十大…", "建成A、B不少于3个" set a number
-    items = head.split("、") if "、" in head else re.split(r"和|与|及", head)
+    if op_before(head)[0]:
+        return False  # "建成A、B不少于3个" sets a number
+    parts = head.removesuffix("等").split("、")
+    items = parts[:-1] + re.split(r"和|与|及", parts[-1])  # "A、B、C和D"
+    # "A、B等十大…" with fewer items listed sets a number; "经济调节、…和政府运行等六个方面"
+    # lists all six
     return len(items) == q.value
 
 
@@ -199,6 +205,7 @@ STATUS_SENTENCE = re.compile(
 _PAST = re.compile(
     r"预计|预测|预估|截至|截止|去年|上年|近年来|近几年|过去|以来"
     r"|十(?P<n>[一二三四五])五”?(?:期间|时期|以来|末)"
+    r"|(?<![\d.])1[至\-—~]\d{1,2}月"  # "1至5月建成5G基站380个": the months so far this year
 )
 _FORECAST = ("预计", "预测", "预估")
 
