@@ -1704,6 +1704,35 @@ def test_round_eleven_months_so_far_one_of_and_listed_counts(
     assert got == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # a heading run into the line before it starts its own section
+        (
+            "二、工作原则\n(四)集约建设。保障数据和系统安全。三、主要任务\n"
+            "1.加快网络设施建设。2022年底前,实现城市高带宽网络接入用户占比超过90%。",
+            [(">=", 90, "%", 2022)],
+        ),
+        # 目前 opens a present value (项目前期 does not)
+        (
+            "目前全市总算力规模突破5.4万P,已落地大型数据中心44个。到2027年,产业规模超过1000亿元。",
+            [(">=", 1000, "亿元", 2027)],
+        ),
+        ("到2022年,推进项目前期工作,力争铁路建设规模达到1700公里。", [(">=", 1700, "公里", 2022)]),
+        # the predicate before 所有
+        ("力争2019年,推进数字乡村建设,实现所有行政村通高速宽带。", [(">=", 100, "%", 2019)]),
+    ],
+)
+def test_round_twelve_run_in_headings_present_values_and_all(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 12's error classes (docs/extract.md): a heading run into the line before it (so the
+    tasks were read as 工作原则 and skipped), 目前, and 实现所有…."""
+    qs = extract(text).quantities
+    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
+    assert got == targets
+
+
 def test_a_title_span_the_goals_reach_is_the_horizon() -> None:
     """A plan for 2025—2027 whose goals are staged 2026 then 2027: its undated figures are
     for 2027, the plan's end, not for the first stage."""

@@ -10,7 +10,7 @@ A proposal is right when value (or low/high), unit, op and deadline equal a labe
 each stage of a multi-stage proposal counts as one proposed target, and each label
 and each proposed target is matched at most once. Files marked `holdout: N` were not read
 while the rules were tuned before round N (`true` is round 1): each round's figures are
-reported apart; the rules were tuned on rounds 1–11 after each was scored unseen (so no round is
+reported apart; the rules were tuned on rounds 1–12 after each was scored unseen (so no round is
 unseen now: each round's unseen figures are in docs/extract.md).
 
 Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`; add
@@ -61,7 +61,8 @@ FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
 # on (tests/test_extract.py::test_round_nine_*); 10: the tenth round (96–105), scored unseen after
 # round 9's tuning at 96.9% / 93.9% (both goals met), then tuned on (test_round_ten_*); 11: the
 # eleventh round (106–115), scored unseen after round 10's tuning at 86.4% / 67.9%, then tuned on
-# (test_round_eleven_*).
+# (test_round_eleven_*); 12: the twelfth round (116–125), scored unseen after round 11's tuning at
+# 90.0% / 92.3% (both goals met), then tuned on (test_round_twelve_*).
 GROUPS = {
     0: "tuned on",
     1: "held out, round 1 (since tuned on)",
@@ -75,6 +76,7 @@ GROUPS = {
     9: "held out, round 9 (since tuned on)",
     10: "held out, round 10 (since tuned on)",
     11: "held out, round 11 (since tuned on)",
+    12: "held out, round 12 (since tuned on)",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -89,6 +91,7 @@ GROUP_FLOORS = {
     9: (0.97, 0.92),
     10: (1.00, 0.96),
     11: (0.90, 0.90),
+    12: (0.97, 0.95),
 }
 ALL_FLOORS = (0.97, 0.97)  # (recall, precision)
 # held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden)

@@ -449,7 +449,9 @@ class _Extractor:
                 # "所有市达到…三星级以上": all of them reach a grade (a share of 100%), when
                 # the clause states no figure of its own
                 reach = not kept and _REACH.search(clause, m.end())
-                if not _PREDICATE.search(clause, m.end()) and not reach:
+                # "实现所有行政村通高速宽带": the predicate may come first
+                first = re.search(r"(?:实现|完成)$", clause[: m.start()])
+                if not _PREDICATE.search(clause, m.end()) and not reach and not first:
                     continue
                 kept.append(
                     Quantity(
@@ -496,8 +498,16 @@ class _Extractor:
         m = next(reversed(list(STATUS_SENTENCE.finditer(masked, s0, pos))), None)
         if m is None:
             return False
+        # after 目前 a year not before the page's names a time to come ("目前…，2024年还将
+        # 新建…"); a year after 据统计 is the statistic's ("据统计,2024年底…达84.9%")
+        now = m.group() == "目前"
+        ref = self.doc_date.year if self.doc_date else self.this_year
         return not any(
-            m.end() < d.start < pos and d.strong and not d.as_of and text[d.start] in "到至力"
+            m.end() < d.start < pos
+            and not d.as_of
+            and (
+                now and (ref is None or d.by.year >= ref) or d.strong and text[d.start] in "到至力"
+            )
             for d in dates
         )
 

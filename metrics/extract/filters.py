@@ -196,7 +196,7 @@ def reports_done(sentence: str) -> bool:
 # a sentence that says it describes the present: "《规划》梳理我国数字经济发展现状指出，2020年，…"
 STATUS_SENTENCE = re.compile(
     r"发展现状|现状|发展基础|工作基础|现实基础|取得(?:的|了)?(?:显著|明显|积极)?成效|主要成效|回顾"
-    r"|据统计|统计显示|数据显示"
+    r"|据统计|统计显示|数据显示|(?<!项)目前(?!期)"  # not 项目前期
 )
 
 

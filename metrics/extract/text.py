@@ -129,6 +129,24 @@ _PUNCT = re.compile(r"[,。;:!?]")
 _TITLE_LINE = re.compile(r"(?:方案|规划|要点|计划|意见|办法|通知|纲要)(?:\([^()]*\))?$")
 
 
+# a heading run into the line before it by a web page or a PDF converter ("…保障数据和系统安全。
+# 三、主要任务"): it starts a line of its own
+_RUN_IN_HEADING = re.compile(
+    r"(?<=[。；;])(?=[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）])"
+)
+
+
+def _lines(original: str) -> list[tuple[str, int]]:
+    """The text's lines with their offsets, a run-in heading split from the line before it."""
+    out: list[tuple[str, int]] = []
+    pos = 0
+    for line in original.splitlines(keepends=True):
+        cuts = [0, *(m.start() for m in _RUN_IN_HEADING.finditer(line)), len(line)]
+        out.extend((line[a:b], pos + a) for a, b in zip(cuts, cuts[1:], strict=False) if a < b)
+        pos += len(line)
+    return out
+
+
 def split_paragraphs(original: str) -> list[Paragraph]:
     """Logical paragraphs with clause numbers: PDF line breaks joined, headings tracked.
 
@@ -140,12 +158,9 @@ def split_paragraphs(original: str) -> list[Paragraph]:
     alone = True  # the line read last stands alone: the next one starts a paragraph
     heading_lines = True  # every line so far is a headline line (no punctuation, no blank)
     blank = False  # a blank line came before this one
-    pos = 0
-    for line in original.splitlines(keepends=True):
+    for line, base in _lines(original):
         content = line.rstrip("\r\n")
         stripped = content.strip()
-        base = pos
-        pos += len(line)
         if not stripped or _PAGE_MARK.match(stripped) or _RULE_LINE.match(stripped):
             blank = blank or not stripped
             continue
