@@ -1733,6 +1733,41 @@ def test_round_twelve_run_in_headings_present_values_and_all(
     assert got == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # 万亿元 without a digit after a comparison word; a class of cluster is no target
+        (
+            "到2022年,确保实现全年数字经济规模首次突破万亿元大关,打造五百亿级产业集群。",
+            [(">=", 1, "万亿元", 2022)],
+        ),
+        # 万兆 of bandwidth after a digit; 千兆 is a name
+        ("到2020年,省际出口带宽达3300万兆,建设千兆光网。", [(">=", 3300, "万兆", 2020)]),
+        # a threshold right after a count says which are counted
+        ("到2020年,广电网实现7万个35户以上自然村光缆联网。", [(">=", 7, "万个", 2020)]),
+        # 百户 is a hundred; 千家万户 and 千人计划 are not counts
+        (
+            "到2025年,培育百户主营业务收入亿元以上的市场主体,实施千人计划,惠及千家万户。",
+            [(">=", 100, "户", 2025)],
+        ),
+    ],
+)
+def test_round_thirteen_bare_magnitudes_classes_and_thresholds(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 13's error classes (docs/extract.md): 突破万亿元, N亿级, 万兆, 7万个35户以上自然村, 百户."""
+    qs = extract(text).quantities
+    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
+    assert got == targets
+
+
+def test_a_half_of_the_year_dates_its_own_sentence_only() -> None:
+    """ "…上半年全面投入运营。全省IPv6流量占比达到40%": the next sentence takes the year's end."""
+    text = "2022年工作计划\n确保骨干直联点上半年全面投入运营。全省IPv6流量占比达到40%。"
+    got = [s.by for p in extract(text).quantities for s in p.stages]
+    assert got == [date(2022, 12, 31)]
+
+
 def test_a_title_span_the_goals_reach_is_the_horizon() -> None:
     """A plan for 2025—2027 whose goals are staged 2026 then 2027: its undated figures are
     for 2027, the plan's end, not for the first stage."""

@@ -67,6 +67,15 @@ def test_a_cell_with_thousands_separators() -> None:
     assert rows(GOALS + table) == [("5G基站数量", "个", [(">=", 2500, 2027)])]
 
 
+def test_a_target_a_hundred_times_off_its_baseline_is_flagged() -> None:
+    """1.2 万个 in 2024, "2,500" in 2027: the reviewer is told to check the unit."""
+    table = "| 指标 | 单位 | 2024年 | 2027年 |\n| 5G基站数量 | 万个 | 1.2 | 2,500 |\n"
+    (p,) = [p for p in extract(GOALS + table).quantities if p.deadline_source == "table"]
+    assert ("extract.note_table_scale", {}) in p.notes
+    (q,) = [p for p in extract(GOALS + PIPES).quantities if p.name == "5G基站数量"]
+    assert ("extract.note_table_scale", {}) not in q.notes
+
+
 def test_each_later_year_is_a_stage() -> None:
     table = (
         "| 指标 | 单位 | 2020年 | 2023年 | 2025年 |\n| 电子证照应用率 | % | 40 | 70 | 95以上 |\n"

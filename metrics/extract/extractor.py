@@ -270,6 +270,8 @@ class _Extractor:
                 notes.append(("extract.note_floor", {}))
             if any(c.op_source == "baseline" for c in cells):
                 notes.append(("extract.note_table_ceiling", {}))
+            if any(c.off_scale for c in cells):
+                notes.append(("extract.note_table_scale", {}))
             proposal = Proposal(
                 kind="quantity",
                 name=clean_name(first.name) or first.name,
@@ -540,7 +542,10 @@ class _Extractor:
             return limit, "time_limit", None
         earlier = [d for d in dates if d.start < s0 and is_deadline(para.text, d)]
         if earlier:
-            return earlier[-1].by, "paragraph", earlier[-1].start
+            # "…上半年全面投入运营。全省IPv6…达到40%": the half dates its own task; the
+            # sentences after it take its year
+            by = date(earlier[-1].by.year, 12, 31) if earlier[-1].part else earlier[-1].by
+            return by, "paragraph", earlier[-1].start
         if self.goal_year:
             return date(self.goal_year, 12, 31), "horizon", None
         return None, "none", None

@@ -33,6 +33,8 @@ DONE_AFTER = re.compile(r"^[^,;:]{0,8}?(?:均已|已经|已)|^[^,;:]{0,12}?(?:�
 def qualifies_previous(masked: str, q: Quantity, before: list[Quantity]) -> bool:
     """ "40个以上主营业务收入超10亿元的企业": an amount after a count, closed by 的, describes
     what is counted (the count is the target)."""
+    if before and q.rule == "number" and q.op_word == "以上" and before[-1].end == q.start:
+        return True  # "7万个35户以上自然村": a threshold right after the count says which
     if not before or q.rule != "number" or not is_measure(q.unit):
         return False
     prev = before[-1]

@@ -117,6 +117,7 @@ class DateMention:
     strong: bool  # 到/至/底/前/a month, or followed by a comma
     in_paren: bool = False
     as_of: bool = False  # 截至2023年底: where things stand, not a goal
+    part: bool = False  # 上半年, 第二季度 of the document's year: dates its own sentence only
 
 
 def _last_day(y: int, m: int) -> date:
@@ -161,8 +162,11 @@ def find_dates(text: str, doc_year: int | None = None) -> list[DateMention]:
             if not 1 <= month <= 12:
                 continue
             in_paren = any(p.start < m.start() < p.end for p in parens)
+            part = bool(m.group("half") or m.group("q"))
             found.append(
-                DateMention(m.start(), m.end(), _last_day(doc_year, month), True, in_paren)
+                DateMention(
+                    m.start(), m.end(), _last_day(doc_year, month), True, in_paren, part=part
+                )
             )
     for m in _DATE.finditer(masked):
         by = _date_of(m)
@@ -224,6 +228,7 @@ _COUNT_UNITS = [
     "盏",
     "艘",
     "头",
+    "兆",  # bandwidth: "省际出口带宽达3300万兆" (千兆 is a name: see find_quantities)
     "套",
     "部",
     "处",
@@ -390,6 +395,10 @@ def read_unit(text: str, pos: int) -> tuple[str, str, int] | None:
 
 
 _BANDWIDTH_G = re.compile(r"G(?![A-Za-z0-9\-])")
+# 万亿元, 千亿元, 百亿元 written without a digit: (value, characters of the token left as magnitude)
+_BARE_MAGNITUDE = {"万亿": (1.0, 2), "千亿": (1000.0, 1), "百亿": (100.0, 1)}
+# 百户, 千人 written without 一 (not 千家万户, 千人计划)
+_BARE_HUNDRED = re.compile(r"[百千](?=[个户家所项人名座])(?!家万户|人计划|人次计划)")
 _NAMED_TIMES = re.compile(r"产业|全会|全体会议|会议|党代会|代表大会|常委会|常务会议")
 _ROUND = {"十": 10.0, "百": 100.0, "千": 1000.0}  # 十余, 百余, 千余: more than ten, a hundred…
 
@@ -421,6 +430,18 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
         more = chinese and token in _ROUND and masked[pos : pos + 1] == "余"  # "百余公里"
         value = _ROUND[token] if more else parse_number(token)
         pos += more
+        unit_at = pos
+        if (
+            value is None
+            and token in _BARE_MAGNITUDE
+            and masked[pos : pos + 1] == "元"
+            and op_before(masked[max(lo, start - 4) : start])[0]
+        ):  # "首次突破万亿元大关"
+            value, keep = _BARE_MAGNITUDE[token]
+            unit_at = pos - keep  # the magnitude is left to the unit
+            chinese = False  # no numeral of its own: not the article 一
+        if value is None and _BARE_HUNDRED.match(masked, start):
+            value = _ROUND[token]  # "培育百户…市场主体": a hundred
         if value is None:
             continue
         if before and (before.isascii() and before.isalpha() or before in "+×第."):
@@ -435,7 +456,7 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
             found.append(Quantity(start, pos + 1, value, None, None, "个", ">=", "", token + "大"))
             continue
         low = high = None
-        unit_read = read_unit(masked, pos)
+        unit_read = read_unit(masked, unit_at)
         # a range: 8-10家, 2—3个, 3至5项
         dash_at = pos
         if unit_read and masked[unit_read[2] : unit_read[2] + 1] in tuple(_DASHES):
@@ -476,6 +497,8 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
                 )
             continue
         mag, unit, end = unit_read
+        if masked[end : end + 1] == "级" or (unit == "兆" and chinese):
+            continue  # "五百亿级产业集群", "万亿级": a class; 千兆 is a name
         if mag == "千" and not is_measure(unit):
             # the catalog counts whole things (no unit starts with 千): "2千家" is 2000 家
             value, mag = value * 1000, ""

@@ -76,6 +76,15 @@ class TableTarget:
     op_source: str  # "cell" (≥ 95, 95以上), "baseline" (below the base year: a ceiling), "floor"
     baseline: tuple[float, date] | None = None
 
+    @property
+    def off_scale(self) -> bool:
+        """A hundred times the base year's value or less than a hundredth: a unit or a
+        thousands separator read wrong ("1.2 万个 → 2,500") more likely than a plan's ambition."""
+        if not self.baseline or not self.baseline[0] or not self.value:
+            return False
+        ratio = self.value / self.baseline[0]
+        return ratio > 100 or ratio < 0.01
+
 
 @dataclass
 class Table:
