@@ -1768,6 +1768,56 @@ def test_a_half_of_the_year_dates_its_own_sentence_only() -> None:
     assert got == [date(2022, 12, 31)]
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # a cut by half
+        (
+            "2019年某区深入推进“一网通办”工作要点\n网上行政审批事项提交材料平均减少一半。",
+            [(">=", 50, "%", 2019)],
+        ),
+        # numbers framed by 对照 are not targets
+        (
+            "2019年工作要点\n认真对照全市新增的100项事项清单,新增上线事项50项。",
+            [(">=", 50, "项", 2019)],
+        ),
+        # the year's plan before a report of the months so far
+        (
+            "2021-04-13 14:19:32\n我区5G基站建设全面开启,全年计划完成基站建设突破200个,1-2月已累计完成建设65个。",
+            [(">=", 200, "个", 2021)],
+        ),
+        # a firm's project signed at an event
+        (
+            "到2020年,全省大数据产业规模突破800亿元。会上举行项目签约,联通公司拟投资20亿元建设云数据中心,"
+            "建成后将提供10万个数据机柜。",
+            [(">=", 800, "亿元", 2020)],
+        ),
+        # 今年 in a text that names no year of its own dates nothing; 三年内 is no 年内
+        (
+            "到2023年,新建5G基站1万个。到2025年,达到2万个。今年四川大数据产业规模突破500亿元。",
+            [(">=", 1, "万个", 2023), (">=", 2, "万个", 2025)],
+        ),
+        (
+            "行动计划(2021-2023年)\n三年内引进区块链领军企业20家以上。",
+            [(">=", 20, "家", 2023)],
+        ),
+        # a part with its own figure in brackets, its subject naming 5G
+        (
+            "2020年工作要点\n今年计划投资100亿元(其中5G投资43.7亿元)。",
+            [(">=", 100, "亿元", 2020), (">=", 43.7, "亿元", 2020)],
+        ),
+    ],
+)
+def test_round_fourteen_halves_projects_and_this_year(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 14's error classes (docs/extract.md): 减少一半, 对照, a report of 1-2月 after the
+    year's plan, a signed project, 今年 with no year, (其中5G投资…)."""
+    qs = extract(text).quantities
+    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
+    assert got == targets
+
+
 def test_a_title_span_the_goals_reach_is_the_horizon() -> None:
     """A plan for 2025—2027 whose goals are staged 2026 then 2027: its undated figures are
     for 2027, the plan's end, not for the first stage."""

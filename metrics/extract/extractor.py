@@ -32,6 +32,7 @@ from metrics.extract.filters import (
     describes,
     incentive_terms,
     looks_back,
+    project_terms,
     qualifies_next,
     qualifies_previous,
     reports_done,
@@ -412,6 +413,8 @@ class _Extractor:
                     and (q.value or 99) <= 20
                 ):
                     continue  # "推出6件民生实事,分别是:…": the count of the items listed next
+                if project_terms(masked[s0:s1]):
+                    continue  # "项目签约,联通公司拟投资20亿元": a firm's project
                 if incentive_terms(masked[s0:s1], clause):
                     continue  # "一次性奖励200万元", "由市、区各承担50%": a reward's terms  # "高于每万人15.7个的全国平均水平": the reference, not a target
                 if DONE_AFTER.match(masked[q.end : c1]) or (
@@ -537,6 +540,8 @@ class _Extractor:
         own = [d for d in dates if s0 <= d.start < pos and is_deadline(para.text, d, s0)]
         if own:
             return own[-1].by, "sentence", own[-1].start
+        if self.this_year is None and _THIS_YEAR.search(para.text, s0, pos):
+            return None, "none", None  # "今年…突破500亿元" in a text that names no year of its own
         limit = self.time_limit_after(index, pos)
         if limit:
             return limit, "time_limit", None
@@ -827,6 +832,7 @@ _TWO_MEASURES = re.compile(
     r"[^和与及]{2,}(?:率|比例|占比|比重)(?:和|与|及)[^和与及]{2,}(?:率|比例|占比|比重)"
 )
 _LISTED_NEXT = re.compile(r"[,:]?(?:分别是|分别为|包括|主要有|具体是|即)")
+_THIS_YEAR = re.compile(r"今年|(?<![\d一二两三四五六七八九十])(?:年内|年底前)|全年")
 _SUB_WORDS = re.compile(r"^其中|不低于$|不少于$|超过$|达到$|达$")
 _REACH = re.compile(r"达到|符合")
 _PREDICATE = re.compile(r"实现|完成|具备|接入|开展|提交|建成|使用|应用|上线|纳入|配备|建立")

@@ -166,6 +166,16 @@ REWARD = re.compile(r"奖励|补贴|补助|资助|奖补|贴息|给予")
 _REWARD_TERMS = re.compile(r"奖励|补贴|补助|资助|奖补|贴息|给予|承担|分担")
 
 
+# a company's project signed or announced at an event: its figures are the firm's, not the plan's
+# ("“郫都云海”项目签约,联通公司拟投资20亿元…建成后将提供10万个数据机柜")
+_PROJECT = re.compile(r"签约|签署[^,。;]{0,8}协议|拟投资|落户")
+
+
+def project_terms(sentence: str) -> bool:
+    """Whether a sentence reports a signed or announced project (the numbers are the firm's)."""
+    return bool(_PROJECT.search(sentence))
+
+
 def incentive_terms(sentence: str, clause: str) -> bool:
     """Whether a clause of a sentence that grants a reward or subsidy states its terms: the
     amount, who bears what share, or the condition (a clause "对…的")."""
@@ -191,8 +201,10 @@ def single_year(paragraphs: list[Paragraph]) -> int | None:
 
 def reports_done(sentence: str) -> bool:
     """Whether a sentence tells what was done (a verb with 了, 已…): its bare year is when that
-    was, not a deadline."""
-    return bool(_DONE.search(sentence))
+    was, not a deadline. A report of another period later in the sentence ("全年计划完成…突破
+    200个，1-2月已累计完成65个") is not the year's."""
+    other = _PAST.search(sentence, 1) or re.compile(r"(?<!项)目前").search(sentence, 1)
+    return bool(_DONE.search(sentence[: other.start()] if other else sentence))
 
 
 # a sentence that says it describes the present: "《规划》梳理我国数字经济发展现状指出，2020年，…"

@@ -346,7 +346,19 @@ _OP_BEFORE = [
 _OP_ADJACENT = [("大约", "=="), ("约", "=="), ("达", ">="), ("超", ">="), ("逾", ">=")]
 OP_WORDS_BEFORE = sorted({w for w, _ in _OP_BEFORE + _OP_ADJACENT} | {"前"}, key=len, reverse=True)
 # verbs that frame a number as context ("聚焦7个细分领域", "围绕三条主线"), not as a goal
-CONTEXT_VERBS = ("聚焦", "围绕", "依托", "立足", "按照", "根据", "针对", "参照", "基于", "对标")
+CONTEXT_VERBS = (
+    "聚焦",
+    "围绕",
+    "依托",
+    "立足",
+    "按照",
+    "根据",
+    "针对",
+    "参照",
+    "基于",
+    "对标",
+    "对照",
+)
 
 
 @dataclass
@@ -399,6 +411,7 @@ _BANDWIDTH_G = re.compile(r"G(?![A-Za-z0-9\-])")
 _BARE_MAGNITUDE = {"万亿": (1.0, 2), "千亿": (1000.0, 1), "百亿": (100.0, 1)}
 # 百户, 千人 written without 一 (not 千家万户, 千人计划)
 _BARE_HUNDRED = re.compile(r"[百千](?=[个户家所项人名座])(?!家万户|人计划|人次计划)")
+_HALF_CUT = re.compile(r"(?:减少|压缩|缩短|降低|下降|压减)了?(?P<half>一半)")
 _NAMED_TIMES = re.compile(r"产业|全会|全体会议|会议|党代会|代表大会|常委会|常务会议")
 _ROUND = {"十": 10.0, "百": 100.0, "千": 1000.0}  # 十余, 百余, 千余: more than ten, a hundred…
 
@@ -527,6 +540,11 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
             )
         )
         pos = end
+    # "办理时限平均减少一半": a cut of at least half
+    for m in _HALF_CUT.finditer(masked, lo, hi):
+        at = m.start("half")
+        found.append(Quantity(at, m.end(), 50.0, None, None, "%", ">=", "", "一半"))
+    found.sort(key=lambda q: q.start)
     return found
 
 
@@ -612,7 +630,7 @@ _PAREN_COUNT = re.compile(r"(?:\d+|[" + _CN_NUM_CHARS + r"]+)(?P<unit>[^\d()]{1,
 # a part of the target before it, with its own figure: "新增通客车建制村5000个(贫困地区不低于
 # 3000个)", "(其中高铁470公里)"; one number, no list
 _SUB_TARGET = re.compile(
-    r"(?:其中[^\d,;:、()]{1,12}?(?:不低于|不少于|超过|达到|达)?"
+    r"(?:其中(?:[^\d,;:、()]|\d[A-Za-z]){1,12}?(?:不低于|不少于|超过|达到|达)?"
     r"|[^\d,;:、()]{1,12}?(?:不低于|不少于|超过|达到|达))"
     r"\d+(?:\.\d+)?(?:万|亿)?[^\d,;:、()]{1,3}?(?:以上)?"
 )
