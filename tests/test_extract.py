@@ -1818,6 +1818,40 @@ def test_round_fourteen_halves_projects_and_this_year(
     assert got == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # the end of a five-year plan's period is a deadline
+        ("到“十四五”期末,东莞数字经济核心产业规模将突破1.3万亿元。", [(">=", 1.3, "万亿元", 2025)]),
+        # PFlops; a number after a lost 文号 bracket
+        (
+            "天文旅发〔20228号\n到2026年,人工智能算力规模(FP16)达到3500PFlops。",
+            [(">=", 3500, "PFlops", 2026)],
+        ),
+        # the stages the goals are set in; all of them reaching a state
+        (
+            "《方案》分两个阶段提出了建设目标。到2025年,国家三级及以上博物馆全部实现数字化。",
+            [(">=", 100, "%", 2025)],
+        ),
+        # a report of goals met early, and the as-of date carried to the next sentence
+        (
+            "发表于2025-11-27 02:37:45\n我国“十四五”5G建设目标提前完成,5G-A规模商用覆盖超300城。"
+            "截至2025年11月,累计建成5G基站超过470万个。全国行政村5G网络覆盖率超过90%。"
+            "到2027年,每万人拥有5G基站数达到38个。",
+            [(">=", 38, "个", 2027)],
+        ),
+    ],
+)
+def test_round_fifteen_period_ends_reports_and_stages(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 15's error classes (docs/extract.md): 到“十四五”期末, PFlops, 〔2022 with its bracket
+    lost, 分两个阶段, 全部实现, 提前完成, and 截至… going on in the next sentence."""
+    qs = extract(text).quantities
+    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
+    assert got == targets
+
+
 def test_a_title_span_the_goals_reach_is_the_horizon() -> None:
     """A plan for 2025—2027 whose goals are staged 2026 then 2027: its undated figures are
     for 2027, the plan's end, not for the first stage."""

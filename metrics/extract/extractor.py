@@ -448,7 +448,7 @@ class _Extractor:
                     q.op, q.op_word, q.rule = "<=", "", "circle"
                 kept.append(q)
             # "所有三级公立医院…实现…": all of them, 100%
-            for m in re.finditer(r"所有(?!权|制|者)", clause):
+            for m in re.finditer(r"所有(?!权|制|者)|全部(?=实现|完成|接入|建成|开通)", clause):
                 if not numberless_ok:
                     continue
                 # "所有市达到…三星级以上": all of them reach a grade (a share of 100%), when
@@ -503,9 +503,9 @@ class _Extractor:
         m = next(reversed(list(STATUS_SENTENCE.finditer(masked, s0, pos))), None)
         if m is None:
             return False
-        # after 目前 a year not before the page's names a time to come ("目前…，2024年还将
+        # after 目前/当前 a year not before the page's names a time to come ("目前…，2024年还将
         # 新建…"); a year after 据统计 is the statistic's ("据统计,2024年底…达84.9%")
-        now = m.group() == "目前"
+        now = m.group() in ("目前", "当前")
         ref = self.doc_date.year if self.doc_date else self.this_year
         return not any(
             m.end() < d.start < pos
@@ -571,6 +571,8 @@ class _Extractor:
         by, source, mention = self.dated_by(index, para, dates, s0, q.start)
         if by is not None and self.past(by, source, mention):
             q.status = True  # "截至2022年底…" in a text of 2023: where things stood
+        if source == "paragraph" and any(d.start == mention and d.as_of for d in dates):
+            q.status = True  # "截至2025年11月,…。全国行政村…超过90%": the same report goes on
         if by is None:
             if q.status:
                 self.standing += 1

@@ -112,7 +112,7 @@ def describes(head: str, q: Quantity, after: str, later: bool = False) -> bool:
         return True  # "入选8个国家算力枢纽节点之一": one of them, not how many to make
     if _PLAN_PART.match(after) or _PART_KIND.match(after):
         return True  # "其中有13个是基础设施方面的指标": how many of the plan's indicators
-    if head.endswith("分") and q.unit in ("批", "类", "步"):
+    if head.endswith("分") and (q.unit in ("批", "类", "步") or after.startswith(("阶段", "期"))):
         return True  # "分三批开展试点": how the work is staged, not what it makes
     if q.unit in ("米", "公里", "千米") and _NAMED_DISTANCE.match(after):
         return True
@@ -210,7 +210,7 @@ def reports_done(sentence: str) -> bool:
 # a sentence that says it describes the present: "《规划》梳理我国数字经济发展现状指出，2020年，…"
 STATUS_SENTENCE = re.compile(
     r"发展现状|现状|发展基础|工作基础|现实基础|取得(?:的|了)?(?:显著|明显|积极)?成效|主要成效|回顾"
-    r"|据统计|统计显示|数据显示|(?<!项)目前(?!期)"  # not 项目前期
+    r"|据统计|统计显示|数据显示|(?<!项)目前(?!期)|当前|提前完成|提前达成|提前实现"  # not 项目前期
 )
 
 

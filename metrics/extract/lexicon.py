@@ -103,6 +103,7 @@ def goals_issued(masked: str, pos: int) -> bool:
     return bool(GOALS_OF_YEAR.match(masked, pos) and _ISSUED.search(masked[max(0, pos - 12) : pos]))
 
 
+_PERIOD_END = re.compile(r"(?:到|至)“?十([一二三四五六])五”?(?:期末|末|时期末)")
 _DASHES = "-—–~～至到"  # between the two ends of a range
 _NO_DASHES = str.maketrans("", "", _DASHES)
 
@@ -195,6 +196,13 @@ def find_dates(text: str, doc_year: int | None = None) -> list[DateMention]:
         in_paren = any(p.start < m.start() < p.end for p in parens)
         as_of = pre.startswith(("截至", "截止"))
         found.append(DateMention(m.start(), m.end(), by, strong, in_paren, as_of))
+    # "到“十四五”期末": the end of a five-year plan's period (its quotes are masked above)
+    for m in _PERIOD_END.finditer(text):
+        year = 2010 + 5 * "一二三四五六".index(m.group(1))
+        if doc_year and year < doc_year:
+            continue  # "到“十三五”末,…成效显著" in a text of 2021: where things stood
+        in_paren = any(p.start < m.start() < p.end for p in parens)
+        found.append(DateMention(m.start(), m.end(), date(year, 12, 31), True, in_paren))
     found.sort(key=lambda d: d.start)
     return found
 
@@ -284,6 +292,8 @@ _ASCII_UNITS = [
     "Mbps",
     "EFLOPS",
     "PFLOPS",
+    "EFlops",
+    "PFlops",
     "EB",
     "PB",
     "TB",
@@ -457,8 +467,8 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
             value = _ROUND[token]  # "培育百户…市场主体": a hundred
         if value is None:
             continue
-        if before and (before.isascii() and before.isalpha() or before in "+×第."):
-            continue
+        if before and (before.isascii() and before.isalpha() or before in "+×第.〔["):
+            continue  # "第3", "〔20228" (a document number with its bracket lost)
         if chinese and before == "”":
             continue  # "“需求”+“供给”两张清单": counts the names just quoted
         after = masked[pos : pos + 1]
