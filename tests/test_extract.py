@@ -1852,6 +1852,32 @@ def test_round_fifteen_period_ends_reports_and_stages(
     assert got == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # a yearly document reported as issued after a news page's edition lines
+        (
+            "建设绿色数据中心集群 |\n2025年05月20日·海西晨报·\n第A02版\n·\n重点关注\n"
+            "晨报讯 近日,《2025年数字福建工作要点》印发。力争全省算力规模达到6000P。",
+            [(">=", 6000, "P", 2025)],
+        ),
+        # the plan's features; 零部件 is no zero
+        (
+            "到2025年,各项举措呈现四个特点,就汽车及零部件等产业,建成5G基站3000个。",
+            [(">=", 3000, "个", 2025)],
+        ),
+    ],
+)
+def test_round_sixteen_issued_documents_and_parts(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 16's error classes (docs/extract.md): 《2025年…工作要点》印发 below a page's edition
+    lines, 四个特点, 零部件 (and, in test_extract_tables.py, a table one cell per line)."""
+    qs = extract(text).quantities
+    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
+    assert got == targets
+
+
 def test_a_title_span_the_goals_reach_is_the_horizon() -> None:
     """A plan for 2025—2027 whose goals are staged 2026 then 2027: its undated figures are
     for 2027, the plan's end, not for the first stage."""

@@ -10,7 +10,7 @@ A proposal is right when value (or low/high), unit, op and deadline equal a labe
 each stage of a multi-stage proposal counts as one proposed target, and each label
 and each proposed target is matched at most once. Files marked `holdout: N` were not read
 while the rules were tuned before round N (`true` is round 1): each round's figures are
-reported apart; the rules were tuned on rounds 1–15 after each was scored unseen (so no round is
+reported apart; the rules were tuned on rounds 1–16 after each was scored unseen (so no round is
 unseen now: each round's unseen figures are in docs/extract.md).
 
 Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`; add
@@ -67,7 +67,8 @@ FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
 # (test_round_thirteen_*); 14: the fourteenth round (136–145), scored unseen after round 13's
 # tuning at 71.0% / 75.9%, then tuned on (test_round_fourteen_*); 15: the fifteenth round
 # (146–155), scored unseen after round 14's tuning at 84.2% / 76.2%, then tuned on
-# (test_round_fifteen_*).
+# (test_round_fifteen_*); 16: the sixteenth round (156–165), scored unseen after round 15's
+# tuning at 68.0% / 85.0%, then tuned on (test_round_sixteen_*).
 GROUPS = {
     0: "tuned on",
     1: "held out, round 1 (since tuned on)",
@@ -85,6 +86,7 @@ GROUPS = {
     13: "held out, round 13 (since tuned on)",
     14: "held out, round 14 (since tuned on)",
     15: "held out, round 15 (since tuned on)",
+    16: "held out, round 16 (since tuned on)",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -103,6 +105,7 @@ GROUP_FLOORS = {
     13: (0.90, 1.00),
     14: (0.90, 0.96),
     15: (1.00, 0.88),
+    16: (0.88, 0.91),
 }
 ALL_FLOORS = (0.96, 0.96)  # (recall, precision)
 # held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden)

@@ -76,6 +76,49 @@ def test_a_target_a_hundred_times_off_its_baseline_is_flagged() -> None:
     assert ("extract.note_table_scale", {}) not in q.notes
 
 
+def test_a_table_flattened_to_one_cell_per_line() -> None:
+    """A web page's table, one cell a line, merged category cells left out: rows are found by
+    their shape (a unit, then one cell per year), category and source cells skipped."""
+    cells = [
+        "类别",
+        "主要指标",
+        "单位",
+        "2022年",
+        "2027年",
+        "来源",
+        "总体",
+        "数字经济增加值占GDP的比重",
+        "%",
+        "45.4",
+        "50",
+        "市统计局",
+        "数字经济重点企业",
+        "家",
+        "/",
+        "500",
+        "市经济信息委",
+        "",
+        "数字产业化",
+        "软件和信息服务业收入",
+        "亿元",
+        "2705",
+        "7000",
+        "市经济信息委",
+        "其中:创新工厂(含5G工厂)",
+        "个",
+        "/",
+        "50",
+        "市经济信息委",
+    ]
+    table = "表1 主要指标\n" + "".join(f"{c} |\n" for c in cells)
+    assert rows(GOALS + table) == [
+        ("数字经济增加值占GDP的比重", "%", [(">=", 50, 2027)]),
+        ("数字经济重点企业", "家", [(">=", 500, 2027)]),
+        ("软件和信息服务业收入", "亿元", [(">=", 7000, 2027)]),
+        ("创新工厂", "个", [(">=", 50, 2027)]),  # the name loses its bracket
+    ]
+
+
 def test_each_later_year_is_a_stage() -> None:
     table = (
         "| 指标 | 单位 | 2020年 | 2023年 | 2025年 |\n| 电子证照应用率 | % | 40 | 70 | 95以上 |\n"

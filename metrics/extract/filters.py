@@ -80,6 +80,7 @@ _PLAN_PART = re.compile(
     r"(?:行动(?!计划)|工程(?!师)|措施|举措|主线|抓手|目标)"
     r"|^(?:方面的?)?(?:重点|主要|具体)(?:任务|措施|举措|工作)"
     r"|^方面(?:重点|着力|发力|入手|着手|推进|展开|部署|提出|明确|作出)"
+    r"|^(?:特点|亮点)"
     r"|^(?:方面)?(?:部署|提出|明确|作出)了?[^,;。]{0,12}?(?:任务|举措|措施|指标|目标)"
     r"|^方面的?[0-9一二三四五六七八九十百]+(?:项|条|个)(?:重点|主要)?(?:任务|举措|措施)"
 )
@@ -292,7 +293,7 @@ def _doc_year(paragraphs: list[Paragraph]) -> int | None:
         m = _DOC_YEAR.search(mask_quotes(para.text).replace(MASK, "·"))
         if m:
             return int(m.group(1))
-    for para in paragraphs[:3]:
+    for para in paragraphs[:8]:  # a news page's first lines may be its edition and section
         m = _ISSUED_DOC.search(para.text)
         if m:
             return int(m.group(1) or m.group("y2"))

@@ -528,8 +528,8 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
             low, high = (None, None) if low is None else (low * 1000, high * 1000)  # type: ignore[operator]
         if masked[end : end + 1] in ("+", "×"):
             continue  # "2+2+3": a name
-        if unit == "年" or (chinese and value == 1 and low is None):
-            continue  # durations (三年行动) and the article 一 (一个平台, 一批)
+        if unit == "年" or (chinese and value in (0, 1) and low is None):
+            continue  # durations (三年行动), the article 一 (一个平台, 一批), 零部件
         if unit == "次" and _NAMED_TIMES.match(masked, end):
             continue  # 三次产业 (the three sectors), 十二届十一次全会 (a meeting's number)
         full_unit = f"{mag}{_UNIT_ALIASES.get(unit, unit)}"

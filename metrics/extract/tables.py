@@ -164,6 +164,10 @@ def find_tables(text: str) -> list[Table]:
                 found = (loose, len(cells), head)
                 break
         if found is None:
+            if (column := _one_cell_per_line(lines, i)) is not None:
+                tables.append(column[0])
+                i = column[1]
+                continue
             i += 1
             continue
         loose, width, (name_col, unit_col, years) = found
@@ -244,3 +248,94 @@ def _row(
                 op = ">="
         out.append(TableTarget(name, unit or cell_unit, op, by, value, r0, r1, source, base))
     return out
+
+
+_OTHER_HEADER = re.compile(
+    r"^(?:序号|类别|分类|领域|一级指标|二级指标|属性|指标属性|来源|数据来源|责任单位|牵头单位|备注)$"
+)
+_PROSE = re.compile(r"[。;:!?]|^.{41,}$")
+
+
+def _one_cell(line: str) -> str:
+    return unicodedata.normalize("NFKC", line).strip().removesuffix("|").strip()
+
+
+def _one_cell_per_line(lines: list[tuple[int, int, str]], i: int) -> tuple[Table, int] | None:
+    """A table a web page flattened to one cell per line ("类别 |", "主要指标 |", "单位 |",
+    "2022年 |", "2027年 |", then the cells row after row, merged cells left out).
+
+    Rows are found by their shape, not by counting cells: a unit cell followed by one cell per
+    year column (a number, or / for none) is a row, and the cell before the unit is its name;
+    category and source cells around it are skipped."""
+    header: list[str] = []
+    j = i
+    while j < len(lines) and len(header) < 10:
+        cell = _one_cell(lines[j][2])
+        if not (
+            _NAME_HEADER.match(cell)
+            or _UNIT_HEADER.match(cell)
+            or _YEAR_HEADER.match(cell)
+            or _OTHER_HEADER.match(cell)
+        ):
+            break
+        header.append(cell)
+        j += 1
+    years = [int(m.group("y")) for c in header if (m := _YEAR_HEADER.match(c))]
+    if not any(_NAME_HEADER.match(c) for c in header) or not years:
+        return None
+    if not any(_UNIT_HEADER.match(c) for c in header):
+        return None  # without a unit column a row's shape cannot be told
+    cells: list[tuple[str, int, int]] = []
+    while j < len(lines):
+        r0, r1, raw = lines[j]
+        if not raw.strip():
+            break
+        cell = _one_cell(raw)
+        if _PROSE.search(cell.removeprefix("其中:")):
+            break
+        cells.append((cell, r0, r1))
+        j += 1
+    base_first = len(years) >= 2
+    targets: list[TableTarget] = []
+    k = 1
+    while k + len(years) < len(cells):
+        unit, name = cells[k][0], cells[k - 1][0]
+        values = [c for c, _, _ in cells[k + 1 : k + 1 + len(years)]]
+        read = read_unit(unit, 0) if unit != "%" else ("", "%", 1)
+        if (
+            not read
+            or read[2] != len(unit)
+            or _value(name)
+            or not name
+            or not all(v in _EMPTY or _value(v) for v in values)
+        ):
+            k += 1
+            continue
+        base = None
+        if base_first and (v := _value(values[0])):
+            base = (v[0], date(years[0], 12, 31))
+        for year, v in list(zip(years, values, strict=True))[1 if base_first else 0 :]:
+            got = _value(v) if v not in _EMPTY else None
+            if got is None:
+                continue
+            op = _OPS.get(got[2], "")
+            source = "cell" if op else "floor"
+            if not op and base and got[0] < base[0]:
+                op, source = "<=", "baseline"
+            targets.append(
+                TableTarget(
+                    name.removeprefix("其中:"),
+                    unit,
+                    op or ">=",
+                    date(year, 12, 31),
+                    got[0],
+                    cells[k - 1][1],
+                    cells[k + len(years)][2],
+                    source,
+                    base,
+                )
+            )
+        k += len(years) + 1
+    if not targets:
+        return None
+    return Table(lines[i][0], cells[-1][2], targets), j
