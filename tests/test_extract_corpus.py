@@ -105,7 +105,7 @@ GROUP_FLOORS = {
     13: (0.90, 1.00),
     14: (0.90, 0.96),
     15: (1.00, 0.88),
-    16: (0.88, 0.91),
+    16: (0.90, 0.91),
 }
 ALL_FLOORS = (0.96, 0.96)  # (recall, precision)
 # held-out rounds whose recall is measured below the goal (a known failure, not hidden)
