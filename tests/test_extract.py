@@ -52,6 +52,11 @@ RECALL_FLOOR = 0.95
 PRECISION_FLOOR = 0.80
 
 
+def targets_of(text: str) -> list[tuple[str, float | None, str, int]]:
+    """(op, value, unit, deadline year) of every stage the extractor proposes, in order."""
+    return [(s.op, s.value, p.unit, s.by.year) for p in extract(text).quantities for s in p.stages]
+
+
 def seeds_dir() -> Path:
     """The seed plans live outside the repository: skip without them, but never in CI."""
     if not SEEDS.is_dir():
@@ -1440,9 +1445,7 @@ def test_round_five_spans_rewards_past_years_and_numerals(
 def test_round_six_goals_of_a_year(text: str, targets: list[tuple[str, float, str, int]]) -> None:
     """Round 6's error classes (docs/extract.md): "已发布2021年…建设目标" dates the counts after it,
     is the year of 年底前, and makes an earlier year's numbers where things stood."""
-    qs = extract(text).quantities
-    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
-    assert got == targets
+    assert targets_of(text) == targets
 
 
 @pytest.mark.parametrize(
@@ -1508,9 +1511,7 @@ def test_round_seven_units_ceilings_parts_and_issued_years(
     """Round 7's error classes (docs/extract.md): Tbps, a PUE 达到 as a ceiling, 建成并开通 in a
     repeat, 方面N项重点任务, 300米覆盖率, the year of a yearly document a news text reports as
     issued (《2024年…发展计划》正式发布), A率和B比例达到100% as two targets, and 百余公里."""
-    qs = extract(text).quantities
-    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
-    assert got == targets
+    assert targets_of(text) == targets
 
 
 @pytest.mark.parametrize(
@@ -1576,9 +1577,7 @@ def test_round_eight_separators_periods_and_plan_counts(
     """Round 8's error classes (docs/extract.md) and the wordings found before it: 1,200, a
     quarter of the work points' year, 万核/标准机架/ms, a “十四五” plan's horizon, counts of the
     plan's indicators, 三次产业, 十一次全会, 分三批, 所有…达到 and a cut teaser."""
-    qs = extract(text).quantities
-    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
-    assert got == targets
+    assert targets_of(text) == targets
 
 
 @pytest.mark.parametrize(
@@ -1628,9 +1627,7 @@ def test_round_nine_page_years_bracketed_parts_and_present_values(
     """Round 9's error classes (docs/extract.md): 今年 of a page's date (08.04.2015 too), 课时,
     a bracketed part with its own figure, 分别是 after a count, 具体措施, 据统计 and 其中 parts of
     present values."""
-    qs = extract(text).quantities
-    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
-    assert got == targets
+    assert targets_of(text) == targets
 
 
 @pytest.mark.parametrize(
@@ -1661,9 +1658,7 @@ def test_round_ten_bandwidth_and_headline_repeats(
 ) -> None:
     """Round 10's error classes (docs/extract.md): 6000G of bandwidth, and a headline repeated
     by its article under a longer name."""
-    qs = extract(text).quantities
-    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
-    assert got == targets
+    assert targets_of(text) == targets
 
 
 @pytest.mark.parametrize(
@@ -1699,9 +1694,7 @@ def test_round_eleven_months_so_far_one_of_and_listed_counts(
 ) -> None:
     """Round 11's error classes (docs/extract.md): 1至5月 as the months so far, N个…之一,
     重点工作, 等六个方面 after six items, and 全覆盖并…."""
-    qs = extract(text).quantities
-    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
-    assert got == targets
+    assert targets_of(text) == targets
 
 
 @pytest.mark.parametrize(
@@ -1728,9 +1721,7 @@ def test_round_twelve_run_in_headings_present_values_and_all(
 ) -> None:
     """Round 12's error classes (docs/extract.md): a heading run into the line before it (so the
     tasks were read as 工作原则 and skipped), 目前, and 实现所有…."""
-    qs = extract(text).quantities
-    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
-    assert got == targets
+    assert targets_of(text) == targets
 
 
 @pytest.mark.parametrize(
@@ -1756,9 +1747,7 @@ def test_round_thirteen_bare_magnitudes_classes_and_thresholds(
     text: str, targets: list[tuple[str, float, str, int]]
 ) -> None:
     """Round 13's error classes (docs/extract.md): 突破万亿元, N亿级, 万兆, 7万个35户以上自然村, 百户."""
-    qs = extract(text).quantities
-    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
-    assert got == targets
+    assert targets_of(text) == targets
 
 
 def test_a_half_of_the_year_dates_its_own_sentence_only() -> None:
@@ -1813,9 +1802,7 @@ def test_round_fourteen_halves_projects_and_this_year(
 ) -> None:
     """Round 14's error classes (docs/extract.md): 减少一半, 对照, a report of 1-2月 after the
     year's plan, a signed project, 今年 with no year, (其中5G投资…)."""
-    qs = extract(text).quantities
-    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
-    assert got == targets
+    assert targets_of(text) == targets
 
 
 @pytest.mark.parametrize(
@@ -1847,9 +1834,7 @@ def test_round_fifteen_period_ends_reports_and_stages(
 ) -> None:
     """Round 15's error classes (docs/extract.md): 到“十四五”期末, PFlops, 〔2022 with its bracket
     lost, 分两个阶段, 全部实现, 提前完成, and 截至… going on in the next sentence."""
-    qs = extract(text).quantities
-    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
-    assert got == targets
+    assert targets_of(text) == targets
 
 
 @pytest.mark.parametrize(
@@ -1875,9 +1860,7 @@ def test_round_sixteen_issued_documents_and_parts(
 ) -> None:
     """Round 16's error classes (docs/extract.md): 《2025年…工作要点》印发 below a page's edition
     lines, 四个特点, 零部件 (and, in test_extract_tables.py, a table one cell per line)."""
-    qs = extract(text).quantities
-    got = [(s.op, s.value, p.unit, s.by.year) for p in qs for s in p.stages]
-    assert got == targets
+    assert targets_of(text) == targets
 
 
 def test_a_title_span_the_goals_reach_is_the_horizon() -> None:
