@@ -1863,6 +1863,35 @@ def test_round_sixteen_issued_documents_and_parts(
     assert targets_of(text) == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # a 取得成绩 section reports the past
+        (
+            "《上海市全面推进城市数字化转型“十四五”规划》印发。\n1.取得成绩\n通信海光缆容量达到22Tbps。"
+            "\n2.主要目标\n到2025年,建成5G基站7万个。",
+            [(">=", 7, "万个", 2025)],
+        ),
+        # the plan's fields and its works of a kind
+        (
+            "《行动方案》明确了四大重点领域。“十四五”期间,将实施千兆光纤宽带网络部署工程等21项重大信息化工程,"
+            "到2025年建成数据中心机架10万架。",
+            [(">=", 10, "万架", 2025)],
+        ),
+        # 已交出 reports the past
+        (
+            "到2022年,新建5G基站1万个。从已交出的成绩单来看,上海市16个区5G网络连续覆盖。",
+            [(">=", 1, "万个", 2022)],
+        ),
+    ],
+)
+def test_round_seventeen_past_sections_and_plan_fields(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 17's error classes (docs/extract.md): 取得成绩, 四大重点领域, 21项重大…工程, 已交出."""
+    assert targets_of(text) == targets
+
+
 def test_a_title_span_the_goals_reach_is_the_horizon() -> None:
     """A plan for 2025—2027 whose goals are staged 2026 then 2027: its undated figures are
     for 2027, the plan's end, not for the first stage."""

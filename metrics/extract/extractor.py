@@ -98,6 +98,8 @@ _STATUS_SECTIONS = (
     "发展环境",
     "现实基础",
     "回顾",
+    "取得成绩",
+    "主要成绩",
 )
 _GROWTH = re.compile(r"增长|下降|增速|提高|降低")  # rates of change have no level to start from
 
