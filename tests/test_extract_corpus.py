@@ -123,6 +123,7 @@ MOSTLY_MISSED: dict[str, str] = {
     "84_wuhan-2018-5g-stations-plan-news": "覆盖全市的5G is cut from its sentence; 2018 dates the counts",
     "113_hunan-2025-gov-services-data-workpoints": "the title, and so the work points' year, is lost",
     "128_jinan-2025-government-work-report-digital-goals-news": "the report names no year",
+    "168_district-smart-community-full-coverage-plan": "a sharing site's page marks (1、 2、) cut the sentence",
 }
 
 
