@@ -21,8 +21,10 @@ from typing import Any
 
 from metrics.extract.filters import (
     DONE_AFTER,
+    GROWTH,
+    PRINCIPLE_SECTIONS,
     PROBLEM,
-    STATUS_SENTENCE,
+    STATUS_SECTIONS,
     STATUS_WORDS,
     _doc_date,
     _doc_year,
@@ -30,6 +32,7 @@ from metrics.extract.filters import (
     benchmark,
     counts_plan_part,
     describes,
+    describes_present,
     incentive_terms,
     looks_back,
     project_terms,
@@ -39,10 +42,22 @@ from metrics.extract.filters import (
     single_year,
 )
 from metrics.extract.lexicon import (
+    CHANGE_ONLY,
     CONTEXT_VERBS,
+    FROM_PRESENT,
+    LISTED_NEXT,
+    MAKE,
+    PREDICATE,
+    REACH,
+    SUB_WORDS,
+    THIS_YEAR,
+    TITLE_LINE,
+    TWO_MEASURES,
     DateMention,
     Quantity,
+    clause_start,
     count_paren,
+    enumeration_boundary,
     find_dates,
     find_quantities,
     is_date_paren,
@@ -50,6 +65,7 @@ from metrics.extract.lexicon import (
     is_measure,
     op_before,
     plain_number,
+    scope_target,
     sub_target_paren,
     time_limit,
 )
@@ -64,7 +80,7 @@ from metrics.extract.naming import (
     similar,
 )
 from metrics.extract.proposals import Proposal, StageDraft, same_target
-from metrics.extract.tables import Table, TableTarget, find_tables
+from metrics.extract.tables import Table, find_tables, table_proposals
 from metrics.extract.text import (
     MASK,
     RESPONSIBLE_HINT,
@@ -80,28 +96,6 @@ from metrics.extract.writer import draft_yaml, proposal_entry
 from metrics.i18n import both
 
 PLACEHOLDER_PLAN = "new-plan"
-
-
-_PRINCIPLE_SECTIONS = ("指导思想", "基本原则", "工作原则", "发展思路")
-# sections that report where the city stands: their numbers are baselines, not targets
-_STATUS_SECTIONS = (
-    "发展基础",
-    "发展现状",
-    "现状",
-    "基础条件",
-    "工作基础",
-    "取得成效",
-    "主要成效",
-    "建设成效",
-    "面临形势",
-    "发展形势",
-    "发展环境",
-    "现实基础",
-    "回顾",
-    "取得成绩",
-    "主要成绩",
-)
-_GROWTH = re.compile(r"增长|下降|增速|提高|降低")  # rates of change have no level to start from
 
 
 @dataclass
@@ -169,6 +163,7 @@ class _Extractor:
             or single_year(self.paragraphs)
             or (self.doc_date.year if self.doc_date else None)
         )
+        self.page_year = self.doc_date.year if self.doc_date else self.this_year
         # a news text about one year's goals, naming none later: an earlier year is past
         self.now_year = None if self.doc_year or self.doc_date else self.this_year
         # "截至2021年1月底，…": a text that reports a past date as where things stand was
@@ -237,7 +232,7 @@ class _Extractor:
         # the preamble before the first heading is read too: news reports, work points and
         # many plans state their goals there (the notice around it has no numbered targets)
         for index, para in enumerate(self.paragraphs):
-            if any(t.startswith(_PRINCIPLE_SECTIONS) for t in para.titles):
+            if any(t.startswith(PRINCIPLE_SECTIONS) for t in para.titles):
                 continue
             self.paragraph(index, para)
         for table in self.tables:
@@ -255,48 +250,15 @@ class _Extractor:
         return self.proposals
 
     def table(self, table: Table) -> None:
-        """One proposal per row of an indicator table, a stage per target year."""
+        """One proposal per row of an indicator table, placed after the paragraph before it."""
         at = max(
             (i for i, p in enumerate(self.paragraphs) if p.offs and p.offs[0] < table.start),
             default=0,
         )
         para = self.paragraphs[at] if self.paragraphs else None
-        if para is not None and any(w in t for t in para.titles for w in _STATUS_SECTIONS):
+        if para is not None and any(w in t for t in para.titles for w in STATUS_SECTIONS):
             return  # a table of where things stand (发展基础)
-        rows: dict[int, list[TableTarget]] = {}
-        for t in table.targets:
-            rows.setdefault(t.row_start, []).append(t)
-        for row_start, cells in rows.items():
-            first = cells[0]
-            notes: list[tuple[str, dict[str, Any]]] = [("extract.note_table", {})]
-            if any(c.op_source == "floor" for c in cells):
-                notes.append(("extract.note_floor", {}))
-            if any(c.op_source == "baseline" for c in cells):
-                notes.append(("extract.note_table_ceiling", {}))
-            if any(c.off_scale for c in cells):
-                notes.append(("extract.note_table_scale", {}))
-            proposal = Proposal(
-                kind="quantity",
-                name=clean_name(first.name) or first.name,
-                unit=first.unit,
-                stages=[StageDraft(c.op, c.by, c.value) for c in cells],
-                para=at,
-                start=10**6 + row_start,  # after the prose of the paragraph before the table
-                end=10**6 + first.row_end,
-                quote_start=10**6 + row_start,
-                clause=para.clause if para else "",
-                heading=para.heading if para else "",
-                notes=notes,
-                quote=re.sub(r"\s+", "", self.original[row_start : first.row_end]),
-                deadline_source="table",
-                baseline=first.baseline,
-            )
-            if first.baseline:
-                value, as_of = first.baseline
-                proposal.notes.append(
-                    ("extract.note_baseline", {"value": plain_number(value), "date": as_of})
-                )
-            self.proposals.append(proposal)
+        self.proposals.extend(table_proposals(table, self.original, at, para))
 
     def attach_baselines(self) -> None:
         """A present value stated for the same measure before the first deadline is its baseline."""
@@ -309,7 +271,7 @@ class _Extractor:
                 if unit == p.unit
                 and as_of < p.stages[0].by
                 and similar(p.name, name)
-                and not _GROWTH.search(name + p.name)
+                and not GROWTH.search(name + p.name)
             ]
             if found:
                 as_of, value = max(found)
@@ -320,9 +282,9 @@ class _Extractor:
 
     def paragraph(self, index: int, para: Paragraph) -> None:
         text = para.text
-        if _TITLE.search(text) and not re.search(r"[,。;:]", text):
+        if TITLE_LINE.search(text) and not re.search(r"[,。;:]", text):
             return  # the document's title ("2025年数字盐城工作要点") sets no target
-        status = any(w in t for t in para.titles for w in _STATUS_SECTIONS)
+        status = any(w in t for t in para.titles for w in STATUS_SECTIONS)
         quotes_masked = mask_quotes(text)
         parens = parentheticals(text)
         mentions = find_dates(text, self.this_year)
@@ -410,7 +372,7 @@ class _Extractor:
                 if benchmark(clause, q.start - c0):
                     continue
                 if (
-                    _LISTED_NEXT.match(masked, c1)
+                    LISTED_NEXT.match(masked, c1)
                     and not is_measure(q.unit)
                     and (q.value or 99) <= 20
                 ):
@@ -423,9 +385,9 @@ class _Extractor:
                     not sentence_dated and PROBLEM.search(masked[s0 : q.start])
                 ):
                     q.status = True  # "16个市地均已展开…", "面临…问题，如…投资就达30万元"
-                if _CHANGE_ONLY.match(head) or (from_here and not q.subject):
+                if CHANGE_ONLY.match(head) or (from_here and not q.subject):
                     q.subject = subject  # "…，将从11%增至60%": the 60% is of that measure
-                since = _FROM.search(head)
+                since = FROM_PRESENT.search(head)
                 from_here = from_here or bool(since)
                 if since:
                     subject = clean_name(text[c0 : c0 + since.start()]) or named_before or subject
@@ -439,10 +401,10 @@ class _Extractor:
                     q.unit != "%"
                     and rest.startswith("的")
                     and q.op_word in ("以上", "及以上", "以下")
-                    and (is_measure(q.unit) or not _MAKE.search(head.replace(MASK, "")))
+                    and (is_measure(q.unit) or not MAKE.search(head.replace(MASK, "")))
                 ):
                     if is_measure(q.unit) and sentence_dated:
-                        kept.append(_scope_target(q, masked))
+                        kept.append(scope_target(q, masked))
                     continue  # "3万平方米以上的建筑": a scope, not a target
                 if q.unit == "%" and rest.startswith("的"):
                     q.rule = "share"  # "50%的二级公立医院实现…": the share of those that do
@@ -455,10 +417,10 @@ class _Extractor:
                     continue
                 # "所有市达到…三星级以上": all of them reach a grade (a share of 100%), when
                 # the clause states no figure of its own
-                reach = not kept and _REACH.search(clause, m.end())
+                reach = not kept and REACH.search(clause, m.end())
                 # "实现所有行政村通高速宽带": the predicate may come first
                 first = re.search(r"(?:实现|完成)$", clause[: m.start()])
-                if not _PREDICATE.search(clause, m.end()) and not reach and not first:
+                if not PREDICATE.search(clause, m.end()) and not reach and not first:
                     continue
                 kept.append(
                     Quantity(
@@ -488,7 +450,7 @@ class _Extractor:
                     or (status_before and clause.startswith("其中"))
                     or bool(STATUS_WORDS.search(masked[c0 : q.start]))
                     or looks_back(text, q.start, dates, self.goal_year, self.doc_year)
-                    or self.describes_present(masked, text, dates, s0, q.start)
+                    or describes_present(masked, text, dates, (s0, q.start), self.page_year)
                 )
             kept.sort(key=lambda q: q.start)
             kept = [q for i, q in enumerate(kept) if not qualifies_next(masked, q, kept[i + 1 :])]
@@ -496,27 +458,6 @@ class _Extractor:
             # "目前已经实现245个…,其中15个…": a part of where things stand stands there too
             status_before = any(q.status for q in kept) or (status_before and not kept)
         return out
-
-    def describes_present(
-        self, masked: str, text: str, dates: list[DateMention], s0: int, pos: int
-    ) -> bool:
-        """ "《规划》梳理…发展现状指出，2020年，…达到7.8%": a sentence that says it describes
-        the present holds present values, unless a deadline stands between ("…现状；到2025年…")."""
-        m = next(reversed(list(STATUS_SENTENCE.finditer(masked, s0, pos))), None)
-        if m is None:
-            return False
-        # after 目前/当前 a year not before the page's names a time to come ("目前…，2024年还将
-        # 新建…"); a year after 据统计 is the statistic's ("据统计,2024年底…达84.9%")
-        now = m.group() in ("目前", "当前")
-        ref = self.doc_date.year if self.doc_date else self.this_year
-        return not any(
-            m.end() < d.start < pos
-            and not d.as_of
-            and (
-                now and (ref is None or d.by.year >= ref) or d.strong and text[d.start] in "到至力"
-            )
-            for d in dates
-        )
 
     def past(self, by: date, source: str, mention: int | None) -> bool:
         """A deadline that is no deadline: a year before the document's own date, or the year
@@ -529,12 +470,6 @@ class _Extractor:
             return True
         return source in ("sentence", "paragraph") and mention in self.reported
 
-    def deadline(
-        self, index: int, para: Paragraph, dates: list[DateMention], s0: int, pos: int
-    ) -> tuple[date | None, str]:
-        by, source, _ = self.dated_by(index, para, dates, s0, pos)
-        return by, source
-
     def dated_by(
         self, index: int, para: Paragraph, dates: list[DateMention], s0: int, pos: int
     ) -> tuple[date | None, str, int | None]:
@@ -542,7 +477,7 @@ class _Extractor:
         own = [d for d in dates if s0 <= d.start < pos and is_deadline(para.text, d, s0)]
         if own:
             return own[-1].by, "sentence", own[-1].start
-        if self.this_year is None and _THIS_YEAR.search(para.text, s0, pos):
+        if self.this_year is None and THIS_YEAR.search(para.text, s0, pos):
             return None, "none", None  # "今年…突破500亿元" in a text that names no year of its own
         limit = self.time_limit_after(index, pos)
         if limit:
@@ -612,13 +547,13 @@ class _Extractor:
         # the part of the clause that belongs to this number: enumerations split at 、
         same = sorted((x for (span, x) in siblings if span == clause), key=lambda x: x.start)
         k = same.index(q)
-        seg0 = _boundary(masked, same[k - 1], q) if k > 0 else c0
+        seg0 = enumeration_boundary(masked, same[k - 1], q) if k > 0 else c0
         seg0 += masked[seg0 : seg0 + 1] == "、" and k > 0  # after the 、, not the next word
-        seg1 = _boundary(masked, q, same[k + 1]) if k + 1 < len(same) else c1
+        seg1 = enumeration_boundary(masked, q, same[k + 1]) if k + 1 < len(same) else c1
         tail = ""
         if q.rule in ("all", "share"):
             last = same[-1]
-            m = _PREDICATE.search(masked, last.end, c1)
+            m = PREDICATE.search(masked, last.end, c1)
             tail = para.text[m.start() : c1] if m else ""
         elif q.rule == "scope":
             tail = clean_name(para.text[c1 + 1 : s1])
@@ -629,7 +564,7 @@ class _Extractor:
         opened = para.text.rfind("(", c0, q.start)
         if opened > para.text.rfind(")", c0, q.start):
             # a part stated in brackets ("(贫困地区不低于3000个)"): named by what it counts
-            name = _SUB_WORDS.sub("", para.text[opened + 1 : q.start]) or name
+            name = SUB_WORDS.sub("", para.text[opened + 1 : q.start]) or name
         if q.status:
             self.standing += 1
             if source == "sentence" and q.value is not None:
@@ -662,7 +597,7 @@ class _Extractor:
         self.proposals.append(proposal)
         if q.unit == "%" and masked[q.start - 1 : q.start] == "双":
             self.double(proposal, q)
-        elif q.unit == "%" and _TWO_MEASURES.fullmatch(proposal.name):
+        elif q.unit == "%" and TWO_MEASURES.fullmatch(proposal.name):
             self.double(proposal, q, "extract.note_shared")  # "进场率和空调公交车比例达到100%"
 
     def double(self, proposal: Proposal, q: Quantity, key: str = "extract.note_double") -> None:
@@ -706,12 +641,12 @@ class _Extractor:
                         "date": d,
                         "name": milestone_name(text, masked, d.end if d else s0, s1),
                         "q": False,
-                        "q0": _clause_start(masked, s0, d.start) if d else s0,
+                        "q0": clause_start(masked, s0, d.start) if d else s0,
                     }
                 )
                 continue
             items.append({"s0": s0, "s1": s1, "date": None, "name": "", "q": True, "q0": s0})
-            starts = [_clause_start(masked, s0, d.start) for d in own] + [s1]
+            starts = [clause_start(masked, s0, d.start) for d in own] + [s1]
             for k, d in enumerate(own):
                 seg0, seg1 = starts[k], starts[k + 1]
                 if seg1 > seg0 and not any(seg0 <= n < seg1 for n in numbers):
@@ -823,50 +758,6 @@ class _Extractor:
                 continue
             merged.append(p)
         self.proposals = merged
-
-
-def _clause_start(masked: str, s0: int, pos: int) -> int:
-    """Start of the clause holding pos (a milestone's quote starts at its date's clause)."""
-    cut = max(masked.rfind(",", s0, pos), masked.rfind(":", s0, pos))
-    return cut + 1 if cut >= 0 else s0
-
-
-# two measures of one value: "公共汽电车进场率和空调公交车比例达到100%"
-_TWO_MEASURES = re.compile(
-    r"[^和与及]{2,}(?:率|比例|占比|比重)(?:和|与|及)[^和与及]{2,}(?:率|比例|占比|比重)"
-)
-_LISTED_NEXT = re.compile(r"[,:]?(?:分别是|分别为|包括|主要有|具体是|即)")
-_THIS_YEAR = re.compile(r"今年|(?<![\d一二两三四五六七八九十])(?:年内|年底前)|全年")
-_SUB_WORDS = re.compile(r"^其中|不低于$|不少于$|超过$|达到$|达$")
-_REACH = re.compile(r"达到|符合")
-_PREDICATE = re.compile(r"实现|完成|具备|接入|开展|提交|建成|使用|应用|上线|纳入|配备|建立")
-# what a plan makes: "打造100个以上的标杆" sets a count, it is not a scope like "3万平方米以上的建筑"
-_MAKE = re.compile(r"(?:打造|形成|培育|建成|建设|新建|新增|创建|推出|遴选|认定|引进|研制|制定)$")
-
-
-# a present value opening a change: "从2020年的3.6万个" / "由11%" … "增加到/增至…"
-_FROM = re.compile(r"(?:从|由)(?:(?P<y>□{4})年(?:底|末)?)?的?$")
-# a clause that only changes a measure named before it: "，增加到2025年的25万个", "增至60%"
-_CHANGE_ONLY = re.compile(
-    r"^(?:将|并|再)?(?:增加|增长|提高|提升|降低|下降|减少|压缩|缩短)?(?:到|至|为)"
-    r"(?:□{4}年(?:底|末)?的?)?$|^(?:将|并)?[增降]至$"
-)
-# a title line: no punctuation, ending with the kind of document
-_TITLE = re.compile(r"(?:方案|规划|要点|计划|意见|办法|通知|纲要)(?:\([^()]*\))?$")
-
-
-def _boundary(masked: str, left: Quantity, right: Quantity) -> int:
-    """Where the left item of an enumeration ends: the last 、 between two numbers."""
-    cut = masked.rfind("、", left.end, right.start)
-    return cut if cut >= 0 else left.end
-
-
-def _scope_target(q: Quantity, masked: str) -> Quantity:
-    """ "新建3万平方米以上的公共建筑…提交BIM模型": the requirement holds for all of that scope."""
-    scope = masked[q.start : q.end]
-    return Quantity(
-        q.start, q.end, 100.0, None, None, "%", ">=", "", scope, rule="scope", scope=scope
-    )
 
 
 def extract(

@@ -218,6 +218,31 @@ STATUS_SENTENCE = re.compile(
 )
 
 
+def describes_present(
+    masked: str, text: str, dates: list[DateMention], span: tuple[int, int], page_year: int | None
+) -> bool:
+    """ "《规划》梳理…发展现状指出，2020年，…达到7.8%": a sentence that says it describes the
+    present holds present values up to span's end, unless a deadline stands between ("…现状；
+    到2025年…"). After 目前/当前 a year not before the page's names a time to come ("目前…，
+    2024年还将新建…"); a year after 据统计 is the statistic's ("据统计,2024年底…达84.9%")."""
+    s0, pos = span
+    m = next(reversed(list(STATUS_SENTENCE.finditer(masked, s0, pos))), None)
+    if m is None:
+        return False
+    now = m.group() in ("目前", "当前")
+    return not any(
+        m.end() < d.start < pos
+        and not d.as_of
+        and (
+            now
+            and (page_year is None or d.by.year >= page_year)
+            or d.strong
+            and text[d.start] in "到至力"
+        )
+        for d in dates
+    )
+
+
 # words that put what follows in the past or in a forecast, up to the next deadline:
 # "截至去年", "截至目前", "“十三五”期间", "近年来", "2021年以来", "预计2021年…"
 _PAST = re.compile(
@@ -406,3 +431,27 @@ def _goal_year(
         return doc_year or title_span(paragraphs)
     top = max(years.values())
     return max(y for y, c in years.items() if c == top)
+
+
+# --- sections: their principles hold no target, their status holds baselines ---
+
+PRINCIPLE_SECTIONS = ("指导思想", "基本原则", "工作原则", "发展思路")
+# sections that report where the city stands: their numbers are baselines, not targets
+STATUS_SECTIONS = (
+    "发展基础",
+    "发展现状",
+    "现状",
+    "基础条件",
+    "工作基础",
+    "取得成效",
+    "主要成效",
+    "建设成效",
+    "面临形势",
+    "发展形势",
+    "发展环境",
+    "现实基础",
+    "回顾",
+    "取得成绩",
+    "主要成绩",
+)
+GROWTH = re.compile(r"增长|下降|增速|提高|降低")  # rates of change have no level to start from

@@ -662,3 +662,50 @@ def count_paren(text: str, p: Paren) -> bool:
         return False
     before = text[p.start - 1 : p.start] if p.start else ""
     return bool(before) and before not in ",;:、。!?()" and not before.isdigit()
+
+
+# --- wordings the extractor reads clause by clause ---
+
+
+def clause_start(masked: str, s0: int, pos: int) -> int:
+    """Start of the clause holding pos (a milestone's quote starts at its date's clause)."""
+    cut = max(masked.rfind(",", s0, pos), masked.rfind(":", s0, pos))
+    return cut + 1 if cut >= 0 else s0
+
+
+# two measures of one value: "公共汽电车进场率和空调公交车比例达到100%"
+TWO_MEASURES = re.compile(
+    r"[^和与及]{2,}(?:率|比例|占比|比重)(?:和|与|及)[^和与及]{2,}(?:率|比例|占比|比重)"
+)
+LISTED_NEXT = re.compile(r"[,:]?(?:分别是|分别为|包括|主要有|具体是|即)")
+THIS_YEAR = re.compile(r"今年|(?<![\d一二两三四五六七八九十])(?:年内|年底前)|全年")
+SUB_WORDS = re.compile(r"^其中|不低于$|不少于$|超过$|达到$|达$")
+REACH = re.compile(r"达到|符合")
+PREDICATE = re.compile(r"实现|完成|具备|接入|开展|提交|建成|使用|应用|上线|纳入|配备|建立")
+# what a plan makes: "打造100个以上的标杆" sets a count, it is not a scope like "3万平方米以上的建筑"
+MAKE = re.compile(r"(?:打造|形成|培育|建成|建设|新建|新增|创建|推出|遴选|认定|引进|研制|制定)$")
+
+
+# a present value opening a change: "从2020年的3.6万个" / "由11%" … "增加到/增至…"
+FROM_PRESENT = re.compile(r"(?:从|由)(?:(?P<y>□{4})年(?:底|末)?)?的?$")
+# a clause that only changes a measure named before it: "，增加到2025年的25万个", "增至60%"
+CHANGE_ONLY = re.compile(
+    r"^(?:将|并|再)?(?:增加|增长|提高|提升|降低|下降|减少|压缩|缩短)?(?:到|至|为)"
+    r"(?:□{4}年(?:底|末)?的?)?$|^(?:将|并)?[增降]至$"
+)
+# a title line: no punctuation, ending with the kind of document
+TITLE_LINE = re.compile(r"(?:方案|规划|要点|计划|意见|办法|通知|纲要)(?:\([^()]*\))?$")
+
+
+def enumeration_boundary(masked: str, left: Quantity, right: Quantity) -> int:
+    """Where the left item of an enumeration ends: the last 、 between two numbers."""
+    cut = masked.rfind("、", left.end, right.start)
+    return cut if cut >= 0 else left.end
+
+
+def scope_target(q: Quantity, masked: str) -> Quantity:
+    """ "新建3万平方米以上的公共建筑…提交BIM模型": the requirement holds for all of that scope."""
+    scope = masked[q.start : q.end]
+    return Quantity(
+        q.start, q.end, 100.0, None, None, "%", ">=", "", scope, rule="scope", scope=scope
+    )

@@ -18,8 +18,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from metrics.extract.lexicon import read_unit
+from metrics.extract.lexicon import plain_number, read_unit
+from metrics.extract.naming import clean_name
+from metrics.extract.proposals import Proposal, StageDraft
+from metrics.extract.text import Paragraph
 
 _SPLIT = re.compile(r"\s*\|\s*|\t|[ \u3000]{2,}")
 _LOOSE_SPLIT = re.compile(r"[ \u3000\t]+")
@@ -339,3 +343,43 @@ def _one_cell_per_line(lines: list[tuple[int, int, str]], i: int) -> tuple[Table
     if not targets:
         return None
     return Table(lines[i][0], cells[-1][2], targets), j
+
+
+def table_proposals(table: Table, original: str, at: int, para: Paragraph | None) -> list[Proposal]:
+    """One proposal per row, a stage per target year, each noted as read from a table (and why
+    its op is what it is); `at` is the paragraph before the table, so rows sort after its prose."""
+    rows: dict[int, list[TableTarget]] = {}
+    for t in table.targets:
+        rows.setdefault(t.row_start, []).append(t)
+    out: list[Proposal] = []
+    for row_start, cells in rows.items():
+        first = cells[0]
+        notes: list[tuple[str, dict[str, Any]]] = [("extract.note_table", {})]
+        if any(c.op_source == "floor" for c in cells):
+            notes.append(("extract.note_floor", {}))
+        if any(c.op_source == "baseline" for c in cells):
+            notes.append(("extract.note_table_ceiling", {}))
+        if any(c.off_scale for c in cells):
+            notes.append(("extract.note_table_scale", {}))
+        if first.baseline:
+            value, as_of = first.baseline
+            notes.append(("extract.note_baseline", {"value": plain_number(value), "date": as_of}))
+        out.append(
+            Proposal(
+                kind="quantity",
+                name=clean_name(first.name) or first.name,
+                unit=first.unit,
+                stages=[StageDraft(c.op, c.by, c.value) for c in cells],
+                para=at,
+                start=10**6 + row_start,
+                end=10**6 + first.row_end,
+                quote_start=10**6 + row_start,
+                clause=para.clause if para else "",
+                heading=para.heading if para else "",
+                notes=notes,
+                quote=re.sub(r"\s+", "", original[row_start : first.row_end]),
+                deadline_source="table",
+                baseline=first.baseline,
+            )
+        )
+    return out
