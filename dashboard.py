@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import streamlit as st
 import streamlit.delta_generator
 
-from views.auth import allowed_pages, current_actor, login_form, sidebar_account
+from views.auth import allowed_pages, current_actor, login_form, not_your_page, sidebar_account
 from views.common import LANG_KEY, carry_choices, get_db, lang, tr
 
 # The first element a Streamlit process draws asks whether it runs in a Python REPL, by
@@ -94,7 +94,7 @@ not_yours = actor is not None and wanted in locked and wanted not in allowed
 
 
 def not_allowed() -> None:
-    st.warning(tr("app.not_your_page", page=tr(locked[wanted]), role=tr(f"role.{actor.role}")))
+    st.warning(not_your_page(locked[wanted], actor))
 
 
 pages: dict[str, list] = {}

@@ -26,6 +26,7 @@ from db.sync import SyncResult, sync_catalog_in
 from metrics.catalog import ID_RE, CatalogError, parse_catalog
 from metrics.errors import Conflict, InvalidInput
 from metrics.extract import catalog_yaml, review_problems
+from metrics.extract.review import field_both
 from metrics.i18n import both
 
 PLANS_DIR = "plans"  # relative to the catalog's folder
@@ -38,14 +39,15 @@ class AddedPlan:
     file: Path
     indicators: int
     sync: SyncResult
+    include: str = ""  # the file as config.yaml names it, relative to the catalog's folder
 
 
 def header_problems(plan: dict[str, Any]) -> list[str]:
     """The plan header's missing or malformed fields, each named (bilingual)."""
     problems = [
-        both("plan_add.header_missing", field=key)
+        field_both("plan_add.header_missing", key)
         for key in HEADER_FIELDS
-        if plan.get(key) in (None, "")
+        if plan.get(key) is None or not str(plan[key]).strip()  # "  " is no title either
     ]
     if plan.get("id") and not ID_RE.match(str(plan["id"])):
         problems.append(both("extract.bad_plan_id", value=plan["id"]))
@@ -109,7 +111,7 @@ def add_plan(
     name = f"{PLANS_DIR}/{plan_id}.yaml"
     target = config_path.parent / name
     if target.exists():
-        raise Conflict(both("plan_add.file_exists", path=str(target)))
+        raise Conflict(both("plan_add.file_exists", path=name))
 
     plan_text = catalog_yaml(plan, entries)
     problems = review_problems(plan_text, config_text, file=name, catalog_path=config_path)
@@ -138,7 +140,7 @@ def add_plan(
         if isinstance(exc, CatalogError):
             raise InvalidInput(str(exc)) from None
         raise
-    return AddedPlan(plan_id, target, len(entries), result)
+    return AddedPlan(plan_id, target, len(entries), result, name)
 
 
 def _sync_and_record(

@@ -2,7 +2,7 @@
 
 Column headers and the names of actions are in the page's language; an action this
 page has no name for (added by a later feature) is shown by its code. Details are
-shown as "key: value" pairs, not raw JSON.
+shown as "key: value" pairs, not raw JSON, the keys in words where the sentences have them.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ ACTIONS = [
     "user_add",
     "user_disable",
     "user_passwd",
+    "plan_added",
 ]
 
 
@@ -32,6 +33,13 @@ def action_name(code: str) -> str:
     """The action in words where the sentences name it, else its code."""
     key = f"audit.act.{code}"
     return tr(key) if key in TEXT else code
+
+
+def detail_key(key: str) -> str:
+    """A detail's key in words where the sentences name it (plan_added's plan, file,
+    indicators), else the key itself."""
+    name = f"audit.key.{key}"
+    return tr(name) if name in TEXT else key
 
 
 def detail_text(detail: object) -> str:
@@ -46,7 +54,7 @@ def detail_text(detail: object) -> str:
         if value is None or value == "" or value == []:
             continue
         shown = "、".join(map(str, value)) if isinstance(value, list) else str(value)
-        parts.append(f"{key}: {shown}")
+        parts.append(f"{detail_key(key)}: {shown}")
     return sep.join(parts)
 
 

@@ -23,6 +23,7 @@ import streamlit as st
 
 from db import accounts, sessions
 from db.permissions import Actor
+from metrics.i18n import LANGS, t
 from views.common import database_problem, get_db, plain, tr
 
 ACTOR_KEY = "actor"
@@ -257,6 +258,16 @@ def sign_out() -> None:
             _browser_script(END_PATH, {}, tr("auth.anonymous"))
             st.stop()
     st.rerun()
+
+
+def not_your_page(page_key: str, actor: Actor) -> str:
+    """The refusal for a page outside the account's role, in Chinese and English (the page
+    and role named in each): it is often reached by a link someone else sent, in either
+    language. dashboard.py's hidden page shows it."""
+    return " / ".join(
+        t("app.not_your_page", lang, page=t(page_key, lang), role=t(f"role.{actor.role}", lang))
+        for lang in LANGS
+    )
 
 
 def allowed_pages(actor: Actor | None) -> tuple[str, ...]:

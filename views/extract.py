@@ -31,10 +31,29 @@ from metrics.extract import (
     review_problems,
     rows_entries,
 )
+from metrics.i18n import both
 from views.auth import acting_actor
 from views.common import get_db, plain, tr
 
 STATE = "extract.draft"  # the last extraction: {"plan": …, "rows": …, "horizon": …}
+HEADER_FIELDS = ("title", "doc_no", "issuer", "issued", "region", "source")
+NUMBER_COLUMNS = ("value", "low", "high", "baseline_value")
+DATE_COLUMNS = ("by", "baseline_date")
+# A reload or a closed tab loses the draft (it lives in this page's session): while one is
+# shown and not yet added, the browser asks before leaving. The marker goes with the page,
+# so the question is asked only while the draft is on screen.
+LEAVE_GUARD = """<div class="metrics-extract-draft" hidden></div>
+<script>
+if (!window.metricsExtractGuard) {
+  window.metricsExtractGuard = (event) => {
+    if (document.querySelector(".metrics-extract-draft")) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  };
+  window.addEventListener("beforeunload", window.metricsExtractGuard);
+}
+</script>"""
 
 st.title(tr("extract.title"))
 st.caption(tr("extract.intro"))
@@ -70,6 +89,32 @@ def _iso_date(text: str) -> date | str:
         if 1 <= m <= 12 and 1 <= d <= calendar.monthrange(y, m)[1]:
             return date(y, m, d)
     return text
+
+
+def _column_config() -> dict[str, Any]:
+    """Every column headed in the page's language (the keys stay the YAML's)."""
+
+    def label(column: str) -> str:
+        return tr(f"extract.col.{column}")
+
+    config: dict[str, Any] = {c: st.column_config.TextColumn(label(c)) for c in ROW_COLUMNS}
+    config |= {
+        "reviewed": st.column_config.CheckboxColumn(label("reviewed")),
+        "keep": st.column_config.CheckboxColumn(label("keep")),
+        "cumulative": st.column_config.CheckboxColumn(label("cumulative")),
+        "recurring": st.column_config.CheckboxColumn(label("recurring")),
+        "kind": st.column_config.SelectboxColumn(
+            label("kind"),
+            options=["quantity", "milestone"],
+            format_func=lambda kind: tr(f"extract.kind.{kind}"),
+        ),
+        "op": st.column_config.SelectboxColumn(label("op"), options=[">=", "<=", "==", "between"]),
+        "domain": st.column_config.SelectboxColumn(label("domain"), options=list(DOMAINS)),
+        "quote": st.column_config.TextColumn(label("quote"), disabled=True, width="large"),
+    }
+    config |= {c: st.column_config.NumberColumn(label(c), format="%g") for c in NUMBER_COLUMNS}
+    config |= {c: st.column_config.DateColumn(label(c), format="YYYY-MM-DD") for c in DATE_COLUMNS}
+    return config
 
 
 if run:
@@ -111,11 +156,13 @@ if state is not None:
     if plan is not None:
         with st.expander(tr("extract.plan_header"), expanded=True):
             cols = st.columns(3)
-            for i, key in enumerate(("title", "doc_no", "issuer", "issued", "region", "source")):
+            for i, key in enumerate(HEADER_FIELDS):
                 if key in plan:
                     value: Any = (
                         cols[i % 3]
-                        .text_input(key, str(plan[key]), key=f"extract.plan.{key}")
+                        .text_input(
+                            tr(f"extract.field.{key}"), str(plan[key]), key=f"extract.plan.{key}"
+                        )
                         .strip()
                     )
                     if key == "issued":
@@ -124,25 +171,18 @@ if state is not None:
     st.subheader(tr("extract.table"))
     st.caption(tr("extract.table_help"))
     frame = pd.DataFrame(state["rows"], columns=ROW_COLUMNS)
-    frame["by"] = pd.to_datetime(frame["by"]).dt.date
+    for column in NUMBER_COLUMNS:  # numbers, so an empty cell shows empty, not "None"
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    for column in DATE_COLUMNS:
+        frame[column] = pd.to_datetime(frame[column]).dt.date
     edited = st.data_editor(
         frame,
         key="extract.editor",
         hide_index=True,
         num_rows="dynamic",
         width="stretch",
-        column_config={
-            "reviewed": st.column_config.CheckboxColumn(tr("extract.col.reviewed")),
-            "keep": st.column_config.CheckboxColumn(tr("extract.col.keep")),
-            "kind": st.column_config.SelectboxColumn(options=["quantity", "milestone"]),
-            "op": st.column_config.SelectboxColumn(options=[">=", "<=", "==", "between"]),
-            "by": st.column_config.DateColumn(format="YYYY-MM-DD"),
-            "domain": st.column_config.SelectboxColumn(options=list(DOMAINS)),
-            "value": st.column_config.NumberColumn(format="%g"),
-            "low": st.column_config.NumberColumn(format="%g"),
-            "high": st.column_config.NumberColumn(format="%g"),
-            "quote": st.column_config.TextColumn(disabled=True, width="large"),
-        },
+        column_config=_column_config(),
+        placeholder="",  # an empty cell shows empty, not Streamlit's "None"
     )
     entries, cell_problems = rows_entries(edited.to_dict("records"), state["plan_id"])
     header = dict(plan) if plan is not None else None
@@ -151,22 +191,28 @@ if state is not None:
     left, middle, right = st.columns(3)
     if middle.button(tr("plan_add.add"), key="extract_add_plan", type="primary"):
         # the catalog grows by plans/<id>.yaml, included from config.yaml; checked, synced
-        # and audited by db.plans, which changes nothing when anything is wrong
-        try:
-            added = add_plan(
-                get_db(), acting_actor(), default_path(), header or {"id": ""}, entries
-            )
-        except MetricsError as exc:
-            st.error(plain(exc))
+        # and audited by db.plans, which changes nothing when anything is wrong. A cell the
+        # table could not read is left out of `entries`: refused here, not added without it.
+        if cell_problems:
+            st.error(tr("extract.cells_left", n=len(cell_problems)))
+            st.code("\n".join(cell_problems), language=None, wrap_lines=True)
         else:
-            st.success(
-                tr(
-                    "plan_add.added",
-                    plan=plain(added.plan_id),
-                    n=added.indicators,
-                    path=plain(added.file),
+            try:
+                added = add_plan(
+                    get_db(), acting_actor(), default_path(), header or {"id": ""}, entries
                 )
-            )
+            except MetricsError as exc:
+                st.error(plain(exc))
+            else:
+                state["added"] = added.plan_id  # in the catalog now: nothing left to lose
+                st.success(  # both languages, as add_plan's refusals are
+                    both(
+                        "plan_add.added",
+                        plan=plain(added.plan_id),
+                        n=added.indicators,
+                        path=plain(added.include),
+                    )
+                )
     if left.button(tr("extract.validate"), key="extract.check"):
         path = default_path()
         try:
@@ -177,7 +223,7 @@ if state is not None:
         problems = cell_problems + review_problems(yaml_text, catalog_text, catalog_path=path)
         if problems:
             st.error(tr("extract.problems", n=len(problems)))
-            st.code("\n".join(problems), language=None)
+            st.code("\n".join(problems), language=None, wrap_lines=True)
         else:
             st.success(tr("extract.valid"))
     file_name = f"{state['plan_id'] if state['plan_id'] != PLACEHOLDER_PLAN else 'draft'}.yaml"
@@ -189,3 +235,5 @@ if state is not None:
         key="extract.download",
     )
     st.code(yaml_text, language="yaml")
+    if not state.get("added"):
+        st.html(LEAVE_GUARD, unsafe_allow_javascript=True)

@@ -315,6 +315,7 @@ def similar(later: str, earlier: str, share: float = 0.7) -> bool:
 
 
 _FULL_DATE = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日")  # 2024年7月18日
+_TITLE_END = re.compile(r"(方案|意见|规划|计划|办法)(\([^()]{1,20}\))?$")
 _DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,8}〔(?:19|20)\d{2}〕\d{1,4}号")  # 菏政办字〔2024〕52号
 
 
@@ -341,7 +342,10 @@ def plan_header(
     if m:
         title = m.group(1)
     else:
-        title = next((x for x in lines if re.search(r"(方案|意见|规划|计划|办法)$", x)), "")
+        # the first line that names a document, with a trailing span or status kept:
+        # 某市数字政府建设三年行动方案（2025—2027年）, …实施方案（征求意见稿）
+        title = next((x for x in lines if _TITLE_END.search(x)), "")
+        title = title.replace("(", "（").replace(")", "）")  # NFKC made them half-width
     doc_no = ""
     for line in lines:
         m = _DOC_NO.search(line)

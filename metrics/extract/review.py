@@ -17,8 +17,8 @@ import yaml
 
 from metrics.catalog import CatalogError, Problem, parse_catalog
 from metrics.extract.lexicon import plain_number
-from metrics.extract.writer import stage_dict
-from metrics.i18n import both
+from metrics.extract.writer import stage_dict, without_note
+from metrics.i18n import both, t
 
 ROW_COLUMNS = [
     "reviewed",
@@ -34,6 +34,8 @@ ROW_COLUMNS = [
     "high",
     "by",
     "earlier",
+    "baseline_value",
+    "baseline_date",
     "cumulative",
     "recurring",
     "domain",
@@ -42,6 +44,7 @@ ROW_COLUMNS = [
     "quote",
     "note",
 ]
+_NUMBER = re.compile(r"\s*[-+]?\d[\d,，.．]*\s*")  # "2.5", "1,000": a value, not a unit
 _STAGE_TEXT = re.compile(
     r"^\s*(?:(?P<op>>=|<=|==)\s*(?P<value>-?\d+(?:\.\d+)?)"
     r"|between\s*(?P<low>-?\d+(?:\.\d+)?)\s*[-~]\s*(?P<high>-?\d+(?:\.\d+)?))"
@@ -76,6 +79,7 @@ def entry_rows(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for e in entries:
         last = e["targets"][-1]
+        baseline = e.get("baseline") or {}
         rows.append(
             {
                 "reviewed": not e.get("draft", False),
@@ -91,6 +95,8 @@ def entry_rows(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "high": last.get("high"),
                 "by": last["by"],
                 "earlier": "；".join(stage_text(s) for s in e["targets"][:-1]),
+                "baseline_value": baseline.get("value"),
+                "baseline_date": baseline.get("date"),
                 "cumulative": bool(e.get("cumulative")),
                 "recurring": e.get("recurring") == "yearly",
                 "domain": e["domain"],
@@ -154,14 +160,23 @@ def rows_entries(
             entry["cumulative"] = True
         if row.get("recurring"):
             entry["recurring"] = "yearly"
+        base_value, base_date = row.get("baseline_value"), row.get("baseline_date")
+        if base_value is not None or base_date is not None:
+            # written even when half given, so that the catalog's loader refuses it too
+            entry["baseline"] = {"value": plain_number(base_value), "date": base_date}
+            if base_value is None or base_date is None:
+                problems.append(both("extract.baseline_incomplete", n=n))
         entry["targets"] = targets
         entry["responsible"] = [
             u.strip() for u in re.split(r"[；;]", str(row.get("responsible") or "")) if u.strip()
         ]
         entry["clause"] = row.get("clause") or ""
         entry["quote"] = row.get("quote") or ""
-        if row.get("note"):
-            entry["note"] = row["note"]
+        note = str(row.get("note") or "")
+        if entry["responsible"]:  # the reviewer has named the unit the text did not
+            note = without_note(note, "extract.note_no_unit")
+        if note:
+            entry["note"] = note
         entries.append(entry)
     return entries, problems
 
@@ -201,6 +216,9 @@ def review_problems(
         )
     except CatalogError as exc:
         problems.extend(_draft_problem(p, merged, catalog) for p in exc.problems)
+    for plan in draft.get("plans") or []:
+        if isinstance(plan, dict) and not str(plan.get("title") or "").strip():
+            problems.append(field_both("plan_add.header_missing", "title"))
     for n, entry in enumerate(draft.get("indicators") or [], start=1):
         if not isinstance(entry, dict):
             continue
@@ -208,8 +226,19 @@ def review_problems(
             problems.append(both("extract.draft_left", n=n))
         for key in ("name_en", "name"):
             if str(entry.get(key, "")).startswith("TODO"):
-                problems.append(both("extract.todo_left", n=n, field=key))
+                problems.append(field_both("extract.todo_left", f"col.{key}", n=n, field=key))
+        unit = entry.get("unit")
+        if isinstance(unit, int | float) or _NUMBER.fullmatch(str(unit or "")):
+            # a stray number in the unit cell loads (it is text) but tracks nothing
+            problems.append(both("extract.unit_number", n=n, unit=unit))
     return problems
+
+
+def field_both(key: str, name: str, /, **kwargs: object) -> str:
+    """A bilingual sentence naming a field (`extract.field.<name>`, or `extract.<name>` for
+    "col.…") in each language ({zh}/{en}), rather than by its YAML key in the Chinese half."""
+    label = f"extract.{name}" if "." in name else f"extract.field.{name}"
+    return both(key, zh=t(label, "zh"), en=t(label, "en"), **kwargs)
 
 
 def _draft_problem(problem: Problem, merged: dict[str, Any], catalog: Any) -> str:

@@ -31,6 +31,30 @@ def _note_text(notes: list[tuple[str, dict[str, Any]]]) -> str:
     return f"{zh} / {en}"
 
 
+def without_note(note: str, key: str) -> str:
+    """`note` (as _note_text writes it) without the sentence `key` in either half: the review
+    table drops a note the reviewer has made untrue ("no unit stated" once units are filled).
+    A note edited out of that shape is left as it is."""
+    zh, en = TEXT[key]
+    if " / " not in note:
+        return note
+    zh_half, en_half = note.split(" / ", 1)
+
+    def drop(half: str, sentence: str, sep: str) -> str:
+        if half == sentence:
+            return ""
+        if half.startswith(sentence + sep):
+            return half[len(sentence + sep) :]
+        if half.endswith(sep + sentence):
+            return half[: -len(sep + sentence)]
+        return half.replace(sep + sentence + sep, sep)
+
+    zh_half, en_half = drop(zh_half, zh, "；"), drop(en_half, en, "; ")
+    if not zh_half and not en_half:
+        return ""
+    return f"{zh_half} / {en_half}"
+
+
 def stage_dict(
     op: str,
     by: Any,
