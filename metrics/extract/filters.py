@@ -16,6 +16,7 @@ from metrics.extract.lexicon import (
     DateMention,
     Quantity,
     find_dates,
+    five_year_plan_end,
     goals_issued,
     is_measure,
     op_before,
@@ -387,7 +388,7 @@ def title_span(paragraphs: list[Paragraph]) -> int | None:
     for para in paragraphs[:5]:
         for m in _FIVE_YEAR_PLAN.finditer(para.text):
             if not _BASIS.search(para.text[max(0, m.start() - 16) : m.start()]):
-                return 2010 + 5 * "一二三四五六".index(m.group(1))
+                return five_year_plan_end(m.group(1))
     return None
 
 

@@ -103,6 +103,11 @@ def goals_issued(masked: str, pos: int) -> bool:
     return bool(GOALS_OF_YEAR.match(masked, pos) and _ISSUED.search(masked[max(0, pos - 12) : pos]))
 
 
+def five_year_plan_end(numeral: str) -> int:
+    """The last year of the 十N五 plan period: 一 → 2010 (“十一五”), 四 → 2025 (“十四五”)."""
+    return 2010 + 5 * "一二三四五六".index(numeral)
+
+
 _PERIOD_END = re.compile(r"(?:到|至)“?十([一二三四五六])五”?(?:期末|末|时期末)")
 _DASHES = "-—–~～至到"  # between the two ends of a range
 _NO_DASHES = str.maketrans("", "", _DASHES)
@@ -198,7 +203,7 @@ def find_dates(text: str, doc_year: int | None = None) -> list[DateMention]:
         found.append(DateMention(m.start(), m.end(), by, strong, in_paren, as_of))
     # "到“十四五”期末": the end of a five-year plan's period (its quotes are masked above)
     for m in _PERIOD_END.finditer(text):
-        year = 2010 + 5 * "一二三四五六".index(m.group(1))
+        year = five_year_plan_end(m.group(1))
         if doc_year and year < doc_year:
             continue  # "到“十三五”末,…成效显著" in a text of 2021: where things stood
         in_paren = any(p.start < m.start() < p.end for p in parens)
