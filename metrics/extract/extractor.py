@@ -315,7 +315,7 @@ class _Extractor:
             if text[d.start] not in "到至力于在"
             and not text[d.start : d.end].endswith("前")
             and any(s0 <= d.start < s1 and reports_done(masked[d.start : s1]) for s0, s1 in spans)
-            or not d.strong
+            or (not d.strong or d.by_verb)
             and looks_back(text, d.start, dates, self.goal_year, self.doc_year)
         }
         found_in: dict[tuple[int, int], list[int]] = {}

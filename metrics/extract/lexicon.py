@@ -94,6 +94,12 @@ _RELATIVE = re.compile(
 # a year named as that of the goals that follow: "31省份均已发布2021年5G网络建设目标" (not a
 # 远景目标 or a 目标纲要, the long-range outlook every plan cites)
 GOALS_OF_YEAR = re.compile(r"((?:19|20)\d{2})年[^,。;:!?、年]{0,12}?(?<!远景)目标(?!纲要)")
+# a bare year inside a clause that sets a goal: "全市5G基站2025年达到1万个", "将于2025年建成",
+# "确保2025年…" (a year before the document's own is still a present value: see the filters)
+_GOAL_BEFORE = re.compile(r"(?:将于|确保|争取|计划|要在|要于|预计于)$")
+_GOAL_AFTER = re.compile(
+    r"(?:要|将|力争|争取|达到|突破|超过|建成|全面建成|基本建成|基本实现|全面实现)"
+)
 _ISSUED = re.compile(r"(?:发布|印发|出台|公布|下达|提出|明确)了?[^,。;:!?]{0,4}$")
 
 
@@ -124,6 +130,7 @@ class DateMention:
     in_paren: bool = False
     as_of: bool = False  # 截至2023年底: where things stand, not a goal
     part: bool = False  # 上半年, 第二季度 of the document's year: dates its own sentence only
+    by_verb: bool = False  # a bare year made strong by the goal around it ("2025年达到…")
 
 
 def _last_day(y: int, m: int) -> date:
@@ -195,12 +202,18 @@ def find_dates(text: str, doc_year: int | None = None) -> list[DateMention]:
             or after in (",", ":", "")
             or goals_issued(masked, m.start())
         )
+        by_verb = not strong and bool(
+            _GOAL_BEFORE.search(masked, max(0, m.start() - 3), m.start())
+            or _GOAL_AFTER.match(masked, m.end())
+        )
         before = masked[m.start() - 1 : m.start()] if m.start() else ""
         if before and before in _DASHES:
             strong = True  # the end of a range
         in_paren = any(p.start < m.start() < p.end for p in parens)
         as_of = pre.startswith(("截至", "截止"))
-        found.append(DateMention(m.start(), m.end(), by, strong, in_paren, as_of))
+        found.append(
+            DateMention(m.start(), m.end(), by, strong or by_verb, in_paren, as_of, by_verb=by_verb)
+        )
     # "到“十四五”期末": the end of a five-year plan's period (its quotes are masked above)
     for m in _PERIOD_END.finditer(text):
         year = five_year_plan_end(m.group(1))
@@ -243,6 +256,8 @@ _COUNT_UNITS = [
     "头",
     "兆",  # bandwidth: "省际出口带宽达3300万兆" (千兆 is a name: see find_quantities)
     "套",
+    "标准箱",  # containers: "集装箱吞吐量达到300万标准箱"
+    "标箱",
     "部",
     "处",
     "件",
@@ -269,6 +284,9 @@ _MEASURE_UNITS = [
     "平方公里",
     "平方千米",
     "平方米",
+    "立方米",
+    "皮长公里",  # fibre length: "新增光缆5000皮长公里"
+    "芯公里",
     "公里",
     "千米",
     "千瓦时",
@@ -304,6 +322,7 @@ _ASCII_UNITS = [
     "PB",
     "TB",
     "GB",
+    "TEU",
     "MW",
     "GW",
     "kW",

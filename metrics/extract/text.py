@@ -41,6 +41,9 @@ class Paragraph:
 
 
 _THOUSANDS = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?!\d)")
+# a year in Chinese numerals ("到二〇二五年", "二零二七年底前") is read as digits
+_CN_YEAR = re.compile(r"(?:二[〇零○O]|一九)[〇零○O一二三四五六七八九]{2}(?=年)")
+_CN_DIGITS = str.maketrans("〇零○O一二三四五六七八九", "0000123456789")
 
 
 def _clean_line(line: str, base: int) -> list[tuple[str, int]]:
@@ -54,9 +57,12 @@ def _clean_line(line: str, base: int) -> list[tuple[str, int]]:
         for k, c in enumerate(m.group())
         if c == ","
     }
+    years = {m.start() + k for m in _CN_YEAR.finditer(line) for k in range(4)}
     for i, ch in enumerate(line):
         if i in separators:
             continue
+        if i in years:
+            ch = ch.translate(_CN_DIGITS)
         for n in unicodedata.normalize("NFKC", ch):
             chars.append((n, base + i))
     text = "".join(c for c, _ in chars)
