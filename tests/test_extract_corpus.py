@@ -90,6 +90,7 @@ GROUPS = {
     15: "held out, round 15 (since tuned on)",
     16: "held out, round 16 (since tuned on)",
     17: "held out, round 17 (since tuned on)",
+    18: "held out, round 18",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -110,6 +111,7 @@ GROUP_FLOORS = {
     15: (1.00, 0.88),
     16: (0.90, 0.91),
     17: (0.95, 0.83),
+    18: (0.0, 0.0),
 }
 ALL_FLOORS = (0.96, 0.95)  # (recall, precision)
 # held-out rounds whose recall is measured below the goal (a known failure, not hidden)
