@@ -1939,6 +1939,40 @@ def test_years_in_a_goal_clause_chinese_numeral_years_and_units(
     assert targets_of(text) == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        ("努力实现2024年全市智能算力规模达到3300P。", [(">=", 3300, "P", 2024)]),
+        ("到2024年底，数字经济核心产业增加值实现翻番。", [(">=", 2, "倍", 2024)]),
+        ("到2030年，全市数字经济规模翻两番。", [(">=", 4, "倍", 2030)]),
+        (
+            "到2025年，全面构建经济圈3毫秒时延圈，16地市1毫秒时延圈。",
+            [("<=", 3, "毫秒", 2025), ("<=", 1, "毫秒", 2025)],
+        ),
+        (
+            "到2020年年底，5G网络实现全市市区、县城区全覆盖和垂直行业应用场景按需覆盖。",
+            [(">=", 100, "%", 2020)],
+        ),
+        # a list already drawn up is no target
+        (
+            "到2022年，梳理出大会战第一批投资项目共71个，建成5G基站1万个。",
+            [(">=", 1, "万个", 2022)],
+        ),
+        # a news report of this year's government work report dates its undated figures
+        (
+            "各省都公布了2023年政府工作报告。北京深入推进新型基础设施建设。新建5G基站1万多个。",
+            [(">=", 1, "万个", 2023)],
+        ),
+    ],
+)
+def test_round_eighteen_goal_years_doublings_latency_and_reports(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 18's error classes (docs/extract.md): 实现2024年, 翻番, 毫秒时延圈, 全覆盖和…,
+    梳理出…共N个, a year's 政府工作报告."""
+    assert targets_of(text) == targets
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

@@ -408,7 +408,7 @@ class _Extractor:
                     continue  # "3万平方米以上的建筑": a scope, not a target
                 if q.unit == "%" and rest.startswith("的"):
                     q.rule = "share"  # "50%的二级公立医院实现…": the share of those that do
-                if q.unit == "分钟" and re.match(r"^[^,;。]{0,12}圈", rest):
+                if q.unit in ("分钟", "毫秒", "ms") and re.match(r"^[^,;。]{0,12}圈", rest):
                     q.op, q.op_word, q.rule = "<=", "", "circle"
                 kept.append(q)
             # "所有三级公立医院…实现…": all of them, 100%
@@ -436,7 +436,8 @@ class _Extractor:
                         rule="all",
                     )
                 )
-            m = re.search(r"全覆盖(?:并[^,;。]{1,8})?$", clause)  # "…全覆盖并组网投用"
+            # "…全覆盖并组网投用", "…全覆盖和垂直行业应用场景按需覆盖"
+            m = re.search(r"全覆盖(?:并[^,;。]{1,8}|[和及与][^,;。]{1,20})?$", clause)
             if m and numberless_ok and not any(v in clause for v in CONTEXT_VERBS):
                 kept.append(
                     Quantity(
@@ -531,8 +532,10 @@ class _Extractor:
             notes.append(("extract.note_all", {}))
         elif q.rule == "scope":
             notes.append(("extract.note_scope", {"scope": q.scope}))
+        elif q.rule == "doubling":
+            notes.append(("extract.note_doubling", {"n": plain_number(q.value)}))
         elif q.rule == "circle":
-            notes.append(("extract.note_circle", {"n": plain_number(q.value)}))
+            notes.append(("extract.note_circle", {"n": plain_number(q.value), "unit": q.unit}))
         elif q.rule == "unitless":
             notes.append(("extract.note_unitless", {}))
         if q.numeral.endswith("大"):

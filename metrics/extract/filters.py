@@ -88,6 +88,8 @@ _PLAN_PART = re.compile(
     r"|^方面的?[0-9一二三四五六七八九十百]+(?:项|条|个)(?:重点|主要)?(?:任务|举措|措施)"
 )
 _ONE_OF = re.compile(r"^[^,;。]{0,20}?之一")
+# a list already drawn up: "梳理出…第一批投资项目共71个", "梳理排摸了…第一批48个重大项目"
+_COMPILED = re.compile(r"(?:梳理|排摸)(?:出|了)[^,;。]*$")
 _PART_KIND = re.compile(
     r"^(?:是|为|属于)[^,;。]{0,20}(?:指标|任务|举措|措施|工程|行动)(?:$|[,;。])"
 )
@@ -128,6 +130,8 @@ def describes(head: str, q: Quantity, after: str, later: bool = False) -> bool:
         return True
     if head.endswith("等") and _WHERE_LIST.search(head) and _WHERE_AFTER.match(after):
         return True  # "在原材料、装备制造等4个工业领域率先实施…": the fields just listed
+    if _COMPILED.search(head):
+        return True
     if _DOCUMENT_VERB.search(head) or (head.endswith("对") and re.search(r"[作做]出|进行", after)):
         return True  # "提出11项重点任务", "对9个方面的重点任务作出了部署"
     small_count = q.value.is_integer() and 2 <= q.value <= 10
@@ -298,7 +302,7 @@ def looks_back(
 # 改革工作要点" (a quoted name inside the title is part of it)
 _DOC_YEAR = re.compile(
     r"((?:19|20)\d{2})年度?[^,。;:!?《》()]{0,24}?"
-    r"(?:工作要点|工作计划|工作安排|重点工作|工作任务|行动计划|实施计划|工作方案|社会发展计划)"
+    r"(?:工作要点|工作计划|工作安排|重点工作|工作任务|行动计划|实施计划|工作方案|社会发展计划|政府工作报告)"
 )
 # a news text that reports a yearly document's issue: "《2022年…国民经济和社会发展计划》正式发布",
 # "联合印发《2023年数字乡村发展工作要点》"

@@ -96,7 +96,7 @@ _RELATIVE = re.compile(
 GOALS_OF_YEAR = re.compile(r"((?:19|20)\d{2})年[^,。;:!?、年]{0,12}?(?<!远景)目标(?!纲要)")
 # a bare year inside a clause that sets a goal: "全市5G基站2025年达到1万个", "将于2025年建成",
 # "确保2025年…" (a year before the document's own is still a present value: see the filters)
-_GOAL_BEFORE = re.compile(r"(?:将于|确保|争取|计划|要在|要于|预计于)$")
+_GOAL_BEFORE = re.compile(r"(?:将于|确保|争取|计划|要在|要于|预计于|实现)$")
 _GOAL_AFTER = re.compile(
     r"(?:要|将|力争|争取|达到|突破|超过|建成|全面建成|基本建成|基本实现|全面实现)"
 )
@@ -409,7 +409,7 @@ class Quantity:
     op: str
     op_word: str
     numeral: str  # as written, for notes
-    rule: str = "number"  # number | full | all | share | scope | circle | unitless
+    rule: str = "number"  # number | full | all | share | scope | circle | unitless | doubling
     scope: str = ""
     status: bool = False  # a present value ("已建成…"), kept as a possible baseline
     subject: str = ""  # what is measured, when an earlier clause names it ("X从…，增加到…")
@@ -447,6 +447,8 @@ _BARE_MAGNITUDE = {"万亿": (1.0, 2), "千亿": (1000.0, 1), "百亿": (100.0, 
 # 百户, 千人 written without 一 (not 千家万户, 千人计划)
 _BARE_HUNDRED = re.compile(r"[百千](?=[个户家所项人名座])(?!家万户|人计划|人次计划)")
 _HALF_CUT = re.compile(r"(?:减少|压缩|缩短|降低|下降|压减)了?(?P<half>一半)")
+# a doubling, with no number: "增加值实现翻番" is 2 times, "翻两番" 4 times
+_DOUBLING = re.compile(r"翻(?P<n>[一两二]?)番")
 _NAMED_TIMES = re.compile(r"产业|全会|全体会议|会议|党代会|代表大会|常委会|常务会议")
 _ROUND = {"十": 10.0, "百": 100.0, "千": 1000.0}  # 十余, 百余, 千余: more than ten, a hundred…
 
@@ -579,6 +581,11 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
     for m in _HALF_CUT.finditer(masked, lo, hi):
         at = m.start("half")
         found.append(Quantity(at, m.end(), 50.0, None, None, "%", ">=", "", "一半"))
+    for m in _DOUBLING.finditer(masked, lo, hi):
+        times = 4.0 if m.group("n") in ("两", "二") else 2.0
+        found.append(
+            Quantity(m.start(), m.end(), times, None, None, "倍", ">=", "", m.group(), "doubling")
+        )
     found.sort(key=lambda q: q.start)
     return found
 

@@ -242,7 +242,7 @@ def _measured_name(base: str, unit: str) -> str:
         return base
     if unit == "%" and re.search(r"具备|具有|实现|使用|接入|开通|享有|覆盖", base):
         return f"{base}的比例"  # "使90%以上城镇家庭具备千兆接入能力"
-    if unit in ("%", "") or unit.endswith("元"):
+    if unit in ("%", "", "倍") or unit.endswith("元"):
         return base
     if unit in ("分钟", "小时", "天", "工作日", "个工作日", "秒"):
         return f"{base}时间"
