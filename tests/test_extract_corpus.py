@@ -92,6 +92,7 @@ GROUPS = {
     16: "held out, round 16 (since tuned on)",
     17: "held out, round 17 (since tuned on)",
     18: "held out, round 18 (since tuned on)",
+    19: "held out, round 19",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -113,6 +114,7 @@ GROUP_FLOORS = {
     16: (0.90, 0.91),
     17: (0.95, 0.83),
     18: (0.94, 0.94),
+    19: (0.0, 0.0),
 }
 ALL_FLOORS = (0.96, 0.95)  # (recall, precision)
 # held-out rounds whose recall is measured below the goal (a known failure, not hidden)
