@@ -1973,6 +1973,30 @@ def test_round_eighteen_goal_years_doublings_latency_and_reports(
     assert targets_of(text) == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # the notice that issues a one-year document names its year
+        (
+            "《数智贵州建设2026年工作要点》已经省领导同意,现印发给你们,请认真抓好贯彻落实。\n"
+            "1.发展算力产业。集聚华为云生态企业累计达到150家。",
+            [(">=", 150, "家", 2026)],
+        ),
+        # one value for each subject listed before 均
+        (
+            "2023年，先进计算、软件产业规模均超过500亿元。",
+            [(">=", 500, "亿元", 2023), (">=", 500, "亿元", 2023)],
+        ),
+        ("到2025年，两市GDP均突破1万亿元。", [(">=", 1, "万亿元", 2025)]),
+    ],
+)
+def test_round_nineteen_issuing_notices_and_shared_values(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 19's error classes (docs/extract.md): 《…2026年工作要点》…现印发, A、B…均超过N."""
+    assert targets_of(text) == targets
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

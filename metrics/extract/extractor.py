@@ -42,6 +42,7 @@ from metrics.extract.filters import (
     single_year,
 )
 from metrics.extract.lexicon import (
+    BOTH,
     CHANGE_ONLY,
     CONTEXT_VERBS,
     FROM_PRESENT,
@@ -602,12 +603,17 @@ class _Extractor:
             self.double(proposal, q)
         elif q.unit == "%" and TWO_MEASURES.fullmatch(proposal.name):
             self.double(proposal, q, "extract.note_shared")  # "进场率和空调公交车比例达到100%"
+        elif BOTH.search(head) and re.search(
+            r"[^、和与及]{2,}[、和与及][^、和与及]{2,}", proposal.name
+        ):
+            self.double(proposal, q, "extract.note_shared")  # "先进计算、软件产业规模均超过500亿元"
 
     def double(self, proposal: Proposal, q: Quantity, key: str = "extract.note_double") -> None:
         """ "A和B覆盖率实现双100%": one target per subject, both named as written."""
-        proposal.name = re.sub(r"(?:实现|达到|达)?双(?:的比例)?$", "", proposal.name)
+        proposal.name = re.sub(r"(?:实现|达到|达)?双(?:的比例)?$|均等?$", "", proposal.name)
         subjects = "；".join(re.split(r"和|与|及|、", proposal.name, maxsplit=1))
-        proposal.notes.append((key, {"value": f"{plain_number(q.value)}%", "subjects": subjects}))
+        value = f"{plain_number(q.value)}{q.unit}"
+        proposal.notes.append((key, {"value": value, "subjects": subjects}))
         twin = copy.deepcopy(proposal)
         twin.start += 1  # its own place in the text order, so it is not a repeat of the first
         self.proposals.append(twin)

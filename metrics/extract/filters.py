@@ -305,12 +305,13 @@ _DOC_YEAR = re.compile(
     r"(?:工作要点|工作计划|工作安排|重点工作|工作任务|行动计划|实施计划|工作方案|社会发展计划|政府工作报告)"
 )
 # a news text that reports a yearly document's issue: "《2022年…国民经济和社会发展计划》正式发布",
-# "联合印发《2023年数字乡村发展工作要点》"
+# "联合印发《2023年数字乡村发展工作要点》"; the notice that issues it: "《…2026年工作要点》已经省领导
+# 同意,现印发给你们"
 _ISSUED_DOC = re.compile(
     r"(?:印发|发布|出台)了?《" + _DOC_YEAR.pattern + r"》"
-    r"|《"
+    r"|《[^《》\d]{0,12}"
     + _DOC_YEAR.pattern.replace("((?:19|20)", "(?P<y2>(?:19|20)")
-    + r"》(?:正式)?(?:印发|发布|出台)"
+    + r"》(?:[^。《》]{0,16}?[,,]现)?(?:正式)?(?:印发|发布|出台)"
 )
 # the goals of a one-year document open with its year: "2022年是“一网通办”改革的用户体验年。"
 _YEAR_IS = re.compile(r"((?:19|20)\d{2})年是[^,。;!?]{0,30}?年[,。;]")

@@ -177,7 +177,9 @@ _NAME_STRIP = re.compile(
     r"|还要|还将)+"
 )
 # wording left at the end of a name: "…率持续稳定在", "…达到"
-_NAME_TAIL = re.compile(r"(?:实现|达到|达|为|将|及?以上|(?:持续|保持|稳定|控制)+(?:在|到|于)?)$")
+_NAME_TAIL = re.compile(
+    r"(?:实现|达到|达|为|将|均等?|及?以上|(?:持续|保持|稳定|控制)+(?:在|到|于)?)$"
+)
 # "重点区域实现5G通达率" → 重点区域5G通达率
 _INNER_VERB = re.compile(r"^(.{2,}?)(?:实现|达到)(?=.{2,}(?:率|比例|比重|占比)$)")
 _MEASURE_ENDINGS = (
