@@ -94,6 +94,7 @@ GROUPS = {
     17: "held out, round 17 (since tuned on)",
     18: "held out, round 18 (since tuned on)",
     19: "held out, round 19 (since tuned on)",
+    20: "held out, round 20",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -116,6 +117,7 @@ GROUP_FLOORS = {
     17: (0.95, 0.83),
     18: (0.94, 0.94),
     19: (1.0, 1.0),
+    20: (0.0, 0.0),
 }
 ALL_FLOORS = (0.96, 0.95)  # (recall, precision)
 # held-out rounds whose recall is measured below the goal (a known failure, not hidden)
