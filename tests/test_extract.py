@@ -1997,6 +1997,50 @@ def test_round_nineteen_issuing_notices_and_shared_values(
     assert targets_of(text) == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # a one-year 行动方案 reported as issued dates its undated goals
+        (
+            "近日,省交通运输厅印发《2023年江苏数字交通赋能专项行动方案》。\n"
+            "《方案》明确了目标:完成全厅112个信息系统应用情况评估,累计建成4010公里电子航道图。",
+            [(">=", 112, "个", 2023), (">=", 4010, "公里", 2023)],
+        ),
+        ("到2023年，大力实施5类20项58件具体任务。", []),  # the plan's parts at each level
+        # a month of this year opens a report of what was done
+        (
+            "9月9日,2024年全国数字乡村建设工作现场推进会召开。\n"
+            "今年5月,四川出台《指南》,构建由57家企事业单位组成的数字乡村服务资源池。",
+            [],
+        ),
+        # a photo's caption is no part of the text
+        (
+            "江西在全国首个实现所有设区市主城区5G网络连续覆盖。(资料图) 汤扉摄\n"
+            "到2025年，数字经济增加值占GDP比重达到45%。",
+            [(">=", 45, "%", 2025)],
+        ),
+        # who is eligible for support
+        (
+            "到2022年，支持PUE值低于1.25、上架率高于65%的数据中心建设项目,上架率达到60%以上的可申请扩建。",
+            [],
+        ),
+        # a threshold that qualifies a measure with its own number
+        (
+            "力争到2025年,全省时速250公里以上的高铁通车里程突破2000公里。",
+            [(">=", 2000, "公里", 2025)],
+        ),
+        ("到2030年,企业上云率大幅跃升,智能工厂数量倍增。", [(">=", 2, "倍", 2030)]),
+        ("到2025年，实施企业上云倍增计划，上云企业达到1万家。", [(">=", 1, "万家", 2025)]),
+    ],
+)
+def test_round_twenty_action_plans_reports_eligibility_and_captions(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 20's error classes (docs/extract.md): 《2023年…行动方案》, 5类20项58件, 今年5月…出台,
+    (资料图), 支持…的项目, N公里以上的…里程, 数量倍增."""
+    assert targets_of(text) == targets
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

@@ -88,6 +88,7 @@ _PLAN_PART = re.compile(
     r"|^方面的?[0-9一二三四五六七八九十百]+(?:项|条|个)(?:重点|主要)?(?:任务|举措|措施)"
 )
 _ONE_OF = re.compile(r"^[^,;。]{0,20}?之一")
+_COUNT_CHAIN = re.compile(r"^(?:\d+(?:类|项|件|个|条|方面|大))+")
 # a list already drawn up: "梳理出…第一批投资项目共71个", "梳理排摸了…第一批48个重大项目"
 _COMPILED = re.compile(r"(?:梳理|排摸)(?:出|了)[^,;。]*$")
 _PART_KIND = re.compile(
@@ -118,6 +119,8 @@ def describes(head: str, q: Quantity, after: str, later: bool = False) -> bool:
         return True  # "入选8个国家算力枢纽节点之一": one of them, not how many to make
     if _PLAN_PART.match(after) or _PART_KIND.match(after):
         return True  # "其中有13个是基础设施方面的指标": how many of the plan's indicators
+    if _PLAN_PART.match(_COUNT_CHAIN.sub("", after)):
+        return True  # "实施5类20项58件具体任务": the parts counted at each level
     if head.endswith("分") and (q.unit in ("批", "类", "步") or after.startswith(("阶段", "期"))):
         return True  # "分三批开展试点": how the work is staged, not what it makes
     if q.unit in ("米", "公里", "千米") and _NAMED_DISTANCE.match(after):
@@ -184,9 +187,22 @@ def project_terms(sentence: str) -> bool:
     return bool(_PROJECT.search(sentence))
 
 
-def incentive_terms(sentence: str, clause: str) -> bool:
+# who may have support: "支持PUE值低于1.25、上架率高于65%的数据中心建设项目", "…达到60%以上的可申请扩建"
+_ELIGIBLE = re.compile(
+    r"^[^,;。]*?的(?:[^,;。]{0,12}?(?:项目|企业|单位|主体)(?:$|[,;。])|可|给予|予以)"
+)
+
+
+def incentive_terms(sentence: str, clause: str, rest: str = "") -> bool:
     """Whether a clause of a sentence that grants a reward or subsidy states its terms: the
-    amount, who bears what share, or the condition (a clause "对…的")."""
+    amount, who bears what share, or the condition (a clause "对…的"); or whether the number,
+    followed by `rest` in its clause, says who is eligible for support."""
+    eligible = _ELIGIBLE.match(rest)
+    if eligible and (
+        eligible.group().endswith(("的可", "给予", "予以"))
+        or clause.startswith(("支持", "鼓励", "对"))
+    ):
+        return True
     if not REWARD.search(sentence):
         return False
     clause = clause.replace(MASK, "")
@@ -254,6 +270,7 @@ _PAST = re.compile(
     r"预计|预测|预估|截至|截止|去年|上年|近年来|近几年|过去|以来"
     r"|十(?P<n>[一二三四五])五”?(?:期间|时期|以来|末)"
     r"|(?<![\d.])1[至\-—~]\d{1,2}月"  # "1至5月建成5G基站380个": the months so far this year
+    r"|今年\d{1,2}月(?![底末前\d])"  # "今年5月,四川出台…": when it was done
 )
 _FORECAST = ("预计", "预测", "预估")
 
@@ -301,8 +318,9 @@ def looks_back(
 # "数字威海建设2023年工作要点", "特制定2023年工作要点如下", "2022年上海市全面深化“一网通办”
 # 改革工作要点" (a quoted name inside the title is part of it)
 _DOC_YEAR = re.compile(
-    r"((?:19|20)\d{2})年度?[^,。;:!?《》()]{0,24}?"
-    r"(?:工作要点|工作计划|工作安排|重点工作|工作任务|行动计划|实施计划|工作方案|社会发展计划|政府工作报告)"
+    r"(?<![\d\-—–~至到])((?:19|20)\d{2})年度?[^,。;:!?《》()]{0,24}?"
+    r"(?:工作要点|工作计划|工作安排|重点工作|工作任务|行动计划|行动方案|实施计划|工作方案|社会发展计划"
+    r"|政府工作报告)"
 )
 # a news text that reports a yearly document's issue: "《2022年…国民经济和社会发展计划》正式发布",
 # "联合印发《2023年数字乡村发展工作要点》"; the notice that issues it: "《…2026年工作要点》已经省领导

@@ -447,8 +447,9 @@ _BARE_MAGNITUDE = {"万亿": (1.0, 2), "千亿": (1000.0, 1), "百亿": (100.0, 
 # 百户, 千人 written without 一 (not 千家万户, 千人计划)
 _BARE_HUNDRED = re.compile(r"[百千](?=[个户家所项人名座])(?!家万户|人计划|人次计划)")
 _HALF_CUT = re.compile(r"(?:减少|压缩|缩短|降低|下降|压减)了?(?P<half>一半)")
-# a doubling, with no number: "增加值实现翻番" is 2 times, "翻两番" 4 times
-_DOUBLING = re.compile(r"翻(?P<n>[一两二]?)番")
+# a doubling, with no number: "增加值实现翻番" and "智能工厂数量倍增" are 2 times, "翻两番" 4 times
+# (not a "倍增计划", a programme's name)
+_DOUBLING = re.compile(r"翻(?P<n>[一两二]?)番|(?<=[量模值入数])倍增(?=[,;。]|$)")
 _NAMED_TIMES = re.compile(r"产业|全会|全体会议|会议|党代会|代表大会|常委会|常务会议")
 _ROUND = {"十": 10.0, "百": 100.0, "千": 1000.0}  # 十余, 百余, 千余: more than ten, a hundred…
 

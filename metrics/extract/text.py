@@ -132,6 +132,8 @@ _META_LINE = re.compile(
 
 
 _PUNCT = re.compile(r"[,。;:!?]")
+# a photo's caption in a news page: "江西在全国首个实现…连续覆盖。(资料图) 汤扉摄"
+_CAPTION = re.compile(r"[(（](?:资料图片?|图片来源[^)）]*|[^()（）]{0,12}(?:供图|摄))[)）]")
 _TITLE_LINE = re.compile(r"(?:方案|规划|要点|计划|意见|办法|通知|纲要)(?:\([^()]*\))?$")
 
 
@@ -169,6 +171,8 @@ def split_paragraphs(original: str) -> list[Paragraph]:
         stripped = content.strip()
         if not stripped or _PAGE_MARK.match(stripped) or _RULE_LINE.match(stripped):
             blank = blank or not stripped
+            continue
+        if _CAPTION.search(stripped) and len(stripped) <= 80:
             continue
         chars = _clean_line(content, base)
         if not chars:
