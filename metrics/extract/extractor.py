@@ -11,7 +11,6 @@ count read as a floor).
 
 from __future__ import annotations
 
-import copy
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -54,6 +53,7 @@ from metrics.extract.lexicon import (
     THIS_YEAR,
     TITLE_LINE,
     TWO_MEASURES,
+    TWO_SUBJECTS,
     DateMention,
     Quantity,
     clause_start,
@@ -80,7 +80,7 @@ from metrics.extract.naming import (
     shorten,
     similar,
 )
-from metrics.extract.proposals import Proposal, StageDraft, same_target
+from metrics.extract.proposals import Proposal, StageDraft, one_per_subject, same_target
 from metrics.extract.tables import Table, find_tables, table_proposals
 from metrics.extract.text import (
     MASK,
@@ -601,24 +601,13 @@ class _Extractor:
         )
         proposal.quote = self.quote(para, quote_start, max(proposal.end, q.end))
         self.proposals.append(proposal)
-        if q.unit == "%" and masked[q.start - 1 : q.start] == "双":
-            self.double(proposal, q)
-        elif q.unit == "%" and TWO_MEASURES.fullmatch(proposal.name):
-            self.double(proposal, q, "extract.note_shared")  # "进场率和空调公交车比例达到100%"
-        elif BOTH.search(head) and re.search(
-            r"[^、和与及]{2,}[、和与及][^、和与及]{2,}", proposal.name
-        ):
-            self.double(proposal, q, "extract.note_shared")  # "先进计算、软件产业规模均超过500亿元"
-
-    def double(self, proposal: Proposal, q: Quantity, key: str = "extract.note_double") -> None:
-        """ "A和B覆盖率实现双100%": one target per subject, both named as written."""
-        proposal.name = re.sub(r"(?:实现|达到|达)?双(?:的比例)?$|均等?$", "", proposal.name)
-        subjects = "；".join(re.split(r"和|与|及|、", proposal.name, maxsplit=1))
         value = f"{plain_number(q.value)}{q.unit}"
-        proposal.notes.append((key, {"value": value, "subjects": subjects}))
-        twin = copy.deepcopy(proposal)
-        twin.start += 1  # its own place in the text order, so it is not a repeat of the first
-        self.proposals.append(twin)
+        if q.unit == "%" and masked[q.start - 1 : q.start] == "双":
+            self.proposals.append(one_per_subject(proposal, value))
+        elif (q.unit == "%" and TWO_MEASURES.fullmatch(proposal.name)) or (
+            BOTH.search(head) and TWO_SUBJECTS.search(proposal.name)
+        ):  # "进场率和空调公交车比例达到100%", "先进计算、软件产业规模均超过500亿元"
+            self.proposals.append(one_per_subject(proposal, value, "extract.note_shared"))
 
     def milestones(
         self,

@@ -708,6 +708,7 @@ def clause_start(masked: str, s0: int, pos: int) -> int:
 # two measures of one value: "公共汽电车进场率和空调公交车比例达到100%"
 # one value for each of the subjects listed before it: "先进计算、软件产业规模均超过500亿元"
 BOTH = re.compile(r"均(?:要|将|力争)?(?:超过|达到|达|突破|不低于|不少于|高于|保持在|在)?$")
+TWO_SUBJECTS = re.compile(r"[^、和与及]{2,}[、和与及][^、和与及]{2,}")
 TWO_MEASURES = re.compile(
     r"[^和与及]{2,}(?:率|比例|占比|比重)(?:和|与|及)[^和与及]{2,}(?:率|比例|占比|比重)"
 )

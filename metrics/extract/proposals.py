@@ -3,6 +3,7 @@ are one target stated twice (a headline and its article, a summary and its task 
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from dataclasses import dataclass, field
@@ -59,6 +60,17 @@ _MAKING = re.compile(
 
 def _measure(name: str) -> str:
     return _MAKING.sub("", _MEASURE_END.sub("", name))
+
+
+def one_per_subject(proposal: Proposal, value: str, key: str = "extract.note_double") -> Proposal:
+    """ "A和B覆盖率实现双100%", "A、B…均超过N": one target per subject, both named as written
+    (noted, to be renamed); returns the second."""
+    proposal.name = re.sub(r"(?:实现|达到|达)?双(?:的比例)?$", "", proposal.name)
+    subjects = "；".join(re.split(r"和|与|及|、", proposal.name, maxsplit=1))
+    proposal.notes.append((key, {"value": value, "subjects": subjects}))
+    twin = copy.deepcopy(proposal)
+    twin.start += 1  # its own place in the text order, so it is not a repeat of the first
+    return twin
 
 
 def same_target(a: Proposal, b: Proposal) -> bool:
