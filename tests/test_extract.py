@@ -2041,6 +2041,48 @@ def test_round_twenty_action_plans_reports_eligibility_and_captions(
     assert targets_of(text) == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # a one-year 工作重点任务 issued by its notice; “三个100%” and three rates of one value
+        (
+            "关于印发《涪城区2023年“一网通办”工作重点任务》的通知\n二、重点任务\n"
+            "(一)实现区级政务服务部门进驻率、政务服务事项进驻率、政务服务审批权限授权率“三个100%”。"
+            "确保事项认领率、发布率以及办事指南准确率达到100%。",
+            [(">=", 100, "%", 2023)] * 6,
+        ),
+        # a paragraph that opens by looking back
+        (
+            "过去的几年,“十三五”时期重庆信息通信行业成效显著。五年来,电信业务总量累计7825.5亿元,"
+            "年均增长45%。用户规模持续扩大,光纤入户用户占比从54.3%提升至93.6%。\n"
+            "到2025年,全市5G基站达到15万个。",
+            [(">=", 15, "万个", 2025)],
+        ),
+        # the only year named reports finished work: 今年 is the year after; 7月份 is a date
+        (
+            "2020年,哈尔滨市共建设完成7030个5G基站。\n"
+            "今年,该市将新建7016个5G基站,力争7月份哈牡高铁沿线信号实现信号覆盖。",
+            [(">=", 7016, "个", 2021)],
+        ),
+        # what is to be made, listed and closed by 等, is counted
+        (
+            "到2025年,建成大数据、集成电路、软件和信息服务、光子等4个千亿级产业集群。",
+            [(">=", 4, "个", 2025)],
+        ),
+        (
+            "到2022年,南通市崇川区在244个老旧小区整治中,新建5G基站1000个。",
+            [(">=", 1000, "个", 2022)],
+        ),
+    ],
+)
+def test_round_twenty_one_notices_shared_rates_reviews_and_report_years(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 21's error classes (docs/extract.md): 《…2023年…工作重点任务》, “三个100%”, A率、B率以及
+    C率, 过去的几年/五年来, 2020年…共建设完成 then 今年, 7月份, 等4个千亿级, 在N个…中."""
+    assert targets_of(text) == targets
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

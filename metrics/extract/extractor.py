@@ -38,6 +38,7 @@ from metrics.extract.filters import (
     qualifies_next,
     qualifies_previous,
     reports_done,
+    reviews_past,
     single_year,
 )
 from metrics.extract.lexicon import (
@@ -47,12 +48,12 @@ from metrics.extract.lexicon import (
     FROM_PRESENT,
     LISTED_NEXT,
     MAKE,
+    MEASURE_LIST,
     PREDICATE,
     REACH,
     SUB_WORDS,
     THIS_YEAR,
     TITLE_LINE,
-    TWO_MEASURES,
     TWO_SUBJECTS,
     DateMention,
     Quantity,
@@ -290,6 +291,7 @@ class _Extractor:
         parens = parentheticals(text)
         mentions = find_dates(text, self.this_year)
         dates = [d for d in mentions if not d.in_paren or is_date_paren(text, d, parens)]
+        status = status or reviews_past(text[para.body :], dates, self.goal_year)
         scan = list(quotes_masked)
         for p in parens:
             if count_paren(text, p) and not counts_plan_part(quotes_masked[: p.start]):
@@ -603,11 +605,11 @@ class _Extractor:
         self.proposals.append(proposal)
         value = f"{plain_number(q.value)}{q.unit}"
         if q.unit == "%" and masked[q.start - 1 : q.start] == "双":
-            self.proposals.append(one_per_subject(proposal, value))
-        elif (q.unit == "%" and TWO_MEASURES.fullmatch(proposal.name)) or (
+            self.proposals.extend(one_per_subject(proposal, value))
+        elif (q.unit == "%" and MEASURE_LIST.fullmatch(proposal.name)) or (
             BOTH.search(head) and TWO_SUBJECTS.search(proposal.name)
         ):  # "进场率和空调公交车比例达到100%", "先进计算、软件产业规模均超过500亿元"
-            self.proposals.append(one_per_subject(proposal, value, "extract.note_shared"))
+            self.proposals.extend(one_per_subject(proposal, value, "extract.note_shared", 9))
 
     def milestones(
         self,

@@ -69,6 +69,7 @@ _ISSUERS = re.compile(r"^(?:个)?(?:部门|部委|单位)(?:联合|共同)?(?:�
 # where a task is done, when the clause counts what is done there: "在10个重点行业打造30个…"
 _WHERE_HEAD = re.compile(r"在[^,;:在]{0,20}$")
 _WHERE_AFTER = re.compile(r"^[^,;:]{0,8}?(?:领域|行业|地区|区域|城市|园区|场景|部门)")
+_WHERE_IN = re.compile(r"^[^,;:。]{0,12}中(?:$|[,;。])")
 # where, listed and counted: "在原材料、装备制造等4个工业领域…"
 _WHERE_LIST = re.compile(r"在[^,;:在]{1,30}[、和][^,;:在]{1,30}等$")
 _DOCUMENT_VERB = re.compile(r"(?:提出|明确|部署|包括|涵盖|分为|内含|共有|涉及)了?$")
@@ -131,6 +132,8 @@ def describes(head: str, q: Quantity, after: str, later: bool = False) -> bool:
         return True
     if later and not is_measure(q.unit) and _WHERE_HEAD.search(head) and _WHERE_AFTER.match(after):
         return True
+    if _WHERE_HEAD.search(head) and _WHERE_IN.match(after):
+        return True  # "在244个老旧小区整治中,…": where the work is done
     if head.endswith("等") and _WHERE_LIST.search(head) and _WHERE_AFTER.match(after):
         return True  # "在原材料、装备制造等4个工业领域率先实施…": the fields just listed
     if _COMPILED.search(head):
@@ -143,6 +146,8 @@ def describes(head: str, q: Quantity, after: str, later: bool = False) -> bool:
     if op_before(head)[0]:
         return False  # "建成A、B不少于3个" sets a number
     parts = head.removesuffix("等").split("、")
+    if head.endswith("等") and re.search(r"(?:打造|形成|培育|建成|创建)", parts[0]):
+        return False  # "建成…大数据、集成电路、软件、光子等4个千亿级产业集群": what is to be made
     items = parts[:-1] + re.split(r"和|与|及", parts[-1])  # "A、B、C和D"
     # "A、B等十大…" with fewer items listed sets a number; "经济调节、…和政府运行等六个方面"
     # lists all six
@@ -167,7 +172,7 @@ def benchmark(clause: str, pos: int) -> bool:
 # a sentence that reports finished work: "2014年，…完成了省、市下达的目标任务", "现已建成…"
 _DONE = re.compile(
     r"(?:完成|建成|实现|达到|取得|开通|突破|建设|推进|提升|新增|累计|超额完成|提前完成)了"
-    r"|现已|已经|已(?:建成|完成|实现|达|开通|覆盖|累计|初步)"
+    r"|现已|已经|已(?:建成|完成|实现|达|开通|覆盖|累计|初步)|共(?:建设)?完成|共建成"
 )
 
 
@@ -216,9 +221,14 @@ def single_year(paragraphs: list[Paragraph]) -> int | None:
     text = "".join(mask_quotes(p.text) for p in paragraphs)
     if "今年" not in text:
         return None
-    years = {d.by.year for d in find_dates(text) if not d.in_paren}
+    found = [d for d in find_dates(text) if not d.in_paren]
+    years = {d.by.year for d in found}
     if len(years) == 1:
-        return years.pop()
+        # "2020年,…共建设完成7030个5G基站。今年,…将新建7016个": a report of the year before
+        done = all(
+            reports_done(text[d.start : text.find("。", d.start) % len(text)]) for d in found
+        )
+        return years.pop() + done
     goals = {int(m.group(1)) for m in GOALS_OF_YEAR.finditer(text) if goals_issued(text, m.start())}
     return goals.pop() if len(goals) == 1 and max(goals) == max(years, default=0) else None
 
@@ -267,12 +277,27 @@ def describes_present(
 # words that put what follows in the past or in a forecast, up to the next deadline:
 # "截至去年", "截至目前", "“十三五”期间", "近年来", "2021年以来", "预计2021年…"
 _PAST = re.compile(
-    r"预计|预测|预估|截至|截止|去年|上年|近年来|近几年|过去|以来"
+    r"预计|预测|预估|截至|截止|去年|上年|近年来|近几年|过去|以来|(?<!未来)[一二两三四五六七八九十]年来"
     r"|十(?P<n>[一二三四五])五”?(?:期间|时期|以来|末)"
     r"|(?<![\d.])1[至\-—~]\d{1,2}月"  # "1至5月建成5G基站380个": the months so far this year
     r"|今年\d{1,2}月(?![底末前\d])"  # "今年5月,四川出台…": when it was done
 )
 _FORECAST = ("预计", "预测", "预估")
+
+
+# a paragraph that opens by looking back: "过去的几年,“十三五”时期…成效显著。五年来,…"
+_REVIEW = re.compile(
+    r"^(?:过去的?[一二两三四五几]?年|近年来|近几年|[一二两三四五六七八九十]年来|“?十(?P<n>[一二三四五])五”?(?:时期|期间|以来))"
+)
+
+
+def reviews_past(text: str, dates: list[DateMention], goal_year: int | None) -> bool:
+    """Whether a paragraph reviews the past (its numbers are where things stand): it opens
+    with a look back and names no deadline of its own."""
+    m = _REVIEW.match(text)
+    if m is None or any(d.strong and not d.as_of for d in dates):
+        return False
+    return not m.group("n") or goal_year is None or five_year_plan_end(m.group("n")) < goal_year
 
 
 def looks_back(
@@ -319,14 +344,14 @@ def looks_back(
 # 改革工作要点" (a quoted name inside the title is part of it)
 _DOC_YEAR = re.compile(
     r"(?<![\d\-—–~至到])((?:19|20)\d{2})年度?[^,。;:!?《》()]{0,24}?"
-    r"(?:工作要点|工作计划|工作安排|重点工作|工作任务|行动计划|行动方案|实施计划|工作方案|社会发展计划"
+    r"(?:工作要点|工作计划|工作安排|重点工作|工作重点任务|工作重点|工作任务|行动计划|行动方案|实施计划|工作方案|社会发展计划"
     r"|政府工作报告)"
 )
 # a news text that reports a yearly document's issue: "《2022年…国民经济和社会发展计划》正式发布",
 # "联合印发《2023年数字乡村发展工作要点》"; the notice that issues it: "《…2026年工作要点》已经省领导
 # 同意,现印发给你们"
 _ISSUED_DOC = re.compile(
-    r"(?:印发|发布|出台)了?《" + _DOC_YEAR.pattern + r"》"
+    r"(?:印发|发布|出台)了?《[^《》\d]{0,12}" + _DOC_YEAR.pattern + r"》"
     r"|《[^《》\d]{0,12}"
     + _DOC_YEAR.pattern.replace("((?:19|20)", "(?P<y2>(?:19|20)")
     + r"》(?:[^。《》]{0,16}?[,,]现)?(?:正式)?(?:印发|发布|出台)"

@@ -527,6 +527,8 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
             and masked[pos : pos + 1].isalpha()
         ):
             continue  # a name: 5G, 4K, 10G-PON, 3D
+        if unit_read is None and masked[pos : pos + 1] in ("月", "日", "号"):
+            continue  # "力争7月份…实现覆盖": a date, not a number
         if unit_read is None:
             # a ratio without a unit counts only with explicit wording: "PUE值降至1.3以下"
             op, op_word, end = _op_after(masked, pos)
@@ -709,9 +711,9 @@ def clause_start(masked: str, s0: int, pos: int) -> int:
 # one value for each of the subjects listed before it: "先进计算、软件产业规模均超过500亿元"
 BOTH = re.compile(r"均(?:要|将|力争)?(?:超过|达到|达|突破|不低于|不少于|高于|保持在|在)?$")
 TWO_SUBJECTS = re.compile(r"[^、和与及]{2,}[、和与及][^、和与及]{2,}")
-TWO_MEASURES = re.compile(
-    r"[^和与及]{2,}(?:率|比例|占比|比重)(?:和|与|及)[^和与及]{2,}(?:率|比例|占比|比重)"
-)
+# measures that share one value: "进场率和空调公交车比例", "A率、B率以及C率"
+_MEASURE = r"[^、和与及]{2,}?(?:率|比例|占比|比重)"
+MEASURE_LIST = re.compile(rf"{_MEASURE}(?:(?:以及|和|与|及|、){_MEASURE})+")
 LISTED_NEXT = re.compile(r"[,:]?(?:分别是|分别为|包括|主要有|具体是|即)")
 THIS_YEAR = re.compile(r"今年|(?<![\d一二两三四五六七八九十])(?:年内|年底前)|全年")
 SUB_WORDS = re.compile(r"^其中|不低于$|不少于$|超过$|达到$|达$")

@@ -62,15 +62,18 @@ def _measure(name: str) -> str:
     return _MAKING.sub("", _MEASURE_END.sub("", name))
 
 
-def one_per_subject(proposal: Proposal, value: str, key: str = "extract.note_double") -> Proposal:
-    """ "A和B覆盖率实现双100%", "A、B…均超过N": one target per subject, both named as written
-    (noted, to be renamed); returns the second."""
+def one_per_subject(
+    proposal: Proposal, value: str, key: str = "extract.note_double", most: int = 2
+) -> list[Proposal]:
+    """ "A和B覆盖率实现双100%", "A率、B率以及C率达到100%", "A、B…均超过N": one target per subject
+    (at most `most`), each named as written (noted, to be renamed); returns the others."""
     proposal.name = re.sub(r"(?:实现|达到|达)?双(?:的比例)?$", "", proposal.name)
-    subjects = "；".join(re.split(r"和|与|及|、", proposal.name, maxsplit=1))
-    proposal.notes.append((key, {"value": value, "subjects": subjects}))
-    twin = copy.deepcopy(proposal)
-    twin.start += 1  # its own place in the text order, so it is not a repeat of the first
-    return twin
+    subjects = re.split(r"以及|和|与|及|、", proposal.name, maxsplit=most - 1)
+    proposal.notes.append((key, {"value": value, "subjects": "；".join(subjects)}))
+    twins = [copy.deepcopy(proposal) for _ in subjects[1:]]
+    for k, twin in enumerate(twins, 1):
+        twin.start += k  # its own place in the text order, so it is not a repeat of the first
+    return twins
 
 
 def same_target(a: Proposal, b: Proposal) -> bool:

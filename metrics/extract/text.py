@@ -227,9 +227,9 @@ _QUOTES = {"“": "”", "‘": "’", "《": "》", "〔": "〕", "【": "】",
 MASK = "□"
 
 
-# a quoted slogan that states a target: “100%网上受理、100%网上办结”, “15分钟政务服务圈”
-# (not “24小时不打烊”, which names a service)
-_QUOTED_TARGET = re.compile(r"\d+(?:\.\d+)?(?:%|分钟)")
+# a quoted slogan that states a target: “100%网上受理、100%网上办结”, “15分钟政务服务圈”,
+# “三个100%” (not “24小时不打烊”, which names a service)
+_QUOTED_TARGET = re.compile(r"(?:[两三四五六七八九十]个)?\d+(?:\.\d+)?(?:%|分钟)")
 
 
 def mask_quotes(text: str) -> str:
