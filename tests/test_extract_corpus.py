@@ -99,6 +99,7 @@ GROUPS = {
     19: "held out, round 19 (since tuned on)",
     20: "held out, round 20 (since tuned on)",
     21: "held out, round 21 (since tuned on)",
+    22: "held out, round 22",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -123,6 +124,7 @@ GROUP_FLOORS = {
     19: (1.0, 1.0),
     20: (1.0, 1.0),
     21: (0.94, 0.94),
+    22: (0.0, 0.0),
 }
 ALL_FLOORS = (0.96, 0.95)  # (recall, precision)
 # held-out rounds whose recall is measured below the goal (a known failure, not hidden)
