@@ -2083,6 +2083,43 @@ def test_round_twenty_one_notices_shared_rates_reviews_and_report_years(
     assert targets_of(text) == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # each measure's own growth rate, in a list split by ；
+        (
+            "到2022年,全市数字经济产业增加值突破2400亿元,年均增速15%左右;"
+            "信息传输、软件和信息技术服务业营业收入突破8000亿元,年均增速15%左右;"
+            "软件业务收入突破10000亿元,年均增速15%左右。",
+            [
+                step
+                for value in (2400, 8000, 10000)
+                for step in ((">=", value, "亿元", 2022), ("==", 15, "%", 2022))
+            ],
+        ),
+        ("到2025年，集中力量抓好以下四个方面工作:一要率先推进。", []),  # the plan's parts
+        ("到2022年，实施数字新基建40条,开展四项工程。", []),  # a policy's articles
+        ("到2022年，新建光缆线路40条。", [(">=", 40, "条", 2022)]),
+        # a title line in 《》 names a one-year list
+        (
+            "《2022年智慧社区重点建设清单》\n在智慧社区的建设数量方面,济南市有200个、青岛市有127个。",
+            [(">=", 200, "个", 2022), (">=", 127, "个", 2022)],
+        ),
+    ],
+)
+def test_round_twenty_two_growth_lists_plan_parts_and_year_lists(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 22's error classes (docs/extract.md): …收入…,年均增速N%;…, 以下四个方面工作, 新基建40条,
+    《2022年…建设清单》."""
+    assert targets_of(text) == targets
+
+
+def test_a_growth_rate_is_named_after_the_measure_before_it() -> None:
+    text = "到2022年,软件业务收入突破10000亿元,年均增速15%左右。"
+    assert [p.name for p in extract(text).quantities] == ["软件业务收入", "软件业务收入年均增速"]
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ A proposal is right when value (or low/high), unit, op and deadline equal a labe
 each stage of a multi-stage proposal counts as one proposed target, and each label
 and each proposed target is matched at most once. Files marked `holdout: N` were not read
 while the rules were tuned before round N (`true` is round 1): each round's figures are
-reported apart; the rules were tuned on rounds 1–21 after each was scored unseen (so no round is
+reported apart; the rules were tuned on rounds 1–22 after each was scored unseen (so no round is
 unseen now: each round's unseen figures are in docs/extract.md).
 
 Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`; add
@@ -75,7 +75,8 @@ FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
 # 84.1% / 100%, then tuned on (test_round_nineteen_*); 20: the twentieth round (196–205), scored
 # unseen at 90.5% / 82.6% (both goals met), then tuned on (test_round_twenty_*); 21: the
 # twenty-first round (206–215), scored unseen at 69.4% / 51.0%, then tuned on
-# (test_round_twenty_one_*).
+# (test_round_twenty_one_*); 22: the twenty-second round (216–225), scored unseen at 47.5% / 82.6%,
+# then tuned on (test_round_twenty_two_*).
 GROUPS = {
     0: "tuned on",
     1: "held out, round 1 (since tuned on)",
@@ -99,7 +100,7 @@ GROUPS = {
     19: "held out, round 19 (since tuned on)",
     20: "held out, round 20 (since tuned on)",
     21: "held out, round 21 (since tuned on)",
-    22: "held out, round 22",
+    22: "held out, round 22 (since tuned on)",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -124,7 +125,7 @@ GROUP_FLOORS = {
     19: (1.0, 1.0),
     20: (1.0, 1.0),
     21: (0.94, 0.94),
-    22: (0.0, 0.0),
+    22: (0.92, 0.94),
 }
 ALL_FLOORS = (0.96, 0.95)  # (recall, precision)
 # held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden)
@@ -139,6 +140,7 @@ MOSTLY_MISSED: dict[str, str] = {
     "113_hunan-2025-gov-services-data-workpoints": "the title, and so the work points' year, is lost",
     "128_jinan-2025-government-work-report-digital-goals-news": "the report names no year",
     "168_district-smart-community-full-coverage-plan": "a sharing site's page marks (1、 2、) cut the sentence",
+    "219_shandong-2022-5g-double-hundred-action-meeting-news": "全年 in a page that names no year",
 }
 
 

@@ -46,6 +46,7 @@ from metrics.extract.lexicon import (
     CHANGE_ONLY,
     CONTEXT_VERBS,
     FROM_PRESENT,
+    GROWTH_ONLY,
     LISTED_NEXT,
     MAKE,
     MEASURE_LIST,
@@ -81,7 +82,7 @@ from metrics.extract.naming import (
     shorten,
     similar,
 )
-from metrics.extract.proposals import Proposal, StageDraft, one_per_subject, same_target
+from metrics.extract.proposals import Proposal, StageDraft, drop_repeats, one_per_subject
 from metrics.extract.tables import Table, find_tables, table_proposals
 from metrics.extract.text import (
     MASK,
@@ -240,7 +241,7 @@ class _Extractor:
         for table in self.tables:
             self.table(table)
         self.merge_stages()
-        self.drop_repeats()
+        self.proposals = drop_repeats(self.proposals, self.paragraphs)
         self.attach_baselines()
         self.proposals.sort(key=lambda p: (p.para, p.start))
         for p in self.proposals:
@@ -569,6 +570,9 @@ class _Extractor:
         name = indicator_name(para, q, seg0, seg1, dates, tail)
         if q.subject:
             name = q.subject
+        last = self.proposals[-1] if self.proposals else None
+        if GROWTH_ONLY.fullmatch(name) and last and last.para == index and last.start >= s0:
+            name = last.name + name  # "…营业收入突破8000亿元,年均增速15%左右": that income's growth
         opened = para.text.rfind("(", c0, q.start)
         if opened > para.text.rfind(")", c0, q.start):
             # a part stated in brackets ("(贫困地区不低于3000个)"): named by what it counts
@@ -719,22 +723,6 @@ class _Extractor:
                     deadline_source="time_limit",
                 )
             )
-
-    def drop_repeats(self) -> None:
-        """A target stated again (a news headline, a summary repeated in the task list) is
-        proposed once: same kind, unit and stages, and one name repeats the other's measure."""
-        kept: list[Proposal] = []
-        seen: list[Proposal] = []  # a third statement may repeat the second's name only
-        for p in sorted(self.proposals, key=lambda p: (p.para, p.start)):
-            first = next((k for k in seen if same_target(p, k)), None)
-            seen.append(p)
-            if first is None:
-                kept.append(p)
-                continue
-            at = next((i for i, k in enumerate(kept) if k is first), None)
-            if at is not None and len(p.unit) > len(first.unit):
-                kept[at] = p  # the statement that names the classifier (万个, not 万)
-        self.proposals = kept
 
     def merge_stages(self) -> None:
         """Two dated values of one measure in one paragraph become one indicator's stages.

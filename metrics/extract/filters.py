@@ -81,6 +81,7 @@ _PLAN_PART = re.compile(
     r"^(?:方面的?)?(?:重点|重大|主要|专项|保障|总体?|关键|核心|标志性|支撑)?"
     r"(?:行动(?!计划)|工程(?!师)|措施|举措|主线|抓手|目标)"
     r"|^(?:方面的?)?(?:重点|主要|具体)(?:任务|措施|举措|工作)"
+    r"|^(?:方面的?)?(?:任务|工作)(?:$|[,;:。])"  # "抓好以下四个方面工作:", "等19项任务"
     r"|^方面(?:重点|着力|发力|入手|着手|推进|展开|部署|提出|明确|作出)"
     r"|^(?:特点|亮点)"
     r"|^(?:重点|主要)领域(?:$|[,;。])"  # "四大重点领域"
@@ -89,6 +90,7 @@ _PLAN_PART = re.compile(
     r"|^方面的?[0-9一二三四五六七八九十百]+(?:项|条|个)(?:重点|主要)?(?:任务|举措|措施)"
 )
 _ONE_OF = re.compile(r"^[^,;。]{0,20}?之一")
+_POLICY_VERB = re.compile(r"(?:实施|出台|制定|推出|印发|发布)[^,;。]*$")
 _COUNT_CHAIN = re.compile(r"^(?:\d+(?:类|项|件|个|条|方面|大))+")
 # a list already drawn up: "梳理出…第一批投资项目共71个", "梳理排摸了…第一批48个重大项目"
 _COMPILED = re.compile(r"(?:梳理|排摸)(?:出|了)[^,;。]*$")
@@ -138,6 +140,8 @@ def describes(head: str, q: Quantity, after: str, later: bool = False) -> bool:
         return True  # "在原材料、装备制造等4个工业领域率先实施…": the fields just listed
     if _COMPILED.search(head):
         return True
+    if q.unit == "条" and not after.strip(",;。") and _POLICY_VERB.search(head):
+        return True  # "实施数字新基建40条": the articles of a policy
     if _DOCUMENT_VERB.search(head) or (head.endswith("对") and re.search(r"[作做]出|进行", after)):
         return True  # "提出11项重点任务", "对9个方面的重点任务作出了部署"
     small_count = q.value.is_integer() and 2 <= q.value <= 10
@@ -344,7 +348,7 @@ def looks_back(
 # 改革工作要点" (a quoted name inside the title is part of it)
 _DOC_YEAR = re.compile(
     r"(?<![\d\-—–~至到])((?:19|20)\d{2})年度?[^,。;:!?《》()]{0,24}?"
-    r"(?:工作要点|工作计划|工作安排|重点工作|工作重点任务|工作重点|工作任务|行动计划|行动方案|实施计划|工作方案|社会发展计划"
+    r"(?:工作要点|工作计划|工作安排|重点工作|工作重点任务|工作重点|工作任务|行动计划|行动方案|实施计划|工作方案|社会发展计划|建设清单|任务清单"
     r"|政府工作报告)"
 )
 # a news text that reports a yearly document's issue: "《2022年…国民经济和社会发展计划》正式发布",
@@ -367,7 +371,8 @@ def _doc_year(paragraphs: list[Paragraph]) -> int | None:
     Its 年内, 年底前 and 今年 are that year, and so is the horizon of its numbers that name no
     date of their own; without one, such words date nothing."""
     for para in paragraphs[:12]:
-        m = _DOC_YEAR.search(mask_quotes(para.text).replace(MASK, "·"))
+        title = re.fullmatch(r"《([^《》]+)》", para.text)  # a title line in 《》
+        m = _DOC_YEAR.search(title.group(1) if title else mask_quotes(para.text).replace(MASK, "·"))
         if m:
             return int(m.group(1))
     for para in paragraphs[:8]:  # a news page's first lines may be its edition and section

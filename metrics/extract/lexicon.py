@@ -726,6 +726,7 @@ MAKE = re.compile(r"(?:打造|形成|培育|建成|建设|新建|新增|创建|�
 # a present value opening a change: "从2020年的3.6万个" / "由11%" … "增加到/增至…"
 FROM_PRESENT = re.compile(r"(?:从|由)(?:(?P<y>□{4})年(?:底|末)?)?的?$")
 # a clause that only changes a measure named before it: "，增加到2025年的25万个", "增至60%"
+GROWTH_ONLY = re.compile(r"(?:年均|同比|年)?(?:增速|增长率?|增幅)")
 CHANGE_ONLY = re.compile(
     r"^(?:将|并|再)?(?:增加|增长|提高|提升|降低|下降|减少|压缩|缩短)?(?:到|至|为)"
     r"(?:□{4}年(?:底|末)?的?)?$|^(?:将|并)?[增降]至$"

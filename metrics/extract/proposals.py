@@ -12,6 +12,7 @@ from typing import Any
 
 from metrics.extract.lexicon import is_measure
 from metrics.extract.naming import similar
+from metrics.extract.text import Paragraph
 
 
 @dataclass
@@ -76,8 +77,9 @@ def one_per_subject(
     return twins
 
 
-def same_target(a: Proposal, b: Proposal) -> bool:
-    """Two proposals of one target: same kind, unit and stages, names of one measure."""
+def same_target(a: Proposal, b: Proposal, one_sentence: bool = False) -> bool:
+    """Two proposals of one target: same kind, unit and stages, names of one measure (the
+    very name, when `one_sentence` says they stand in one sentence up to its 。)."""
     stages = [(s.op, s.by, s.value, s.low, s.high) for s in a.stages]
     if a.kind != b.kind or not same_unit(a.unit, b.unit):
         return False
@@ -91,7 +93,11 @@ def same_target(a: Proposal, b: Proposal) -> bool:
     # a headline's name and its article's end in one long noun ("…打造万亿级数字产业集群" and
     # "将打造具有国际竞争力的万亿级数字产业集群"): 8 characters, half the shorter name
     tail = len(os.path.commonprefix([short[::-1], long[::-1]]))
-    return short in long or similar(short, long, 0.6) or tail >= max(8, len(short) // 2)
+    if short in long:
+        return True
+    if one_sentence:
+        return False  # "…营业收入…,年均增速15%左右;软件业务收入…,年均增速15%左右": two measures
+    return similar(short, long, 0.6) or tail >= max(8, len(short) // 2)
 
 
 def same_unit(a: str, b: str) -> bool:
@@ -103,3 +109,26 @@ def same_unit(a: str, b: str) -> bool:
         and len(long) > len(short)
         and not is_measure(long)
     )
+
+
+def drop_repeats(proposals: list[Proposal], paragraphs: list[Paragraph]) -> list[Proposal]:
+    """A target stated again (a news headline, a summary repeated in the task list) is
+    proposed once: same kind, unit and stages, and one name repeats the other's measure."""
+
+    def one_sentence(a: Proposal, b: Proposal) -> bool:  # up to its 。 (a list split by ；)
+        lo, hi = sorted((a.quote_start, b.quote_start))
+        same = a.para == b.para and a.para < len(paragraphs)
+        return same and "。" not in paragraphs[a.para].text[lo:hi]
+
+    kept: list[Proposal] = []
+    seen: list[Proposal] = []  # a third statement may repeat the second's name only
+    for p in sorted(proposals, key=lambda p: (p.para, p.start)):
+        first = next((k for k in seen if same_target(p, k, one_sentence(k, p))), None)
+        seen.append(p)
+        if first is None:
+            kept.append(p)
+            continue
+        at = next((i for i, k in enumerate(kept) if k is first), None)
+        if at is not None and len(p.unit) > len(first.unit):
+            kept[at] = p  # the statement that names the classifier (万个, not 万)
+    return kept
