@@ -2120,6 +2120,47 @@ def test_a_growth_rate_is_named_after_the_measure_before_it() -> None:
     assert [p.name for p in extract(text).quantities] == ["软件业务收入", "软件业务收入年均增速"]
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # a one-year 实施方案 or 推进计划 (written before round 23 was read)
+        (
+            "2024年数字政府建设实施方案\n一、工作目标\n政务服务事项网办率达到95%。",
+            [(">=", 95, "%", 2024)],
+        ),
+        ("《2025年数字乡村推进计划》\n建成智慧农业示范基地10个。", [(">=", 10, "个", 2025)]),
+        # ... but not a title that names more years, nor the end of a range
+        ("2023年数字经济三年行动计划\n一、工作目标\n政务服务事项网办率达到95%。", []),
+        # a “十四五” 实施方案 ends with its period
+        (
+            "《湖南省“十四五”数字政府建设实施方案》(全文)\n高频政务服务事项掌上可办率达90%。",
+            [(">=", 90, "%", 2025)],
+        ),
+        ("到2023年，南昌市重点做好七个方面工作推动经济社会发展。", []),
+        ("到2026年，《三年行动计划》共计23条。", []),
+        (
+            "2024年10月25日,农业农村部连续下发两份重要文件。到2028年,农业生产信息化率达到32%。",
+            [(">=", 32, "%", 2028)],
+        ),
+        # a grade is no number: "达2级及以上的企业超过50%"
+        (
+            "到2025年，规模以上制造业企业智能制造能力成熟度达2级及以上的企业超过50%。",
+            [(">=", 50, "%", 2025)],
+        ),
+    ],
+)
+def test_round_twenty_three_one_year_titles_five_year_programmes_and_grades(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 23's error classes (docs/extract.md), and the one-year titles widened before it."""
+    assert targets_of(text) == targets
+
+
+def test_a_duration_is_no_part_of_a_name() -> None:
+    text = "5G基站数量3年翻番\n到2025年，三年内引进区块链领军企业20家以上。"
+    assert [p.name for p in extract(text).quantities] == ["5G基站数量", "引进区块链领军企业数量"]
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

@@ -610,7 +610,7 @@ class _Extractor:
         value = f"{plain_number(q.value)}{q.unit}"
         if q.unit == "%" and masked[q.start - 1 : q.start] == "双":
             self.proposals.extend(one_per_subject(proposal, value))
-        elif (q.unit == "%" and MEASURE_LIST.fullmatch(proposal.name)) or (
+        elif (q.unit == "%" and MEASURE_LIST.fullmatch(proposal.name) and "分别" not in head) or (
             BOTH.search(head) and TWO_SUBJECTS.search(proposal.name)
         ):  # "进场率和空调公交车比例达到100%", "先进计算、软件产业规模均超过500亿元"
             self.proposals.extend(one_per_subject(proposal, value, "extract.note_shared", 9))

@@ -527,8 +527,8 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
             and masked[pos : pos + 1].isalpha()
         ):
             continue  # a name: 5G, 4K, 10G-PON, 3D
-        if unit_read is None and masked[pos : pos + 1] in ("月", "日", "号"):
-            continue  # "力争7月份…实现覆盖": a date, not a number
+        if unit_read is None and masked[pos : pos + 1] in ("月", "日", "号", "级"):
+            continue  # "力争7月份…实现覆盖": a date; "成熟度达2级及以上的企业": a grade
         if unit_read is None:
             # a ratio without a unit counts only with explicit wording: "PUE值降至1.3以下"
             op, op_word, end = _op_after(masked, pos)
