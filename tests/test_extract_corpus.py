@@ -103,6 +103,7 @@ GROUPS = {
     21: "held out, round 21 (since tuned on)",
     22: "held out, round 22 (since tuned on)",
     23: "held out, round 23 (since tuned on)",
+    24: "held out, round 24",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -129,6 +130,7 @@ GROUP_FLOORS = {
     21: (0.94, 0.94),
     22: (0.92, 0.94),
     23: (0.97, 0.91),
+    24: (0.0, 0.0),
 }
 ALL_FLOORS = (0.96, 0.95)  # (recall, precision)
 # held-out rounds whose recall is measured below the goal (a known failure, not hidden)
