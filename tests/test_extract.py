@@ -2161,6 +2161,32 @@ def test_a_duration_is_no_part_of_a_name() -> None:
     assert [p.name for p in extract(text).quantities] == ["5G基站数量", "引进区块链领军企业数量"]
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        (
+            "会议表决通过了今年的省政府工作报告,通过的报告共计采纳了35条代表意见。"
+            "到2020年,全省新建5G基站4.8万个。",
+            [(">=", 4.8, "万个", 2020)],
+        ),
+        ("到2020年，在5G建设方面，报告提出“新建5G基站4.8万个”。", [(">=", 4.8, "万个", 2020)]),
+        (
+            "重庆2023年预期目标GDP增长6%以上\n到2027年,地区生产总值迈上4万亿元台阶。",
+            [(">=", 6, "%", 2023), (">=", 4, "万亿元", 2027)],
+        ),
+        (
+            "深入贯彻省委十一届三次、四次全会精神。到2022年，建成10个示范基地。",
+            [(">=", 10, "个", 2022)],
+        ),
+    ],
+)
+def test_round_twenty_four_reports_quoted_goals_goal_years_and_meetings(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 24's error classes (docs/extract.md): 采纳了N条, “新建…N万个”, N年预期目标, 三次、四次全会."""
+    assert targets_of(text) == targets
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

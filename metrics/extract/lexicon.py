@@ -98,7 +98,8 @@ GOALS_OF_YEAR = re.compile(r"((?:19|20)\d{2})年[^,。;:!?、年]{0,12}?(?<!远�
 # "确保2025年…" (a year before the document's own is still a present value: see the filters)
 _GOAL_BEFORE = re.compile(r"(?:将于|确保|争取|计划|要在|要于|预计于|实现)$")
 _GOAL_AFTER = re.compile(
-    r"(?:要|将|力争|争取|达到|突破|超过|建成|全面建成|基本建成|基本实现|全面实现)"
+    r"(?:要|将|力争|争取|达到|突破|超过|建成|全面建成|基本建成|基本实现|全面实现"
+    r"|的?(?:预期|发展|主要)目标)"  # "重庆2023年预期目标GDP增长6%以上"
 )
 _ISSUED = re.compile(r"(?:发布|印发|出台|公布|下达|提出|明确)了?[^,。;:!?]{0,4}$")
 
@@ -450,7 +451,9 @@ _HALF_CUT = re.compile(r"(?:减少|压缩|缩短|降低|下降|压减)了?(?P<ha
 # a doubling, with no number: "增加值实现翻番" and "智能工厂数量倍增" are 2 times, "翻两番" 4 times
 # (not a "倍增计划", a programme's name)
 _DOUBLING = re.compile(r"翻(?P<n>[一两二]?)番|(?<=[量模值入数])倍增(?=[,;。]|$)")
-_NAMED_TIMES = re.compile(r"产业|全会|全体会议|会议|党代会|代表大会|常委会|常务会议")
+_NAMED_TIMES = re.compile(  # "十一届三次、四次全会": the meetings listed too
+    r"(?:[、和][一二三四五六七八九十\d]+次)*(?:产业|全会|全体会议|会议|党代会|代表大会|常委会|常务会议)"
+)
 _ROUND = {"十": 10.0, "百": 100.0, "千": 1000.0}  # 十余, 百余, 千余: more than ten, a hundred…
 
 

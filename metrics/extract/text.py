@@ -229,7 +229,10 @@ MASK = "□"
 
 # a quoted slogan that states a target: “100%网上受理、100%网上办结”, “15分钟政务服务圈”,
 # “三个100%” (not “24小时不打烊”, which names a service)
-_QUOTED_TARGET = re.compile(r"(?:[两三四五六七八九十]个)?\d+(?:\.\d+)?(?:%|分钟)")
+_QUOTED_TARGET = re.compile(
+    r"(?:[两三四五六七八九十]个)?\d+(?:\.\d+)?(?:%|分钟)"
+    r"|(?:新建|建成|新增|打造|培育)[^“”]{1,12}?\d+(?:\.\d+)?[万亿]?[个家座项所](?:以上)?”"  # “新建5G基站4.8万个”
+)
 
 
 def mask_quotes(text: str) -> str:
