@@ -105,6 +105,7 @@ GROUPS = {
     22: "held out, round 22 (since tuned on)",
     23: "held out, round 23 (since tuned on)",
     24: "held out, round 24 (since tuned on)",
+    25: "held out, round 25",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -132,6 +133,7 @@ GROUP_FLOORS = {
     22: (0.92, 0.94),
     23: (0.97, 0.91),
     24: (0.95, 0.91),
+    25: (0.0, 0.0),
 }
 ALL_FLOORS = (0.96, 0.95)  # (recall, precision)
 # held-out rounds whose recall is measured below the goal (a known failure, not hidden)
