@@ -2187,6 +2187,53 @@ def test_round_twenty_four_reports_quoted_goals_goal_years_and_meetings(
     assert targets_of(text) == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        (
+            "2023年起,在全国32个重点城市中挤进前十。到2025年，新建5G基站100个。",
+            [(">=", 100, "个", 2025)],
+        ),
+        # a page's views are no target; a second value of one measure keeps its name
+        (
+            "2019-08-27 5768 次\n到2021年底全区5G基站累计规模确保达到4万座,力争达到5万座。",
+            [(">=", 4, "万座", 2021), (">=", 5, "万座", 2021)],
+        ),
+        # a date before the page's own is where things stood
+        (
+            "2022-07-07 来源:广西日报\n广西全区5G基站开通数由2019年的4439座发展到2022年6月底的50678座。"
+            "预计到今年年底将达到6.5万个。",
+            [(">=", 6.5, "万个", 2022)],
+        ),
+        # a day reported as where things stand is so wherever it is named
+        (
+            "广西全区5G基站开通数由2019年的4439座发展到2022年6月底的50678座。"
+            "截至2022年6月底,农村地区建成5G基站超1.3万座。到2025年,全区5G基站达到10万座。",
+            [(">=", 10, "万座", 2025)],
+        ),
+        # the value in its unit, in brackets after the words that spell it out
+        (
+            "到2025年,力争全市算力规模达到每秒5×1018浮点运算次数(5EFLOPS)。",
+            [(">=", 5, "EFLOPS", 2025)],
+        ),
+        ("2023年底前,建成电子政务外网,实现省市县乡全覆盖、村按需接入。", [(">=", 100, "%", 2023)]),
+    ],
+)
+def test_round_twenty_five_scopes_views_page_dates_and_bracketed_units(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 25's error classes (docs/extract.md): 在N个…中, a page's views, 发展到2022年6月底 on a page
+    of July, (5EFLOPS), 全覆盖、村按需接入."""
+    assert targets_of(text) == targets
+
+
+def test_items_joined_by_he_keep_their_nouns() -> None:
+    """ "建成20个通用机场和100个以上垂直起降点": the airports are the first item's."""
+    text = "到2027年,建成20个通用机场和100个以上垂直起降点,力争达到120个。"
+    names = [p.name for p in extract(text).quantities]
+    assert names == ["建成通用机场数量", "垂直起降点数量", "垂直起降点数量"]
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ A proposal is right when value (or low/high), unit, op and deadline equal a labe
 each stage of a multi-stage proposal counts as one proposed target, and each label
 and each proposed target is matched at most once. Files marked `holdout: N` were not read
 while the rules were tuned before round N (`true` is round 1): each round's figures are
-reported apart; the rules were tuned on rounds 1–24 after each was scored unseen (so no round is
+reported apart; the rules were tuned on rounds 1–25 after each was scored unseen (so no round is
 unseen now: each round's unseen figures are in docs/extract.md).
 
 Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`; add
@@ -78,7 +78,9 @@ FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
 # (test_round_twenty_one_*); 22: the twenty-second round (216–225), scored unseen at 47.5% / 82.6%,
 # then tuned on (test_round_twenty_two_*); 23: the twenty-third round (226–235), scored unseen at
 # 77.3% / 79.1%, then tuned on (test_round_twenty_three_*); 24: the twenty-fourth round (236–245),
-# scored unseen at 95.7% / 84.6% (both goals met), then tuned on (test_round_twenty_four_*).
+# scored unseen at 95.7% / 84.6% (both goals met), then tuned on (test_round_twenty_four_*); 25: the
+# twenty-fifth round (246–255), scored unseen at 93.2% / 86.1% (both goals met), then tuned on
+# (test_round_twenty_five_*).
 GROUPS = {
     0: "tuned on",
     1: "held out, round 1 (since tuned on)",
@@ -105,7 +107,7 @@ GROUPS = {
     22: "held out, round 22 (since tuned on)",
     23: "held out, round 23 (since tuned on)",
     24: "held out, round 24 (since tuned on)",
-    25: "held out, round 25",
+    25: "held out, round 25 (since tuned on)",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -133,7 +135,7 @@ GROUP_FLOORS = {
     22: (0.92, 0.94),
     23: (0.97, 0.91),
     24: (0.95, 0.91),
-    25: (0.0, 0.0),
+    25: (0.95, 0.98),
 }
 ALL_FLOORS = (0.96, 0.95)  # (recall, precision)
 # held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden)
@@ -150,6 +152,7 @@ MOSTLY_MISSED: dict[str, str] = {
     "168_district-smart-community-full-coverage-plan": "a sharing site's page marks (1、 2、) cut the sentence",
     "219_shandong-2022-5g-double-hundred-action-meeting-news": "全年 in a page that names no year",
     "237_guangdong-2020-government-work-report-5g-news": "今年的…工作报告 is read as no document year",
+    "250_guangxi-2022-5g-full-coverage-press-conference-news": "今年 in a page dated 7月7日 with no year",
 }
 
 

@@ -172,6 +172,11 @@ class _Extractor:
         # "截至2021年1月底，…": a text that reports a past date as where things stand was
         # written after it, so a year before that one is past ("2020年…紧急建成1000个")
         self.as_of_year = None if self.doc_date else self._as_of_year()
+        # a day the text reports as where things stand ("截至2022年6月底,…") is so wherever it is
+        # named ("发展到2022年6月底的50678座"); a year's end may be a deadline ("截至2025年底，建成…")
+        self.as_of_days = {
+            d.by for p in self.paragraphs for d in find_dates(p.text) if d.as_of and d.by.month < 12
+        }
         self.reported: set[int] = set()  # starts of the paragraph's dates of finished work
         self.proposals: list[Proposal] = []
         self.present: list[tuple[str, str, float, date]] = []  # name, unit, value, as of
@@ -443,7 +448,9 @@ class _Extractor:
                     )
                 )
             # "…全覆盖并组网投用", "…全覆盖和垂直行业应用场景按需覆盖"
-            m = re.search(r"全覆盖(?:并[^,;。]{1,8}|[和及与][^,;。]{1,20})?$", clause)
+            m = re.search(
+                r"全覆盖(?:并[^,;。]{1,8}|[和及与][^,;。]{1,20}|、[^,;。的]{1,20})?$", clause
+            )
             if m and numberless_ok and not any(v in clause for v in CONTEXT_VERBS):
                 kept.append(
                     Quantity(
@@ -469,8 +476,8 @@ class _Extractor:
     def past(self, by: date, source: str, mention: int | None) -> bool:
         """A deadline that is no deadline: a year before the document's own date, or the year
         of a sentence that reports finished work ("2014年，…完成了…")."""
-        if self.doc_date is not None and by.year < self.doc_date.year:
-            return True
+        if (self.doc_date is not None and by < self.doc_date) or by in self.as_of_days:
+            return True  # "发展到2022年6月底的50678座" on a page of 2022-07-07
         if self.as_of_year is not None and by.year < self.as_of_year:
             return True
         if self.now_year is not None and by.year < self.now_year:
@@ -571,8 +578,14 @@ class _Extractor:
         if q.subject:
             name = q.subject
         last = self.proposals[-1] if self.proposals else None
-        if GROWTH_ONLY.fullmatch(name) and last and last.para == index and last.start >= s0:
-            name = last.name + name  # "…营业收入突破8000亿元,年均增速15%左右": that income's growth
+        if (
+            last
+            and last.para == index
+            and last.start >= s0
+            and GROWTH_ONLY.fullmatch(name or "增速")
+        ):
+            # "…营业收入突破8000亿元,年均增速15%左右": that income's growth; "确保达到4万座,力争达到5万座"
+            name = GROWTH_ONLY.sub("", last.name) + name
         opened = para.text.rfind("(", c0, q.start)
         if opened > para.text.rfind(")", c0, q.start):
             # a part stated in brackets ("(贫困地区不低于3000个)"): named by what it counts

@@ -69,7 +69,8 @@ _ISSUERS = re.compile(r"^(?:个)?(?:部门|部委|单位)(?:联合|共同)?(?:�
 # where a task is done, when the clause counts what is done there: "在10个重点行业打造30个…"
 _WHERE_HEAD = re.compile(r"在[^,;:在]{0,20}$")
 _WHERE_AFTER = re.compile(r"^[^,;:]{0,8}?(?:领域|行业|地区|区域|城市|园区|场景|部门)")
-_WHERE_IN = re.compile(r"^[^,;:。]{0,12}中(?:$|[,;。])")
+# "在244个老旧小区整治中,", "在全国32个重点城市中挤进前十" (not 中心, 中国, 中小…)
+_WHERE_IN = re.compile(r"^[^,;:。、]{0,12}中(?![心国央小型部级医学转台间层期华文职试标])")
 # where, listed and counted: "在原材料、装备制造等4个工业领域…"
 _WHERE_LIST = re.compile(r"在[^,;:在]{1,30}[、和][^,;:在]{1,30}等$")
 _DOCUMENT_VERB = re.compile(r"(?:提出|明确|部署|包括|涵盖|分为|内含|共有|共计|涉及)了?$")

@@ -530,7 +530,7 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
             and masked[pos : pos + 1].isalpha()
         ):
             continue  # a name: 5G, 4K, 10G-PON, 3D
-        if unit_read is None and masked[pos : pos + 1] in ("月", "日", "号", "级"):
+        if unit_read is None and masked[pos : pos + 1] in ("月", "日", "号", "级", "×"):
             continue  # "力争7月份…实现覆盖": a date; "成熟度达2级及以上的企业": a grade
         if unit_read is None:
             # a ratio without a unit counts only with explicit wording: "PUE值降至1.3以下"
@@ -673,6 +673,7 @@ def is_measure(unit: str) -> bool:
 # a parenthetical that holds only a count with a classifier, right after the thing counted:
 # "打造一批“免申即享”服务(27项)", "一批“一件事”(9个)"; not a share, a measure or a date
 _PAREN_COUNT = re.compile(r"(?:\d+|[" + _CN_NUM_CHARS + r"]+)(?P<unit>[^\d()]{1,2})")
+_PAREN_MEASURE = re.compile(r"\d+(?:\.\d+)?(?:EFLOPS|PFLOPS|EFlops|PFlops)")
 
 
 # a part of the target before it, with its own figure: "新增通客车建制村5000个(贫困地区不低于
@@ -693,7 +694,10 @@ def sub_target_paren(p: Paren) -> bool:
 
 
 def count_paren(text: str, p: Paren) -> bool:
-    """Whether the parenthetical p counts the item before it (its count is read as a number)."""
+    """Whether the parenthetical p counts the item before it (its count is read as a number),
+    or states in its unit what the words before it spell out ("每秒5×1018次浮点运算(5EFLOPS)")."""
+    if _PAREN_MEASURE.fullmatch(p.inner):
+        return True
     m = _PAREN_COUNT.fullmatch(p.inner)
     if not m or m.group("unit") not in _COUNT_UNITS or m.group("unit") in ("%", "‰", "倍"):
         return False
@@ -729,7 +733,7 @@ MAKE = re.compile(r"(?:打造|形成|培育|建成|建设|新建|新增|创建|�
 # a present value opening a change: "从2020年的3.6万个" / "由11%" … "增加到/增至…"
 FROM_PRESENT = re.compile(r"(?:从|由)(?:(?P<y>□{4})年(?:底|末)?)?的?$")
 # a clause that only changes a measure named before it: "，增加到2025年的25万个", "增至60%"
-GROWTH_ONLY = re.compile(r"(?:年均|同比|年)?(?:增速|增长率?|增幅)")
+GROWTH_ONLY = re.compile(r"(?:年均|同比|年)?(?:增速|增长率?|增幅)$")
 CHANGE_ONLY = re.compile(
     r"^(?:将|并|再)?(?:增加|增长|提高|提升|降低|下降|减少|压缩|缩短)?(?:到|至|为)"
     r"(?:□{4}年(?:底|末)?的?)?$|^(?:将|并)?[增降]至$"
@@ -739,8 +743,9 @@ TITLE_LINE = re.compile(r"(?:方案|规划|要点|计划|意见|办法|通知|�
 
 
 def enumeration_boundary(masked: str, left: Quantity, right: Quantity) -> int:
-    """Where the left item of an enumeration ends: the last 、 between two numbers."""
-    cut = masked.rfind("、", left.end, right.start)
+    """Where the left item of an enumeration ends: the last 、 (or 和/及/与) between two numbers
+    ("建成20个通用机场和100个以上垂直起降点": the airports are the left item's)."""
+    cut = max(masked.rfind(mark, left.end, right.start) for mark in "、和及与")
     return cut if cut >= 0 else left.end
 
 

@@ -132,6 +132,8 @@ _META_LINE = re.compile(
 
 
 _PUNCT = re.compile(r"[,。;:!?]")
+# a page's date and its count of views: "2019-08-27 5768 次"
+_VIEWS = re.compile(r"^(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}\s*\d+\s*次$")
 # a photo's caption in a news page: "江西在全国首个实现…连续覆盖。(资料图) 汤扉摄"
 _CAPTION = re.compile(r"[(（](?:资料图片?|图片来源[^)）]*|[^()（）]{0,12}(?:供图|摄))[)）]")
 _TITLE_LINE = re.compile(r"(?:方案|规划|要点|计划|意见|办法|通知|纲要)(?:\([^()]*\))?$")
@@ -172,7 +174,7 @@ def split_paragraphs(original: str) -> list[Paragraph]:
         if not stripped or _PAGE_MARK.match(stripped) or _RULE_LINE.match(stripped):
             blank = blank or not stripped
             continue
-        if _CAPTION.search(stripped) and len(stripped) <= 80:
+        if (_CAPTION.search(stripped) and len(stripped) <= 80) or _VIEWS.match(stripped):
             continue
         chars = _clean_line(content, base)
         if not chars:
