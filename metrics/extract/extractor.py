@@ -46,12 +46,15 @@ from metrics.extract.lexicon import (
     CHANGE_ONLY,
     CONTEXT_VERBS,
     FROM_PRESENT,
+    FULL_COVERAGE,
+    FULL_COVERAGE_LISTED,
     GROWTH_ONLY,
     LISTED_NEXT,
     MAKE,
     MEASURE_LIST,
     PREDICATE,
     REACH,
+    SPAN_WORDS,
     SUB_WORDS,
     THIS_YEAR,
     TITLE_LINE,
@@ -447,10 +450,9 @@ class _Extractor:
                         rule="all",
                     )
                 )
-            # "…全覆盖并组网投用", "…全覆盖和垂直行业应用场景按需覆盖"
-            m = re.search(
-                r"全覆盖(?:并[^,;。]{1,8}|[和及与][^,;。]{1,20}|、[^,;。的]{1,20})?$", clause
-            )
+            m = FULL_COVERAGE.search(clause) or FULL_COVERAGE_LISTED.search(clause)
+            if m and m.re is FULL_COVERAGE_LISTED and "实现" not in clause[: m.start()]:
+                m = None  # "形成…全覆盖、横向纵向全贯通的…体系": a system described, not realised
             if m and numberless_ok and not any(v in clause for v in CONTEXT_VERBS):
                 kept.append(
                     Quantity(
@@ -497,7 +499,7 @@ class _Extractor:
         if limit:
             return limit, "time_limit", None
         earlier = [d for d in dates if d.start < s0 and is_deadline(para.text, d)]
-        if earlier:
+        if earlier and not (self.goal_year and SPAN_WORDS.search(para.text, s0, pos)):
             # "…上半年全面投入运营。全省IPv6…达到40%": the half dates its own task; the
             # sentences after it take its year
             by = date(earlier[-1].by.year, 12, 31) if earlier[-1].part else earlier[-1].by

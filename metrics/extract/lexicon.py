@@ -442,7 +442,7 @@ def read_unit(text: str, pos: int) -> tuple[str, str, int] | None:
     return None
 
 
-_BANDWIDTH_G = re.compile(r"G(?![A-Za-z0-9\-])")
+_BANDWIDTH_G = re.compile(r"[GM](?![A-Za-z0-9\-])")
 # 万亿元, 千亿元, 百亿元 written without a digit: (value, characters of the token left as magnitude)
 _BARE_MAGNITUDE = {"万亿": (1.0, 2), "千亿": (1000.0, 1), "百亿": (100.0, 1)}
 # 百户, 千人 written without 一 (not 千家万户, 千人计划)
@@ -451,6 +451,8 @@ _HALF_CUT = re.compile(r"(?:减少|压缩|缩短|降低|下降|压减)了?(?P<ha
 # a doubling, with no number: "增加值实现翻番" and "智能工厂数量倍增" are 2 times, "翻两番" 4 times
 # (not a "倍增计划", a programme's name)
 _DOUBLING = re.compile(r"翻(?P<n>[一两二]?)番|(?<=[量模值入数])倍增(?=[,;。]|$)")
+_MONTH_DAY = re.compile(r"\d+(?:-\d+)?")
+_VIEWS_BEFORE = re.compile(r"(?:阅读|浏览|点击|访问)(?:量|次数)?:?$")
 _NAMED_TIMES = re.compile(  # "十一届三次、四次全会": the meetings listed too
     r"(?:[、和][一二三四五六七八九十\d]+次)*(?:产业|全会|全体会议|会议|党代会|代表大会|常委会|常务会议)"
 )
@@ -470,6 +472,9 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
         start = m.start()
         before = masked[start - 1] if start > 0 else ""
         chinese = not token[0].isdigit()
+        if token[0] == "0" and token[1:2].isdigit():
+            pos = _MONTH_DAY.match(masked, start).end()
+            continue  # "06-15": a date's month and day, never a plan's number
         if chinese:
             # keep the numeral, leave a trailing 万/亿/千 to the unit when it is a magnitude
             # (万 and 亿 first: "五千亿元" is 5000 亿元, "三万亿元" 3 万亿元, "两千家" 2 千家)
@@ -523,7 +528,7 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
                     low, high = value, second
                     unit_read, pos = r, m2.end()
         if unit_read is None and _BANDWIDTH_G.match(masked, pos) and "带宽" in masked[lo:start]:
-            unit_read = ("", "G", pos + 1)  # "互联网骨干直联点带宽达到6000G": gigabits
+            unit_read = ("", masked[pos], pos + 1)  # "带宽达到6000G", "带宽可用性5000M以上"
         if (
             unit_read is None
             and masked[pos : pos + 1].isascii()
@@ -565,6 +570,8 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
             continue  # durations (三年行动), the article 一 (一个平台, 一批), 零部件
         if unit == "次" and _NAMED_TIMES.match(masked, end):
             continue  # 三次产业 (the three sectors), 十二届十一次全会 (a meeting's number)
+        if unit == "次" and _VIEWS_BEFORE.search(masked, max(0, start - 6), start):
+            continue  # "阅读:1828次": the page's views
         full_unit = f"{mag}{_UNIT_ALIASES.get(unit, unit)}"
         op, op_word, end = _op_after(masked, end)
         if more and not op:
@@ -717,7 +724,7 @@ def clause_start(masked: str, s0: int, pos: int) -> int:
 # two measures of one value: "公共汽电车进场率和空调公交车比例达到100%"
 # one value for each of the subjects listed before it: "先进计算、软件产业规模均超过500亿元"
 BOTH = re.compile(r"均(?:要|将|力争)?(?:超过|达到|达|突破|不低于|不少于|高于|保持在|在)?$")
-TWO_SUBJECTS = re.compile(r"[^、和与及]{2,}[、和与及][^、和与及]{2,}")
+TWO_SUBJECTS = re.compile(r"[^、和与及]{2,}(?:[、和与及]|”“)[^、和与及]{2,}")  # also “A”“B”
 # measures that share one value: "进场率和空调公交车比例", "A率、B率以及C率"
 _MEASURE = r"[^、和与及]{2,}?(?:率|比例|占比|比重)"
 MEASURE_LIST = re.compile(rf"{_MEASURE}(?:(?:以及|和|与|及|、){_MEASURE})+")
@@ -733,6 +740,12 @@ MAKE = re.compile(r"(?:打造|形成|培育|建成|建设|新建|新增|创建|�
 # a present value opening a change: "从2020年的3.6万个" / "由11%" … "增加到/增至…"
 FROM_PRESENT = re.compile(r"(?:从|由)(?:(?P<y>□{4})年(?:底|末)?)?的?$")
 # a clause that only changes a measure named before it: "，增加到2025年的25万个", "增至60%"
+# a numberless 100%: "…全覆盖", "…全覆盖并组网投用", "…全覆盖和垂直行业应用场景按需覆盖",
+# "…全覆盖、村按需接入"; after 实现 also "…全覆盖、…按需提供5G网络服务的新局面"
+FULL_COVERAGE = re.compile(r"全覆盖(?:并[^,;。]{1,8}|[和及与][^,;。]{1,20}|、[^,;。的]{1,20})?$")
+FULL_COVERAGE_LISTED = re.compile(r"全覆盖、[^,;。]{1,30}$")
+# the plan's own span, not the year of an earlier sentence: "三年内铺设网联道路300公里"
+SPAN_WORDS = re.compile(r"(?<![\d每])[三五]年内")
 GROWTH_ONLY = re.compile(r"(?:年均|同比|年)?(?:增速|增长率?|增幅)$")
 CHANGE_ONLY = re.compile(
     r"^(?:将|并|再)?(?:增加|增长|提高|提升|降低|下降|减少|压缩|缩短)?(?:到|至|为)"

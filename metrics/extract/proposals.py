@@ -69,7 +69,7 @@ def one_per_subject(
     """ "A和B覆盖率实现双100%", "A率、B率以及C率达到100%", "A、B…均超过N": one target per subject
     (at most `most`), each named as written (noted, to be renamed); returns the others."""
     proposal.name = re.sub(r"(?:实现|达到|达)?双(?:的比例)?$", "", proposal.name)
-    subjects = re.split(r"以及|和|与|及|、", proposal.name, maxsplit=most - 1)
+    subjects = re.split(r"以及|和|与|及|、|(?<=”)(?=“)", proposal.name, maxsplit=most - 1)
     proposal.notes.append((key, {"value": value, "subjects": "；".join(subjects)}))
     twins = [copy.deepcopy(proposal) for _ in subjects[1:]]
     for k, twin in enumerate(twins, 1):
