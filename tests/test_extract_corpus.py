@@ -110,6 +110,7 @@ GROUPS = {
     24: "held out, round 24 (since tuned on)",
     25: "held out, round 25 (since tuned on)",
     26: "held out, round 26 (since tuned on)",
+    27: "held out, round 27",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -139,6 +140,7 @@ GROUP_FLOORS = {
     24: (0.95, 0.91),
     25: (0.95, 0.98),
     26: (0.93, 0.93),
+    27: (0.0, 0.0),
 }
 ALL_FLOORS = (0.96, 0.95)  # (recall, precision)
 # held-out rounds whose recall is measured below the goal (a known failure, not hidden)
