@@ -2279,6 +2279,20 @@ def test_round_twenty_six_bare_years_views_shared_values_and_spans(
     assert targets_of(text) == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        ("2023年底前,紧扣省均衡化发展39项指标,完成80%以上。", [(">=", 80, "%", 2023)]),
+        ("到2025年,12项指标全部达到国家标准。", [(">=", 12, "项", 2025)]),  # a count that is a goal
+    ],
+)
+def test_round_twenty_seven_the_indicators_a_plan_follows(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 27's error class (docs/extract.md): 紧扣…39项指标 counts the indicators followed."""
+    assert targets_of(text) == targets
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

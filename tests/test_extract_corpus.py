@@ -10,7 +10,7 @@ A proposal is right when value (or low/high), unit, op and deadline equal a labe
 each stage of a multi-stage proposal counts as one proposed target, and each label
 and each proposed target is matched at most once. Files marked `holdout: N` were not read
 while the rules were tuned before round N (`true` is round 1): each round's figures are
-reported apart; the rules were tuned on rounds 1–26 after each was scored unseen (so no round is
+reported apart; the rules were tuned on rounds 1–27 after each was scored unseen (so no round is
 unseen now: each round's unseen figures are in docs/extract.md).
 
 Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`; add
@@ -81,7 +81,8 @@ FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
 # scored unseen at 95.7% / 84.6% (both goals met), then tuned on (test_round_twenty_four_*); 25: the
 # twenty-fifth round (246–255), scored unseen at 93.2% / 86.1% (both goals met), then tuned on
 # (test_round_twenty_five_*); 26: the twenty-sixth round (256–265), scored unseen at 75.0% / 81.8%,
-# then tuned on (test_round_twenty_six_*).
+# then tuned on (test_round_twenty_six_*); 27: the twenty-seventh round (266–275), scored unseen at
+# 93.8% / 93.8% (both goals met), then tuned on (test_round_twenty_seven_*).
 GROUPS = {
     0: "tuned on",
     1: "held out, round 1 (since tuned on)",
@@ -110,7 +111,7 @@ GROUPS = {
     24: "held out, round 24 (since tuned on)",
     25: "held out, round 25 (since tuned on)",
     26: "held out, round 26 (since tuned on)",
-    27: "held out, round 27",
+    27: "held out, round 27 (since tuned on)",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -140,7 +141,7 @@ GROUP_FLOORS = {
     24: (0.95, 0.91),
     25: (0.95, 0.98),
     26: (0.93, 0.93),
-    27: (0.0, 0.0),
+    27: (0.93, 0.96),
 }
 ALL_FLOORS = (0.96, 0.95)  # (recall, precision)
 # held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden)
