@@ -112,6 +112,7 @@ GROUPS = {
     25: "held out, round 25 (since tuned on)",
     26: "held out, round 26 (since tuned on)",
     27: "held out, round 27 (since tuned on)",
+    28: "held out, round 28",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -142,6 +143,7 @@ GROUP_FLOORS = {
     25: (0.95, 0.98),
     26: (0.93, 0.93),
     27: (0.93, 0.96),
+    28: (0.0, 0.0),
 }
 ALL_FLOORS = (0.96, 0.95)  # (recall, precision)
 # held-out rounds whose recall is measured below the goal (a known failure, not hidden)
