@@ -2293,6 +2293,36 @@ def test_round_twenty_seven_the_indicators_a_plan_follows(
     assert targets_of(text) == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # an outcome the goals name is no report of the present
+        (
+            "到2025年浙江省要通过实施5大重点任务,技术创新取得显著成效,实现3个“1050”:"
+            "引育10个行业头部企业,打造50家“专精特新”企业。",
+            [(">=", 10, "个", 2025), (">=", 50, "家", 2025)],
+        ),
+        # a meeting's number before 市政府常务会议; 今年 of an unknown year in its own clause
+        (
+            "7月7日,广州市15届113次市政府常务会议审议通过了《方案》。"
+            "广州到2025年将建智慧灯杆约8万根,今年4238根,到2035年实现全覆盖。",
+            [("==", 8, "万根", 2025), (">=", 100, "%", 2035)],
+        ),
+        # a headline and its article, each with its place and making verb, are one target
+        (
+            "广州到2025年将建智慧灯杆约8万根\n《方案》提出,到2025年,全市建成智慧灯杆约8万根。",
+            [("==", 8, "万根", 2025)],
+        ),
+    ],
+)
+def test_round_twenty_eight_outcomes_meetings_and_headlines(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 28's error classes (docs/extract.md): 到2025年…取得显著成效, 113次市政府常务会议, 今年N根,
+    广州将建… / 全市建成…."""
+    assert targets_of(text) == targets
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ A proposal is right when value (or low/high), unit, op and deadline equal a labe
 each stage of a multi-stage proposal counts as one proposed target, and each label
 and each proposed target is matched at most once. Files marked `holdout: N` were not read
 while the rules were tuned before round N (`true` is round 1): each round's figures are
-reported apart; the rules were tuned on rounds 1–27 after each was scored unseen (so no round is
+reported apart; the rules were tuned on rounds 1–28 after each was scored unseen (so no round is
 unseen now: each round's unseen figures are in docs/extract.md).
 
 Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`; add
@@ -82,7 +82,8 @@ FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
 # twenty-fifth round (246–255), scored unseen at 93.2% / 86.1% (both goals met), then tuned on
 # (test_round_twenty_five_*); 26: the twenty-sixth round (256–265), scored unseen at 75.0% / 81.8%,
 # then tuned on (test_round_twenty_six_*); 27: the twenty-seventh round (266–275), scored unseen at
-# 93.8% / 93.8% (both goals met), then tuned on (test_round_twenty_seven_*).
+# 93.8% / 93.8% (both goals met), then tuned on (test_round_twenty_seven_*); 28: the twenty-eighth
+# round (276–285), scored unseen at 81.4% / 74.5%, then tuned on (test_round_twenty_eight_*).
 GROUPS = {
     0: "tuned on",
     1: "held out, round 1 (since tuned on)",
@@ -112,7 +113,7 @@ GROUPS = {
     25: "held out, round 25 (since tuned on)",
     26: "held out, round 26 (since tuned on)",
     27: "held out, round 27 (since tuned on)",
-    28: "held out, round 28",
+    28: "held out, round 28 (since tuned on)",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -143,13 +144,15 @@ GROUP_FLOORS = {
     25: (0.95, 0.98),
     26: (0.93, 0.93),
     27: (0.93, 0.96),
-    28: (0.0, 0.0),
+    28: (0.86, 0.78),
 }
-ALL_FLOORS = (0.96, 0.95)  # (recall, precision)
+ALL_FLOORS = (0.95, 0.95)  # (recall, precision)
 # held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden)
-BELOW_GOAL: dict[int, str] = {}
+BELOW_GOAL: dict[int, str] = {
+    28: "280: 今年 in a page dated 12月13日, its year only in the address"
+}
 # held-out rounds whose precision is measured below the issue's goal
-BELOW_PRECISION_GOAL: dict[int, str] = {}
+BELOW_PRECISION_GOAL: dict[int, str] = {28: "280: its 今年 figures dated by the plan's end"}
 # files of which the extractor misses most targets, as measured (see the doc for each cause)
 MOSTLY_MISSED: dict[str, str] = {
     "71_hanzhong-2021-telecom-meeting-news": "年底前 with no year in the text",
@@ -161,6 +164,7 @@ MOSTLY_MISSED: dict[str, str] = {
     "219_shandong-2022-5g-double-hundred-action-meeting-news": "全年 in a page that names no year",
     "237_guangdong-2020-government-work-report-5g-news": "今年的…工作报告 is read as no document year",
     "250_guangxi-2022-5g-full-coverage-press-conference-news": "今年 in a page dated 7月7日 with no year",
+    "280_chongqing-2021-new-urban-infrastructure-pilot-plan-news": "今年 in a page dated 12月13日",
 }
 
 

@@ -491,6 +491,9 @@ class _Extractor:
     ) -> tuple[date | None, str, int | None]:
         """The deadline, where it came from, and the start of the date mention it was read from."""
         own = [d for d in dates if s0 <= d.start < pos and is_deadline(para.text, d, s0)]
+        clause0 = max(s0, para.text.rfind(",", s0, pos))
+        if self.this_year is None and "今年" in para.text[clause0:pos]:
+            return None, "none", None  # "到2025年将建…约8万根,今年4238根": this year, unknown
         if own:
             return own[-1].by, "sentence", own[-1].start
         if self.this_year is None and THIS_YEAR.search(para.text, s0, pos):

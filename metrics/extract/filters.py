@@ -268,6 +268,11 @@ def describes_present(
     if m is None:
         return False
     now = m.group() in ("目前", "当前")
+    if m.group().endswith("成效") and any(
+        s0 <= d.start < m.start() and d.strong and not d.as_of and text[d.start] in "到至力"
+        for d in dates
+    ):
+        return False  # "到2025年,…取得显著成效,实现…": an outcome the goals name
     return not any(
         m.end() < d.start < pos
         and not d.as_of

@@ -53,6 +53,8 @@ class Proposal:
 _MEASURE_END = re.compile(r"(?:数量|总数|数|率|比例|比重|占比|规模)$")
 
 
+# a place and the making verb before what is made: "广州将建", "全市建成"
+_MADE = re.compile(r"^[^,;。]{1,6}?(?:将|要)?(?:新建|建成|建设|打造|培育|将建)")
 # the making verb before what is made: "加快形成200家核心企业" and "培育…的核心企业200家以上"
 _MAKING = re.compile(
     r"^(?:将|要)?(?:加快|积极|大力)?(?:建成并开通|建成开通|形成|培育|打造|建成|建设|新建|新增|引进|发展)"
@@ -60,7 +62,10 @@ _MAKING = re.compile(
 
 
 def _measure(name: str) -> str:
-    return _MAKING.sub("", _MEASURE_END.sub("", name))
+    """The measured noun: "广州将建智慧灯杆" and "全市建成智慧灯杆" both measure 智慧灯杆."""
+    measure = _MAKING.sub("", _MEASURE_END.sub("", name))
+    made = _MADE.match(measure)
+    return measure[made.end() :] if made and len(measure) - made.end() >= 3 else measure
 
 
 def one_per_subject(
