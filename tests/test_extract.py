@@ -2323,6 +2323,36 @@ def test_round_twenty_eight_outcomes_meetings_and_headlines(
     assert targets_of(text) == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # latency ceilings in a quoted slogan
+        (
+            "到2025年,打造数据中心网络“城区1ms、中心城市间5ms”超低时延圈。",
+            [("<=", 1, "ms", 2025), ("<=", 5, "ms", 2025)],
+        ),
+        ("到2022年,三年完成新基建投资近1万亿元。", [("==", 1, "万亿元", 2022)]),  # 近: about
+        ("到2022年,重点实施十大建设行动,建成5G基站12万个。", [(">=", 12, "万个", 2022)]),
+        (
+            "2021年,江西新开通5G基站2.1万个,其他三家运营商拟开通的基站数量如图。",
+            [(">=", 2.1, "万个", 2021)],
+        ),
+        # a headline and its article: 拟建 and 新开通 are making verbs too
+        (
+            "江西今年拟建5G基站2.1万个\n确保2021年新开通5G基站2.1万个。",
+            [(">=", 2.1, "万个", 2021)],
+        ),
+        ("2020年,完成该区建设计划任务近7成。", []),  # 近 alone opens no unitless number
+    ],
+)
+def test_round_twenty_nine_latency_slogans_near_values_and_operators(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 29's error classes (docs/extract.md): “城区1ms、…5ms”, 近1万亿元, 十大建设行动, 三家运营商,
+    拟建 / 新开通."""
+    assert targets_of(text) == targets
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ A proposal is right when value (or low/high), unit, op and deadline equal a labe
 each stage of a multi-stage proposal counts as one proposed target, and each label
 and each proposed target is matched at most once. Files marked `holdout: N` were not read
 while the rules were tuned before round N (`true` is round 1): each round's figures are
-reported apart; the rules were tuned on rounds 1–28 after each was scored unseen (so no round is
+reported apart; the rules were tuned on rounds 1–29 after each was scored unseen (so no round is
 unseen now: each round's unseen figures are in docs/extract.md).
 
 Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`; add
@@ -83,7 +83,9 @@ FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
 # (test_round_twenty_five_*); 26: the twenty-sixth round (256–265), scored unseen at 75.0% / 81.8%,
 # then tuned on (test_round_twenty_six_*); 27: the twenty-seventh round (266–275), scored unseen at
 # 93.8% / 93.8% (both goals met), then tuned on (test_round_twenty_seven_*); 28: the twenty-eighth
-# round (276–285), scored unseen at 81.4% / 74.5%, then tuned on (test_round_twenty_eight_*).
+# round (276–285), scored unseen at 81.4% / 74.5%, then tuned on (test_round_twenty_eight_*); 29:
+# the twenty-ninth round (286–295), scored unseen at 92.7% / 86.4% (both goals met), then tuned on
+# (test_round_twenty_nine_*).
 GROUPS = {
     0: "tuned on",
     1: "held out, round 1 (since tuned on)",
@@ -114,7 +116,7 @@ GROUPS = {
     26: "held out, round 26 (since tuned on)",
     27: "held out, round 27 (since tuned on)",
     28: "held out, round 28 (since tuned on)",
-    29: "held out, round 29",
+    29: "held out, round 29 (since tuned on)",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -146,7 +148,7 @@ GROUP_FLOORS = {
     26: (0.93, 0.93),
     27: (0.93, 0.96),
     28: (0.86, 0.78),
-    29: (0.0, 0.0),
+    29: (1.0, 0.95),
 }
 ALL_FLOORS = (0.95, 0.95)  # (recall, precision)
 # held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden)

@@ -422,7 +422,7 @@ class _Extractor:
                     continue  # "3万平方米以上的建筑": a scope, not a target
                 if q.unit == "%" and rest.startswith("的"):
                     q.rule = "share"  # "50%的二级公立医院实现…": the share of those that do
-                if q.unit in ("分钟", "毫秒", "ms") and re.match(r"^[^,;。]{0,12}圈", rest):
+                if q.unit in ("分钟", "毫秒", "ms") and re.match(r"^[^,;。]{0,16}圈", rest):
                     q.op, q.op_word, q.rule = "<=", "", "circle"
                 kept.append(q)
             # "所有三级公立医院…实现…": all of them, 100%

@@ -65,6 +65,8 @@ def qualifies_next(masked: str, q: Quantity, rest: list[Quantity]) -> bool:
 # and "制定A、B等十大应用场景解决方案" are targets.
 _ACTORS = re.compile(r"^(?:个)?(?:部门|单位|部委|委办局|厅局)")
 # who issued the document, without 等: "十部门印发《…》", "工信部等九部门联合发布"
+# the telecom operators: "其他三家运营商拟开通的基站数量如图"
+_OPERATORS = re.compile(r"^家(?:基础电信)?(?:运营商|电信企业)")
 _ISSUERS = re.compile(r"^(?:个)?(?:部门|部委|单位)(?:联合|共同)?(?:印发|发布|出台|制定|下发)")
 # where a task is done, when the clause counts what is done there: "在10个重点行业打造30个…"
 _WHERE_HEAD = re.compile(r"在[^,;:在]{0,20}$")
@@ -79,7 +81,7 @@ _COUNT_WORDS = ("个", "项", "类", "种", "条", "张", "方面", "部", "家"
 # "3条主线", "在A、B等6个方面重点发力". What the plan builds is named otherwise ("10个示范
 # 工程" is a deliverable, "六方面的功能" a target): the part words are the plan's vocabulary.
 _PLAN_PART = re.compile(
-    r"^(?:方面的?)?(?:重点|重大|主要|专项|保障|总体?|关键|核心|标志性|支撑|发展)?"
+    r"^(?:方面的?)?(?:重点|重大|主要|专项|保障|总体?|关键|核心|标志性|支撑|发展|建设)?"
     r"(?:行动(?!计划)|工程(?!师)|措施|举措|主线|抓手|目标)"
     r"|^(?:方面的?)?(?:重点|主要|具体)(?:任务|措施|举措|工作)"
     r"|^(?:方面的?)?(?:任务|工作)(?:$|[,;:。])|^方面的?工作"  # "抓好以下四个方面工作", "等19项任务"
@@ -133,7 +135,7 @@ def describes(head: str, q: Quantity, after: str, later: bool = False) -> bool:
         return True
     if head.endswith("等") and _ACTORS.match(q.unit + after):
         return True
-    if _ISSUERS.match(q.unit + after):
+    if _ISSUERS.match(q.unit + after) or _OPERATORS.match(q.unit + after):
         return True
     if later and not is_measure(q.unit) and _WHERE_HEAD.search(head) and _WHERE_AFTER.match(after):
         return True

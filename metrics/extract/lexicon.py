@@ -379,7 +379,14 @@ _OP_BEFORE = [
     ("小于", "<="),
     ("大约", "=="),
 ]
-_OP_ADJACENT = [("大约", "=="), ("约", "=="), ("达", ">="), ("超", ">="), ("逾", ">=")]
+_OP_ADJACENT = [
+    ("大约", "=="),
+    ("约", "=="),
+    ("近", "=="),
+    ("达", ">="),
+    ("超", ">="),
+    ("逾", ">="),
+]
 OP_WORDS_BEFORE = sorted({w for w, _ in _OP_BEFORE + _OP_ADJACENT} | {"前"}, key=len, reverse=True)
 # verbs that frame a number as context ("聚焦7个细分领域", "围绕三条主线"), not as a goal
 CONTEXT_VERBS = (
@@ -541,8 +548,8 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
         if unit_read is None:
             # a ratio without a unit counts only with explicit wording: "PUE值降至1.3以下"
             op, op_word, end = _op_after(masked, pos)
-            before_op, _ = op_before(masked[max(lo, start - 4) : start])
-            if (op_word in ("以上", "以下", "以内") or before_op) and not chinese:
+            before_op, word = op_before(masked[max(lo, start - 4) : start])
+            if (op_word in ("以上", "以下", "以内") or before_op and word != "近") and not chinese:
                 found.append(
                     Quantity(
                         start,
