@@ -392,7 +392,7 @@ class _Extractor:
                 if project_terms(masked[s0:s1]):
                     continue  # "项目签约,联通公司拟投资20亿元": a firm's project
                 if incentive_terms(masked[s0:s1], clause, masked[q.end : c1]):
-                    continue  # "一次性奖励200万元", "由市、区各承担50%": a reward's terms  # "高于每万人15.7个的全国平均水平": the reference, not a target
+                    continue  # "一次性奖励200万元", "由市、区各承担50%": a reward's terms
                 if DONE_AFTER.match(masked[q.end : c1]) or (
                     not sentence_dated and PROBLEM.search(masked[s0 : q.start])
                 ):
@@ -415,9 +415,8 @@ class _Extractor:
                     and q.op_word in ("以上", "及以上", "以下")
                     and (is_measure(q.unit) or not MAKE.search(head.replace(MASK, "")))
                 ):
-                    if (
-                        is_measure(q.unit) and sentence_dated and not later
-                    ):  # not "…的里程突破2000公里"
+                    # all of a scope, unless the clause has its own number ("…的里程突破2000公里")
+                    if is_measure(q.unit) and sentence_dated and not later:
                         kept.append(scope_target(q, masked))
                     continue  # "3万平方米以上的建筑": a scope, not a target
                 if q.unit == "%" and rest.startswith("的"):
