@@ -2353,6 +2353,40 @@ def test_round_twenty_nine_latency_slogans_near_values_and_operators(
     assert targets_of(text) == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # a byline that ends in the page's date and time stands alone
+        (
+            "济南新建1万个5G基站如何加速推进?政协委员呼吁:公共设施资源免费开放\n\n"
+            "原创 爱济南新闻客户端  2020-05-13 11:30 \n\n  今年,济南将建设5G基站1万个,实现主城区信号连续覆盖。",
+            [(">=", 1, "万个", 2020)],
+        ),
+        # the year's task, named after the number
+        (
+            "2020-07-02 09:30:48 来源: 舜网-济南日报\n"
+            "加快5G建设、新开通4万个基站,是今年省《政府工作报告》确定的重要任务。",
+            [(">=", 4, "万个", 2020)],
+        ),
+        # a “十四五” 方案 issued by its notice ends with the period
+        (
+            "市政府办公室关于印发连云港市“十四五”深入推进农业数字化建设实施方案的通知\n"
+            "打造15个数字化创新引领的智慧园区。",
+            [(">=", 15, "个", 2025)],
+        ),
+        # the places listed, then what is made there
+        ("到2022年,在济南、青岛、潍坊建设3个智慧农业试验区。", [(">=", 3, "个", 2022)]),
+        ("到2025年,新型基础设施主要包括信息基础设施、融合基础设施、创新基础设施建设3个领域。", []),
+    ],
+)
+def test_round_thirty_bylines_tasks_of_the_year_notices_and_places(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 30's error classes (docs/extract.md): …客户端 2020-05-13 11:30, …,是今年…任务,
+    关于印发…“十四五”…方案的通知, 在济南、青岛、潍坊建设3个…."""
+    assert targets_of(text) == targets
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

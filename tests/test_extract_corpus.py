@@ -10,7 +10,7 @@ A proposal is right when value (or low/high), unit, op and deadline equal a labe
 each stage of a multi-stage proposal counts as one proposed target, and each label
 and each proposed target is matched at most once. Files marked `holdout: N` were not read
 while the rules were tuned before round N (`true` is round 1): each round's figures are
-reported apart; the rules were tuned on rounds 1–29 after each was scored unseen (so no round is
+reported apart; the rules were tuned on rounds 1–30 after each was scored unseen (so no round is
 unseen now: each round's unseen figures are in docs/extract.md).
 
 Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`; add
@@ -85,7 +85,8 @@ FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
 # 93.8% / 93.8% (both goals met), then tuned on (test_round_twenty_seven_*); 28: the twenty-eighth
 # round (276–285), scored unseen at 81.4% / 74.5%, then tuned on (test_round_twenty_eight_*); 29:
 # the twenty-ninth round (286–295), scored unseen at 92.7% / 86.4% (both goals met), then tuned on
-# (test_round_twenty_nine_*).
+# (test_round_twenty_nine_*); 30: the thirtieth round (296–305), scored unseen at 79.1% / 100%,
+# then tuned on (test_round_thirty_*).
 GROUPS = {
     0: "tuned on",
     1: "held out, round 1 (since tuned on)",
@@ -117,7 +118,7 @@ GROUPS = {
     27: "held out, round 27 (since tuned on)",
     28: "held out, round 28 (since tuned on)",
     29: "held out, round 29 (since tuned on)",
-    30: "held out, round 30",
+    30: "held out, round 30 (since tuned on)",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -150,7 +151,7 @@ GROUP_FLOORS = {
     27: (0.93, 0.96),
     28: (0.86, 0.78),
     29: (1.0, 0.95),
-    30: (0.0, 0.0),
+    30: (0.93, 0.97),
 }
 ALL_FLOORS = (0.95, 0.95)  # (recall, precision)
 # held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden)
@@ -171,6 +172,7 @@ MOSTLY_MISSED: dict[str, str] = {
     "237_guangdong-2020-government-work-report-5g-news": "今年的…工作报告 is read as no document year",
     "250_guangxi-2022-5g-full-coverage-press-conference-news": "今年 in a page dated 7月7日 with no year",
     "280_chongqing-2021-new-urban-infrastructure-pilot-plan-news": "今年 in a page dated 12月13日",
+    "305_shanxi-2025-highway-digital-transformation-project-news": "用3年时间 in a page dated 10月17日",
 }
 
 

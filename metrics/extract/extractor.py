@@ -69,6 +69,7 @@ from metrics.extract.lexicon import (
     is_date_paren,
     is_deadline,
     is_measure,
+    is_task_of_year,
     op_before,
     plain_number,
     scope_target,
@@ -175,8 +176,7 @@ class _Extractor:
         # "截至2021年1月底，…": a text that reports a past date as where things stand was
         # written after it, so a year before that one is past ("2020年…紧急建成1000个")
         self.as_of_year = None if self.doc_date else self._as_of_year()
-        # a day the text reports as where things stand ("截至2022年6月底,…") is so wherever it is
-        # named ("发展到2022年6月底的50678座"); a year's end may be a deadline ("截至2025年底，建成…")
+        # a day reported as where things stand ("截至2022年6月底") is so wherever it is named
         self.as_of_days = {
             d.by for p in self.paragraphs for d in find_dates(p.text) if d.as_of and d.by.month < 12
         }
@@ -490,6 +490,7 @@ class _Extractor:
     ) -> tuple[date | None, str, int | None]:
         """The deadline, where it came from, and the start of the date mention it was read from."""
         own = [d for d in dates if s0 <= d.start < pos and is_deadline(para.text, d, s0)]
+        own = own or [d for d in dates if is_task_of_year(para.text, d, pos)][:1]  # "…,是今年…任务"
         clause0 = max(s0, para.text.rfind(",", s0, pos))
         if self.this_year is None and "今年" in para.text[clause0:pos]:
             return None, "none", None  # "到2025年将建…约8万根,今年4238根": this year, unknown

@@ -13,6 +13,7 @@ from datetime import date
 
 from metrics.extract.lexicon import (
     GOALS_OF_YEAR,
+    MAKE,
     DateMention,
     Quantity,
     find_dates,
@@ -157,6 +158,9 @@ def describes(head: str, q: Quantity, after: str, later: bool = False) -> bool:
     parts = head.removesuffix("等").split("、")
     if head.endswith("等") and re.search(r"(?:打造|形成|培育|建成|创建)", parts[0]):
         return False  # "建成…大数据、集成电路、软件、光子等4个千亿级产业集群": what is to be made
+    # "在济南、青岛、潍坊建设3个智慧农业试验区": the places listed, then what is made
+    if MAKE.search(head) and not re.search(r"包括|主要有|分为|涵盖", head):
+        return False
     items = parts[:-1] + re.split(r"和|与|及", parts[-1])  # "A、B、C和D"
     # "A、B等十大…" with fewer items listed sets a number; "经济调节、…和政府运行等六个方面"
     # lists all six
@@ -460,7 +464,7 @@ def title_span(paragraphs: list[Paragraph]) -> int | None:
 # a five-year plan the text is about: its name ends the title or is reported as issued
 _FIVE_YEAR_PLAN = re.compile(
     r"十([一二三四五六])五\W?[^,。;:!?《》]{0,24}?(?:规划|纲要|方案|行动计划)》?(?:\([^()]*\))?"
-    r"(?:正式)?(?:发布|印发|出台|出炉|解读|$)"
+    r"(?:正式)?(?:发布|印发|出台|出炉|解读|的通知|$)"
 )
 _BASIS = re.compile(r"根据|按照|依据|贯彻|落实|对照|衔接|对标")
 

@@ -678,6 +678,21 @@ def is_deadline(text: str, d: DateMention, s0: int = 0) -> bool:
     return d.strong or d.start <= s0 or text[d.start - 1] in "。;,:"
 
 
+_TASK_OF_YEAR = re.compile(r"[^,。;]{0,20}?(?:任务|目标)")
+
+
+def is_task_of_year(text: str, d: DateMention, pos: int) -> bool:
+    """Whether a date after the number at pos names the year whose task it is: "…新开通4万个
+    基站,是今年省《政府工作报告》确定的重要任务"."""
+    return (
+        d.start > pos
+        and text[d.start - 1 : d.start] in ("是", "为")
+        and "," in text[pos : d.start]
+        and "。" not in text[pos : d.start]
+        and bool(_TASK_OF_YEAR.match(mask_quotes(text), d.end))
+    )
+
+
 def is_measure(unit: str) -> bool:
     """A measure (area, money, time) rather than a count: "3万平方米", "十亿元"."""
     return unit in _MEASURE_UNITS or any(
