@@ -119,6 +119,7 @@ GROUPS = {
     28: "held out, round 28 (since tuned on)",
     29: "held out, round 29 (since tuned on)",
     30: "held out, round 30 (since tuned on)",
+    31: "held out, round 31",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -152,6 +153,7 @@ GROUP_FLOORS = {
     28: (0.86, 0.78),
     29: (1.0, 0.95),
     30: (0.93, 0.97),
+    31: (0.0, 0.0),
 }
 ALL_FLOORS = (0.95, 0.95)  # (recall, precision)
 # held-out rounds whose recall is measured below the goal (a known failure, not hidden)
