@@ -2387,6 +2387,32 @@ def test_round_thirty_bylines_tasks_of_the_year_notices_and_places(
     assert targets_of(text) == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # a span that starts in a year: "从2020年起,力争用3年时间" ends in 2022
+        (
+            "从2020年起,力争用3年时间,分别新建5G基站4700个、5G汇聚机房203个。",
+            [(">=", 4700, "个", 2022), (">=", 203, "个", 2022)],
+        ),
+        # "从2023年起" alone is when the work starts: the yearly count is for the horizon
+        (
+            "从2023年起,全市每年新建5G基站1000个。到2025年,累计达到1万个。",
+            [(">=", 1000, "个", 2025), (">=", 1, "万个", 2025)],
+        ),
+        ("到2021年,武汉市高端装备制造业工贸总收入迈上千亿元新台阶。", [(">=", 1000, "亿元", 2021)]),
+        ("到2026年,以8个行业领域为主攻方向,培育数商企业100家。", [(">=", 100, "家", 2026)]),
+        ("两个三年行动计划提出,到2021年武汉将大力支持四大运营商加快5G商用部署。", []),
+    ],
+)
+def test_round_thirty_one_spans_from_a_year_thresholds_and_documents(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 31's error classes (docs/extract.md): 从2020年起…用3年时间, 迈上千亿元, 以8个…为,
+    两个三年行动计划, 四大运营商."""
+    assert targets_of(text) == targets
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ A proposal is right when value (or low/high), unit, op and deadline equal a labe
 each stage of a multi-stage proposal counts as one proposed target, and each label
 and each proposed target is matched at most once. Files marked `holdout: N` were not read
 while the rules were tuned before round N (`true` is round 1): each round's figures are
-reported apart; the rules were tuned on rounds 1–30 after each was scored unseen (so no round is
+reported apart; the rules were tuned on rounds 1–31 after each was scored unseen (so no round is
 unseen now: each round's unseen figures are in docs/extract.md).
 
 Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`; add
@@ -86,7 +86,8 @@ FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
 # round (276–285), scored unseen at 81.4% / 74.5%, then tuned on (test_round_twenty_eight_*); 29:
 # the twenty-ninth round (286–295), scored unseen at 92.7% / 86.4% (both goals met), then tuned on
 # (test_round_twenty_nine_*); 30: the thirtieth round (296–305), scored unseen at 79.1% / 100%,
-# then tuned on (test_round_thirty_*).
+# then tuned on (test_round_thirty_*); 31: the thirty-first round (306–315), scored unseen at
+# 87.5% / 81.4%, then tuned on (test_round_thirty_one_*).
 GROUPS = {
     0: "tuned on",
     1: "held out, round 1 (since tuned on)",
@@ -119,7 +120,7 @@ GROUPS = {
     28: "held out, round 28 (since tuned on)",
     29: "held out, round 29 (since tuned on)",
     30: "held out, round 30 (since tuned on)",
-    31: "held out, round 31",
+    31: "held out, round 31 (since tuned on)",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -153,7 +154,7 @@ GROUP_FLOORS = {
     28: (0.86, 0.78),
     29: (1.0, 0.95),
     30: (0.93, 0.97),
-    31: (0.0, 0.0),
+    31: (0.97, 0.95),
 }
 ALL_FLOORS = (0.95, 0.95)  # (recall, precision)
 # held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden)

@@ -6,6 +6,8 @@ a module, each using only those before it:
 
 - `text`: normalisation (paragraphs, clause numbers, quote masks, sentence and clause spans);
 - `lexicon`: numerals, deadlines, units and comparison words;
+- `wordings`: what the extractor reads clause by clause (shared values, making verbs, full
+  coverage, spans, where an enumeration's items end);
 - `naming`: indicator names, domains, responsible units, the plan's header;
 - `proposals`: one proposal and its stages, and when two proposals are one target;
 - `extractor`: finding the targets (`extract`) and the `Draft`;

@@ -13,7 +13,6 @@ from datetime import date
 
 from metrics.extract.lexicon import (
     GOALS_OF_YEAR,
-    MAKE,
     DateMention,
     Quantity,
     find_dates,
@@ -23,6 +22,9 @@ from metrics.extract.lexicon import (
     op_before,
 )
 from metrics.extract.text import MASK, Paragraph, mask_quotes
+from metrics.extract.wordings import (
+    MAKE,
+)
 
 # "已建成…", "同比增长…": where things stand
 STATUS_WORDS = re.compile(r"已|同比|比上年|较上年|据统计")
@@ -67,7 +69,7 @@ def qualifies_next(masked: str, q: Quantity, rest: list[Quantity]) -> bool:
 _ACTORS = re.compile(r"^(?:个)?(?:部门|单位|部委|委办局|厅局)")
 # who issued the document, without 等: "十部门印发《…》", "工信部等九部门联合发布"
 # the telecom operators: "其他三家运营商拟开通的基站数量如图"
-_OPERATORS = re.compile(r"^家(?:基础电信)?(?:运营商|电信企业)")
+_OPERATORS = re.compile(r"^[家个](?:基础电信)?(?:运营商|电信企业)")
 _ISSUERS = re.compile(r"^(?:个)?(?:部门|部委|单位)(?:联合|共同)?(?:印发|发布|出台|制定|下发)")
 # where a task is done, when the clause counts what is done there: "在10个重点行业打造30个…"
 _WHERE_HEAD = re.compile(r"在[^,;:在]{0,20}$")
@@ -96,6 +98,8 @@ _PLAN_PART = re.compile(
     r"|^方面的?[0-9一二三四五六七八九十百]+(?:项|条|个)(?:重点|主要)?(?:任务|举措|措施)"
 )
 _ONE_OF = re.compile(r"^[^,;。]{0,20}?之一")
+_AS_THE = re.compile(r"^[^,;。]{1,10}?为")
+_DOCUMENTS = re.compile(r"^[^,;。]{0,6}?(?:行动计划|规划|实施方案|文件)(?:提出|明确|$|[,;。])")
 _POLICY_VERB = re.compile(r"(?:实施|出台|制定|推出|印发|发布)[^,;。]*$")
 _COUNT_CHAIN = re.compile(r"^(?:\d+(?:类|项|件|个|条|方面|大))+")
 # a list already drawn up: "梳理出…第一批投资项目共71个", "梳理排摸了…第一批48个重大项目"
@@ -146,6 +150,10 @@ def describes(head: str, q: Quantity, after: str, later: bool = False) -> bool:
         return True  # "在原材料、装备制造等4个工业领域率先实施…": the fields just listed
     if _COMPILED.search(head):
         return True
+    if head.endswith("以") and _AS_THE.match(after):
+        return True  # "以8个行业领域为主攻方向": the scope of the work
+    if _DOCUMENTS.match(after):
+        return True  # "两个三年行动计划提出…": the documents counted
     if q.unit == "条" and not after.strip(",;。") and _POLICY_VERB.search(head):
         return True  # "实施数字新基建40条": the articles of a policy
     if _DOCUMENT_VERB.search(head) or (head.endswith("对") and re.search(r"[作做]出|进行", after)):
