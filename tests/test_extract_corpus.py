@@ -121,6 +121,7 @@ GROUPS = {
     29: "held out, round 29 (since tuned on)",
     30: "held out, round 30 (since tuned on)",
     31: "held out, round 31 (since tuned on)",
+    32: "held out, round 32",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -155,6 +156,7 @@ GROUP_FLOORS = {
     29: (1.0, 0.95),
     30: (0.93, 0.97),
     31: (0.97, 0.95),
+    32: (0.0, 0.0),
 }
 ALL_FLOORS = (0.95, 0.95)  # (recall, precision)
 # held-out rounds whose recall is measured below the goal (a known failure, not hidden)
