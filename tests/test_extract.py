@@ -2413,6 +2413,40 @@ def test_round_thirty_one_spans_from_a_year_thresholds_and_documents(
     assert targets_of(text) == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # 补短板 names the work, it reports no problem
+        ("2022年,实施重点领域补短板产品和关键共性技术攻关项目100个。", [(">=", 100, "个", 2022)]),
+        # a year after 其中 dates its part
+        (
+            "到2025年,试点县达到30个,其中2023年选择10个左右开发区开展试点。",
+            [(">=", 30, "个", 2025), ("==", 10, "个", 2023)],
+        ),
+        (
+            "到2021年,自治区13个行业主管部门将开展5G应用场景拓展,新建5G基站1万个。",
+            [(">=", 1, "万个", 2021)],
+        ),
+        # categories are no counts
+        (
+            "到2025年,一、二类县被改造企业不少于40家、三类县不少于30家。",
+            [(">=", 40, "家", 2025), (">=", 30, "家", 2025)],
+        ),
+        # two full coverages realised in one clause
+        (
+            "到2025年,实现全省规模以上制造业企业数字化改造全覆盖、规模以下制造业企业数字化应用全覆盖。",
+            [(">=", 100, "%", 2025)] * 2,
+        ),
+    ],
+)
+def test_round_thirty_two_shortfalls_parts_actors_categories_and_coverages(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 32's error classes (docs/extract.md): 补短板, 其中2023年, 13个…部门将, 一、二类县,
+    实现A全覆盖、B全覆盖."""
+    assert targets_of(text) == targets
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

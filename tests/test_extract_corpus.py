@@ -10,7 +10,7 @@ A proposal is right when value (or low/high), unit, op and deadline equal a labe
 each stage of a multi-stage proposal counts as one proposed target, and each label
 and each proposed target is matched at most once. Files marked `holdout: N` were not read
 while the rules were tuned before round N (`true` is round 1): each round's figures are
-reported apart; the rules were tuned on rounds 1–31 after each was scored unseen (so no round is
+reported apart; the rules were tuned on rounds 1–32 after each was scored unseen (so no round is
 unseen now: each round's unseen figures are in docs/extract.md).
 
 Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`; add
@@ -87,7 +87,8 @@ FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
 # the twenty-ninth round (286–295), scored unseen at 92.7% / 86.4% (both goals met), then tuned on
 # (test_round_twenty_nine_*); 30: the thirtieth round (296–305), scored unseen at 79.1% / 100%,
 # then tuned on (test_round_thirty_*); 31: the thirty-first round (306–315), scored unseen at
-# 87.5% / 81.4%, then tuned on (test_round_thirty_one_*).
+# 87.5% / 81.4%, then tuned on (test_round_thirty_one_*); 32: the thirty-second round (316–325),
+# scored unseen at 68.9% / 63.3%, then tuned on (test_round_thirty_two_*).
 GROUPS = {
     0: "tuned on",
     1: "held out, round 1 (since tuned on)",
@@ -121,7 +122,7 @@ GROUPS = {
     29: "held out, round 29 (since tuned on)",
     30: "held out, round 30 (since tuned on)",
     31: "held out, round 31 (since tuned on)",
-    32: "held out, round 32",
+    32: "held out, round 32 (since tuned on)",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -156,15 +157,19 @@ GROUP_FLOORS = {
     29: (1.0, 0.95),
     30: (0.93, 0.97),
     31: (0.97, 0.95),
-    32: (0.0, 0.0),
+    32: (0.8, 0.72),
 }
-ALL_FLOORS = (0.95, 0.95)  # (recall, precision)
+ALL_FLOORS = (0.95, 0.94)  # (recall, precision)
 # held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden)
 BELOW_GOAL: dict[int, str] = {
-    28: "280: 今年 in a page dated 12月13日, its year only in the address"
+    28: "280: 今年 in a page dated 12月13日, its year only in the address",
+    32: "317, 318, 325: pages whose year is only in their address or a name",
 }
 # held-out rounds whose precision is measured below the issue's goal
-BELOW_PRECISION_GOAL: dict[int, str] = {28: "280: its 今年 figures dated by the plan's end"}
+BELOW_PRECISION_GOAL: dict[int, str] = {
+    28: "280: its 今年 figures dated by the plan's end",
+    32: "316's project description, 323's target pool, 319's 所有…覆盖 (labelled otherwise)",
+}
 # files of which the extractor misses most targets, as measured (see the doc for each cause)
 MOSTLY_MISSED: dict[str, str] = {
     "71_hanzhong-2021-telecom-meeting-news": "年底前 with no year in the text",
@@ -178,6 +183,9 @@ MOSTLY_MISSED: dict[str, str] = {
     "250_guangxi-2022-5g-full-coverage-press-conference-news": "今年 in a page dated 7月7日 with no year",
     "280_chongqing-2021-new-urban-infrastructure-pilot-plan-news": "今年 in a page dated 12月13日",
     "305_shanxi-2025-highway-digital-transformation-project-news": "用3年时间 in a page dated 10月17日",
+    "317_mudanjiang-2022-5g-base-stations-news": "今年 of 2022 only in the address; 2020年3月 is taken",
+    "318_qingyang-2025-data-center-cluster-double-100k-target-news": "今年 with no year but a name's 2025",
+    "325_hebei-2021-informatization-14th-five-year-manufacturing-internet-news": "“十四五”期间 in a report of 2020",
 }
 
 

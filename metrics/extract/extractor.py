@@ -84,8 +84,6 @@ from metrics.extract.wordings import (
     BOTH,
     CHANGE_ONLY,
     FROM_PRESENT,
-    FULL_COVERAGE,
-    FULL_COVERAGE_LISTED,
     GROWTH_ONLY,
     LISTED_NEXT,
     MAKE,
@@ -99,6 +97,7 @@ from metrics.extract.wordings import (
     TWO_SUBJECTS,
     clause_start,
     enumeration_boundary,
+    full_coverage,
     scope_target,
 )
 from metrics.extract.writer import draft_yaml, proposal_entry
@@ -451,13 +450,11 @@ class _Extractor:
                         rule="all",
                     )
                 )
-            m = FULL_COVERAGE.search(clause) or FULL_COVERAGE_LISTED.search(clause)
-            if m and m.re is FULL_COVERAGE_LISTED and "实现" not in clause[: m.start()]:
-                m = None  # "形成…全覆盖、横向纵向全贯通的…体系": a system described, not realised
-            if m and numberless_ok and not any(v in clause for v in CONTEXT_VERBS):
+            covered = numberless_ok and not any(v in clause for v in CONTEXT_VERBS)
+            for at, end in full_coverage(clause) if covered else []:
                 kept.append(
                     Quantity(
-                        c0 + m.start(), c1, 100.0, None, None, "%", ">=", "", "全覆盖", rule="full"
+                        c0 + at, c0 + end, 100.0, None, None, "%", ">=", "", "全覆盖", rule="full"
                     )
                 )
             for q in kept:

@@ -29,7 +29,7 @@ from metrics.extract.wordings import (
 # "已建成…", "同比增长…": where things stand
 STATUS_WORDS = re.compile(r"已|同比|比上年|较上年|据统计")
 # a sentence about difficulties: its numbers illustrate them ("面临…问题，如…投资就达30万元")
-PROBLEM = re.compile(r"面临|困难|短板|瓶颈|不足之处")
+PROBLEM = re.compile(r"面临|困难|(?<![补锻])短板|瓶颈|不足之处")  # not "补短板产品…攻关项目"
 # a count that reports what is already so: "全省16个市地均已展开…"
 DONE_AFTER = re.compile(r"^[^,;:]{0,8}?(?:均已|已经|已)|^[^,;:]{0,12}?(?:实现|完成|建成|开通)了")
 
@@ -69,7 +69,9 @@ def qualifies_next(masked: str, q: Quantity, rest: list[Quantity]) -> bool:
 _ACTORS = re.compile(r"^(?:个)?(?:部门|单位|部委|委办局|厅局)")
 # who issued the document, without 等: "十部门印发《…》", "工信部等九部门联合发布"
 # the telecom operators: "其他三家运营商拟开通的基站数量如图"
-_OPERATORS = re.compile(r"^[家个](?:基础电信)?(?:运营商|电信企业)")
+_OPERATORS = re.compile(
+    r"^[家个](?:基础电信)?(?:运营商|电信企业)|^个[^,;。]{0,6}?(?:部门|厅局)(?:将|要|共同|联合)"
+)  # "四大运营商", "自治区13个行业主管部门将开展…"
 _ISSUERS = re.compile(r"^(?:个)?(?:部门|部委|单位)(?:联合|共同)?(?:印发|发布|出台|制定|下发)")
 # where a task is done, when the clause counts what is done there: "在10个重点行业打造30个…"
 _WHERE_HEAD = re.compile(r"在[^,;:在]{0,20}$")

@@ -96,7 +96,7 @@ _RELATIVE = re.compile(
 GOALS_OF_YEAR = re.compile(r"((?:19|20)\d{2})年[^,。;:!?、年]{0,12}?(?<!远景)目标(?!纲要)")
 # a bare year inside a clause that sets a goal: "全市5G基站2025年达到1万个", "将于2025年建成",
 # "确保2025年…" (a year before the document's own is still a present value: see the filters)
-_GOAL_BEFORE = re.compile(r"(?:将于|确保|争取|计划|要在|要于|预计于|实现)$")
+_GOAL_BEFORE = re.compile(r"(?:将于|确保|争取|计划|要在|要于|预计于|实现|其中)$")
 _GOAL_AFTER = re.compile(
     r"(?:要|将|力争|争取|达到|突破|超过|建成|全面建成|基本建成|基本实现|全面实现"
     r"|的?(?:预期|发展|主要)目标)"  # "重庆2023年预期目标GDP增长6%以上"
@@ -589,6 +589,8 @@ def find_quantities(masked: str, lo: int, hi: int) -> list[Quantity]:
             continue  # "2+2+3": a name
         if unit == "年" or (chinese and value in (0, 1) and low is None):
             continue  # durations (三年行动), the article 一 (一个平台, 一批), 零部件
+        if chinese and unit == "类" and masked[end : end + 1] in ("县", "市", "区", "地", "企"):
+            continue  # "一、二类县", "三类地区": a category, not a count
         if unit == "次" and _NAMED_TIMES.match(masked, end):
             continue  # 三次产业 (the three sectors), 十二届十一次全会 (a meeting's number)
         if unit == "次" and _VIEWS_BEFORE.search(masked, max(0, start - 6), start):

@@ -38,6 +38,25 @@ FROM_PRESENT = re.compile(r"(?:从|由)(?:(?P<y>□{4})年(?:底|末)?)?的?$")
 # "…全覆盖、村按需接入"; after 实现 also "…全覆盖、…按需提供5G网络服务的新局面"
 FULL_COVERAGE = re.compile(r"全覆盖(?:并[^,;。]{1,8}|[和及与][^,;。]{1,20}|、[^,;。的]{1,20})?$")
 FULL_COVERAGE_LISTED = re.compile(r"全覆盖、[^,;。]{1,30}$")
+
+_FULL = re.compile("全覆盖")
+
+
+def full_coverage(clause: str) -> list[tuple[int, int]]:
+    """Where each numberless 100% of a clause starts and ends: its last …全覆盖 (to the clause's
+    end), and after 实现 each one listed before it ("实现A改造全覆盖、B应用全覆盖"); none for a
+    system described ("形成…全覆盖、横向纵向全贯通的…体系")."""
+    m = FULL_COVERAGE.search(clause) or FULL_COVERAGE_LISTED.search(clause)
+    realised = m is not None and "实现" in clause[: m.start()]
+    if m is None or (m.re is FULL_COVERAGE_LISTED and not realised):
+        return []
+    if not realised:
+        return [(m.start(), len(clause))]
+    starts = [x.start() for x in _FULL.finditer(clause, m.start())]
+    listed = [(s, s + 3) for s in starts[:-1] if clause.startswith("、", s + 3)]
+    return [*listed, (starts[-1], len(clause))]
+
+
 # the plan's own span, not the year of an earlier sentence: "三年内铺设网联道路300公里"
 SPAN_WORDS = re.compile(r"(?<![\d每])[三五]年内")
 GROWTH_ONLY = re.compile(r"(?:年均|同比|年)?(?:增速|增长率?|增幅)$")
