@@ -123,6 +123,7 @@ GROUPS = {
     30: "held out, round 30 (since tuned on)",
     31: "held out, round 31 (since tuned on)",
     32: "held out, round 32 (since tuned on)",
+    33: "held out, round 33",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -158,6 +159,7 @@ GROUP_FLOORS = {
     30: (0.93, 0.97),
     31: (0.97, 0.95),
     32: (0.8, 0.72),
+    33: (0.0, 0.0),
 }
 ALL_FLOORS = (0.95, 0.94)  # (recall, precision)
 # held-out rounds whose recall is measured below the goal (a known failure, not hidden)
