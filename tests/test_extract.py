@@ -2447,6 +2447,37 @@ def test_round_thirty_two_shortfalls_parts_actors_categories_and_coverages(
     assert targets_of(text) == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # a page dated 2024 that names only 2023 reviews it: 今年 is the page's year
+        (
+            "山东今年力争数字经济总量占GDP比重达49%\n\n2024年02月28日 23:09\n\n"
+            "会上记者获悉,2023年山东省数字经济发展取得新的显著成就。力争今年核心产业占比达到9.5%。",
+            [(">=", 49, "%", 2024), (">=", 9.5, "%", 2024)],
+        ),
+        # a text whose only year is a year's work reviewed: 今年 is the year after
+        (
+            "2023年,市大数据局坚持以数字济南建设为主线,圆满完成承担的年度目标任务。\n"
+            "今年济南计划新建算力项目14个。",
+            [(">=", 14, "个", 2024)],
+        ),
+        # a headline on the year's 两会 names the year of its figures
+        (
+            "2023山东两会|推动智能化发展 山东将新打造50个以上省级工业互联网平台\n\n"
+            "今天上午,省长作政府工作报告。报告指出,新打造50个以上省级工业互联网平台。",
+            [(">=", 50, "个", 2023)],
+        ),
+    ],
+)
+def test_round_thirty_three_page_years_reviews_and_two_sessions(
+    text: str, targets: list[tuple[str, float, str, int]]
+) -> None:
+    """Round 33's error classes (docs/extract.md): a page of 2024 reviewing 2023, 2023年…圆满完成 then
+    今年, 2023山东两会."""
+    assert targets_of(text) == targets
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ A proposal is right when value (or low/high), unit, op and deadline equal a labe
 each stage of a multi-stage proposal counts as one proposed target, and each label
 and each proposed target is matched at most once. Files marked `holdout: N` were not read
 while the rules were tuned before round N (`true` is round 1): each round's figures are
-reported apart; the rules were tuned on rounds 1–32 after each was scored unseen (so no round is
+reported apart; the rules were tuned on rounds 1–33 after each was scored unseen (so no round is
 unseen now: each round's unseen figures are in docs/extract.md).
 
 Regenerate the table in docs/extract.md with `python tests/test_extract_corpus.py --write`; add
@@ -88,7 +88,8 @@ FILE_RECALL_FLOOR = 0.5  # no single file may hide behind the others' average
 # (test_round_twenty_nine_*); 30: the thirtieth round (296–305), scored unseen at 79.1% / 100%,
 # then tuned on (test_round_thirty_*); 31: the thirty-first round (306–315), scored unseen at
 # 87.5% / 81.4%, then tuned on (test_round_thirty_one_*); 32: the thirty-second round (316–325),
-# scored unseen at 68.9% / 63.3%, then tuned on (test_round_thirty_two_*).
+# scored unseen at 68.9% / 63.3%, then tuned on (test_round_thirty_two_*); 33: the thirty-third
+# round (326–335), scored unseen at 58.3% / 35.0%, then tuned on (test_round_thirty_three_*).
 GROUPS = {
     0: "tuned on",
     1: "held out, round 1 (since tuned on)",
@@ -123,7 +124,7 @@ GROUPS = {
     30: "held out, round 30 (since tuned on)",
     31: "held out, round 31 (since tuned on)",
     32: "held out, round 32 (since tuned on)",
-    33: "held out, round 33",
+    33: "held out, round 33 (since tuned on)",
 }
 GROUP_FLOORS = {
     0: (1.00, 1.00),
@@ -159,9 +160,9 @@ GROUP_FLOORS = {
     30: (0.93, 0.97),
     31: (0.97, 0.95),
     32: (0.8, 0.72),
-    33: (0.0, 0.0),
+    33: (0.91, 0.7),
 }
-ALL_FLOORS = (0.95, 0.94)  # (recall, precision)
+ALL_FLOORS = (0.95, 0.93)  # (recall, precision)
 # held-out rounds whose recall is measured below the issue's goal (a known failure, not hidden)
 BELOW_GOAL: dict[int, str] = {
     28: "280: 今年 in a page dated 12月13日, its year only in the address",
@@ -171,6 +172,7 @@ BELOW_GOAL: dict[int, str] = {
 BELOW_PRECISION_GOAL: dict[int, str] = {
     28: "280: its 今年 figures dated by the plan's end",
     32: "316's project description, 323's target pool, 319's 所有…覆盖 (labelled otherwise)",
+    33: "328's review of 2023 dated by the page's year; 330's 发展基础 without its heading",
 }
 # files of which the extractor misses most targets, as measured (see the doc for each cause)
 MOSTLY_MISSED: dict[str, str] = {
@@ -188,6 +190,7 @@ MOSTLY_MISSED: dict[str, str] = {
     "317_mudanjiang-2022-5g-base-stations-news": "今年 of 2022 only in the address; 2020年3月 is taken",
     "318_qingyang-2025-data-center-cluster-double-100k-target-news": "今年 with no year but a name's 2025",
     "325_hebei-2021-informatization-14th-five-year-manufacturing-internet-news": "“十四五”期间 in a report of 2020",
+    "334_chengdu-2019-rongyiban-one-network-service-plan": "the text stops before the noun of its 80%",
 }
 
 

@@ -166,10 +166,11 @@ class _Extractor:
         # the year of 今年: the work points', the one year the text names, or the page's date
         # ("来源:北京日报 2019-06-13 … 今年将实现…"); the page's year dates only those words,
         # never the horizon, so a news page's undated achievements stay undated
-        self.this_year = (
-            self.doc_year
-            or single_year(self.paragraphs)
-            or (self.doc_date.year if self.doc_date else None)
+        # (a news page of 2024 that names only 2023 reviews it: its 今年 is the page's)
+        page = self.doc_date.year if self.doc_date else None
+        named = single_year(self.paragraphs)
+        self.this_year = self.doc_year or (
+            page if named is None or page and named < page else named
         )
         self.page_year = self.doc_date.year if self.doc_date else self.this_year
         # a news text about one year's goals, naming none later: an earlier year is past

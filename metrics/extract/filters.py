@@ -237,6 +237,10 @@ def incentive_terms(sentence: str, clause: str, rest: str = "") -> bool:
     return bool(_REWARD_TERMS.search(clause)) or (clause.startswith("对") and clause.endswith("的"))
 
 
+# a year's work reviewed: "2023年,市大数据局…圆满完成承担的年度目标任务", "…取得新的显著成就"
+_YEAR_REVIEWED = re.compile(r"圆满完成|取得[^,。;]{0,8}(?:进展|成效|成就|成绩)")
+
+
 def single_year(paragraphs: list[Paragraph]) -> int | None:
     """The year of 今年 in a text with no work-points year: the one year it names, when it
     names only one ("2022年还要新建…。…今年5G基站要新建…"), or the year whose goals it reports
@@ -248,9 +252,8 @@ def single_year(paragraphs: list[Paragraph]) -> int | None:
     years = {d.by.year for d in found}
     if len(years) == 1:
         # "2020年,…共建设完成7030个5G基站。今年,…将新建7016个": a report of the year before
-        done = all(
-            reports_done(text[d.start : text.find("。", d.start) % len(text)]) for d in found
-        )
+        said = [text[d.start : text.find("。", d.start) % len(text)] for d in found]
+        done = all(reports_done(s) or _YEAR_REVIEWED.search(s) for s in said)
         return years.pop() + done
     goals = {int(m.group(1)) for m in GOALS_OF_YEAR.finditer(text) if goals_issued(text, m.start())}
     return goals.pop() if len(goals) == 1 and max(goals) == max(years, default=0) else None
@@ -386,6 +389,8 @@ _ISSUED_DOC = re.compile(
     + _DOC_YEAR.pattern.replace("((?:19|20)", "(?P<y2>(?:19|20)")
     + r"》(?:[^。《》]{0,16}?[,,]现)?(?:正式)?(?:印发|发布|出台)"
 )
+# a news headline on the year's 两会 (its government work report): "2023山东两会|…"
+_TWO_SESSIONS = re.compile(r"((?:19|20)\d{2})年?[^\d,。;:!?|]{0,4}两会")
 # the goals of a one-year document open with its year: "2022年是“一网通办”改革的用户体验年。"
 _YEAR_IS = re.compile(r"((?:19|20)\d{2})年是[^,。;!?]{0,30}?年[,。;]")
 
@@ -402,7 +407,7 @@ def _doc_year(paragraphs: list[Paragraph]) -> int | None:
         if m:
             return int(m.group(1))
     for para in paragraphs[:8]:  # a news page's first lines may be its edition and section
-        m = _ISSUED_DOC.search(para.text)
+        m = _ISSUED_DOC.search(para.text) or _TWO_SESSIONS.match(para.text)
         if m:
             return int(m.group(1) or m.group("y2"))
     for para in paragraphs:
@@ -416,7 +421,8 @@ def _doc_year(paragraphs: list[Paragraph]) -> int | None:
 # the page's or the document's own date in its opening: "来源: 人民日报 2023-02-20",
 # "2022年1月12日，国务院印发…", "发布时间：2021/03/26"
 _FULL_DATE = re.compile(
-    r"(?<![\d〔\[])((?:19|20)\d{2})(?:年(\d{1,2})月(\d{1,2})日|[-/.](\d{1,2})[-/.](\d{1,2}))(?![\d前])"
+    r"(?<![\d〔\[])((?:19|20)\d{2})(?:年(\d{1,2})月(\d{1,2})日|[-/.](\d{1,2})[-/.](\d{1,2}))"
+    r"(?:(?![\d前])|(?=\d{1,2}:\d{2}))"  # "2024年02月28日23:09": a time after it
 )
 
 
