@@ -15,7 +15,6 @@ def clause_start(masked: str, s0: int, pos: int) -> int:
     return cut + 1 if cut >= 0 else s0
 
 
-# two measures of one value: "公共汽电车进场率和空调公交车比例达到100%"
 # one value for each of the subjects listed before it: "先进计算、软件产业规模均超过500亿元"
 BOTH = re.compile(r"均(?:要|将|力争)?(?:超过|达到|达|突破|不低于|不少于|高于|保持在|在)?$")
 TWO_SUBJECTS = re.compile(r"[^、和与及]{2,}(?:[、和与及]|”“)[^、和与及]{2,}")  # also “A”“B”
@@ -33,7 +32,6 @@ MAKE = re.compile(r"(?:打造|形成|培育|建成|建设|新建|新增|创建|�
 
 # a present value opening a change: "从2020年的3.6万个" / "由11%" … "增加到/增至…"
 FROM_PRESENT = re.compile(r"(?:从|由)(?:(?P<y>□{4})年(?:底|末)?)?的?$")
-# a clause that only changes a measure named before it: "，增加到2025年的25万个", "增至60%"
 # a numberless 100%: "…全覆盖", "…全覆盖并组网投用", "…全覆盖和垂直行业应用场景按需覆盖",
 # "…全覆盖、村按需接入"; after 实现 also "…全覆盖、…按需提供5G网络服务的新局面"
 FULL_COVERAGE = re.compile(r"全覆盖(?:并[^,;。]{1,8}|[和及与][^,;。]{1,20}|、[^,;。的]{1,20})?$")
@@ -59,7 +57,9 @@ def full_coverage(clause: str) -> list[tuple[int, int]]:
 
 # the plan's own span, not the year of an earlier sentence: "三年内铺设网联道路300公里"
 SPAN_WORDS = re.compile(r"(?<![\d每])[三五]年内")
+# a growth rate alone in its clause, named after the measure before it: "…,年均增速15%左右"
 GROWTH_ONLY = re.compile(r"(?:年均|同比|年)?(?:增速|增长率?|增幅)$")
+# a clause that only changes a measure named before it: "，增加到2025年的25万个", "增至60%"
 CHANGE_ONLY = re.compile(
     r"^(?:将|并|再)?(?:增加|增长|提高|提升|降低|下降|减少|压缩|缩短)?(?:到|至|为)"
     r"(?:□{4}年(?:底|末)?的?)?$|^(?:将|并)?[增降]至$"
