@@ -2478,6 +2478,45 @@ def test_round_thirty_three_page_years_reviews_and_two_sessions(
     assert targets_of(text) == targets
 
 
+@pytest.mark.parametrize(
+    ("text", "key", "zh", "en"),
+    [
+        (
+            "到2024年底，数字经济核心产业增加值实现翻番。",
+            "extract.note_doubling",
+            "按2倍计",
+            "2 times",
+        ),
+        (
+            "到2025年，全面构建经济圈3毫秒时延圈。",
+            "extract.note_circle",
+            "不超过3毫秒",
+            "at most 3 毫秒",
+        ),
+    ],
+)
+def test_the_notes_of_doublings_and_latency_circles_read_in_both_languages(
+    text: str, key: str, zh: str, en: str
+) -> None:
+    """The reviewer is told, in Chinese and English, how a number without digits was read."""
+    from metrics.i18n import t
+
+    (proposal,) = extract(text).quantities
+    params = next(p for k, p in proposal.notes if k == key)
+    assert zh in t(key, "zh", **params) and en in t(key, "en", **params)
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("从2020年起,力争用三年时间,新建5G基站4700个。", 2022),  # a span in Chinese numerals
+        ("从2021年起,用两年左右时间,新建5G基站4700个。", 2022),
+    ],
+)
+def test_a_span_from_a_year_in_chinese_numerals(text: str, year: int) -> None:
+    assert [s.by.year for p in extract(text).quantities for s in p.stages] == [year]
+
+
 # --- the dashboard page ---------------------------------------------------------------------------
 
 

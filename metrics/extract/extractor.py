@@ -177,11 +177,10 @@ class _Extractor:
         self.now_year = None if self.doc_year or self.doc_date else self.this_year
         # "截至2021年1月底，…": a text that reports a past date as where things stand was
         # written after it, so a year before that one is past ("2020年…紧急建成1000个")
-        self.as_of_year = None if self.doc_date else self._as_of_year()
+        as_of = [d for p in self.paragraphs for d in find_dates(p.text, self.doc_year) if d.as_of]
+        self.as_of_year = None if self.doc_date else self._as_of_year(as_of)
         # a day reported as where things stand ("截至2022年6月底") is so wherever it is named
-        self.as_of_days = {
-            d.by for p in self.paragraphs for d in find_dates(p.text) if d.as_of and d.by.month < 12
-        }
+        self.as_of_days = {d.by for d in as_of if d.by.month < 12}
         self.reported: set[int] = set()  # starts of the paragraph's dates of finished work
         self.proposals: list[Proposal] = []
         self.present: list[tuple[str, str, float, date]] = []  # name, unit, value, as of
@@ -189,14 +188,9 @@ class _Extractor:
         self.standing = 0  # numbers read as where things stand
 
     # -- helpers
-    def _as_of_year(self) -> int | None:
+    def _as_of_year(self, as_of: list[DateMention]) -> int | None:
         ref = self.doc_year or (self.goal_year - 1 if self.goal_year else None)
-        years = [
-            d.by.year
-            for para in self.paragraphs
-            for d in find_dates(para.text, self.doc_year)
-            if d.as_of and not d.in_paren and ref is not None and d.by.year < ref
-        ]
+        years = [d.by.year for d in as_of if not d.in_paren and ref is not None and d.by.year < ref]
         return max(years, default=None)
 
     def quote(self, para: Paragraph, a: int, b: int) -> str:

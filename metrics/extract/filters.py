@@ -67,11 +67,12 @@ def qualifies_next(masked: str, q: Quantity, rest: list[Quantity]) -> bool:
 # A list closed by 等 is not exhaustive, so its count says more: "实现A、B…等六方面的功能"
 # and "制定A、B等十大应用场景解决方案" are targets.
 _ACTORS = re.compile(r"^(?:个)?(?:部门|单位|部委|委办局|厅局)")
-# who issued the document, without 等: "十部门印发《…》", "工信部等九部门联合发布"
-# the telecom operators: "其他三家运营商拟开通的基站数量如图"
+# the telecom operators and the departments that do the work: "其他三家运营商", "四大运营商",
+# "自治区13个行业主管部门将开展…"
 _OPERATORS = re.compile(
     r"^[家个](?:基础电信)?(?:运营商|电信企业)|^个[^,;。]{0,6}?(?:部门|厅局)(?:将|要|共同|联合)"
-)  # "四大运营商", "自治区13个行业主管部门将开展…"
+)
+# who issued the document, without 等: "十部门印发《…》", "工信部等九部门联合发布"
 _ISSUERS = re.compile(r"^(?:个)?(?:部门|部委|单位)(?:联合|共同)?(?:印发|发布|出台|制定|下发)")
 # where a task is done, when the clause counts what is done there: "在10个重点行业打造30个…"
 _WHERE_HEAD = re.compile(r"在[^,;:在]{0,20}$")
@@ -254,7 +255,7 @@ def single_year(paragraphs: list[Paragraph]) -> int | None:
         # "2020年,…共建设完成7030个5G基站。今年,…将新建7016个": a report of the year before
         said = [text[d.start : text.find("。", d.start) % len(text)] for d in found]
         done = all(reports_done(s) or _YEAR_REVIEWED.search(s) for s in said)
-        return years.pop() + done
+        return years.pop() + (1 if done else 0)
     goals = {int(m.group(1)) for m in GOALS_OF_YEAR.finditer(text) if goals_issued(text, m.start())}
     return goals.pop() if len(goals) == 1 and max(goals) == max(years, default=0) else None
 

@@ -191,10 +191,10 @@ def find_dates(text: str, doc_year: int | None = None) -> list[DateMention]:
             continue
         if masked[m.start() - 1 : m.start()] in ("从", "自") and masked.startswith("起", m.end()):
             span = _SPAN_FROM.match(masked, m.end() + 1)
-            if span:  # "从2020年起,力争用3年时间,…": the span's last year
-                n = span.group(1)
-                years = int(n) if n.isdigit() else int(parse_chinese_number(n) or 1)
-                last = date(by.year + years - 1, 12, 31)
+            n = span.group(1) if span else ""
+            years = int(n) if n.isdigit() else parse_chinese_number(n) if n else None
+            if span and years:  # "从2020年起,力争用3年时间,…": the span's last year
+                last = date(by.year + int(years) - 1, 12, 31)
                 found.append(DateMention(m.start(), span.end(), last, True))
             continue  # "从2020年起": when the work starts, not its deadline
         after = masked[m.end() : m.end() + 1]
@@ -704,7 +704,7 @@ def is_task_of_year(text: str, d: DateMention, pos: int) -> bool:
         and text[d.start - 1 : d.start] in ("是", "为")
         and "," in text[pos : d.start]
         and "。" not in text[pos : d.start]
-        and bool(_TASK_OF_YEAR.match(mask_quotes(text), d.end))
+        and bool(_TASK_OF_YEAR.match(text, d.end))
     )
 
 

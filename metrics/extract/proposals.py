@@ -53,12 +53,11 @@ class Proposal:
 _MEASURE_END = re.compile(r"(?:数量|总数|数|率|比例|比重|占比|规模)$")
 
 
-# a place and the making verb before what is made: "广州将建", "全市建成"
-_MADE = re.compile(r"^[^,;。]{0,6}?(?:将|要|拟)?(?:新建|建成|建设|打造|培育|建|新开通|开通)")
 # the making verb before what is made: "加快形成200家核心企业" and "培育…的核心企业200家以上"
-_MAKING = re.compile(
-    r"^(?:将|要)?(?:加快|积极|大力)?(?:建成并开通|建成开通|形成|培育|打造|建成|建设|新建|新增|引进|发展)"
-)
+_VERBS = "建成并开通|建成开通|新开通|开通|形成|培育|打造|建成|建设|新建|新增|引进|发展"
+_MAKING = re.compile(rf"^(?:将|要)?(?:加快|积极|大力)?(?:{_VERBS})")
+# then a place and a making verb before it: "广州将建", "全市建成"
+_MADE = re.compile(rf"^[^,;。]{{0,6}}?(?:将|要|拟)?(?:{_VERBS}|建)")
 
 
 def _measure(name: str) -> str:
