@@ -235,11 +235,14 @@ def nav(page: Any, title: str) -> None:
     settle(page)
 
 
-def metrics(page: Any) -> dict[str, str]:
+def metrics(page: Any, count: int = 1) -> dict[str, str]:
     """The st.metric tiles on the page, label -> value, read in one go once the rerun is
     over (tile by tile, a redraw in between could mix two runs). A page can draw its
-    tiles in a second run (a restored upload), so at least one tile is waited for."""
-    page.wait_for_selector("[data-testid=stMetric]", timeout=ACTION_MS)
+    tiles in a second run (a restored upload), so `count` tiles are waited for."""
+    page.wait_for_function(
+        f"document.querySelectorAll('[data-testid=stMetric]').length >= {count}",
+        timeout=ACTION_MS,
+    )
     idle(page)
     pairs = page.evaluate(
         """() => [...document.querySelectorAll("[data-testid=stMetric]")].map((tile) => [
